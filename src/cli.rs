@@ -1,0 +1,81 @@
+//! Command-line shape (clap derive types only; `lib.rs` runs them).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "scopesmith", version, about = "Find Cloudflare Global API Key uses and plan the scoped tokens that replace them")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find every use of the legacy Global API Key (exit 0: none, 1: found, 2: error)
+    Scan(ScanArgs),
+    /// List or check detection and permission rules
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// rustc-style diagnostics
+    Human,
+    /// the documented JSON contract
+    Json,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct WalkArgs {
+    /// Files or directories to scan
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Also scan what .gitignore excludes and dependency folders (node_modules, vendor, ...)
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Follow symbolic links (loops and links leaving the root are reported and skipped)
+    #[arg(long)]
+    pub follow: bool,
+    /// Skip paths matching this glob (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Worker threads (default: one per core)
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Scan at most this many bytes of each file; the rest of a larger file is reported
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_file_size: u64,
+    /// Extra rule files or directories (repeatable); same id replaces a built-in rule
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Also list binary files skipped
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the detection rules in effect
+    List {
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Check rule files (detection, catalog, SDK maps, tool profiles) and report every problem
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}

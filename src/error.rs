@@ -1,0 +1,47 @@
+//! Errors that stop a command (exit 2). A finding is never an error.
+
+use std::path::{Path, PathBuf};
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum Error {
+    #[error("{message}")]
+    #[diagnostic(code(scopesmith::usage))]
+    Usage {
+        message: String,
+        #[help]
+        help: String,
+    },
+
+    #[error("cannot read {}", path.display())]
+    #[diagnostic(code(scopesmith::io), help("check that the path exists and is readable"))]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot write {}", path.display())]
+    #[diagnostic(code(scopesmith::io), help("check that the directory exists and is writable"))]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Rules(#[from] crate::rules::RuleErrors),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Rule(#[from] crate::rules::RuleError),
+}
+
+impl Error {
+    pub fn io(path: &Path, source: std::io::Error) -> Error {
+        Error::Io { path: path.to_path_buf(), source }
+    }
+}

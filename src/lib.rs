@@ -1,0 +1,144 @@
+//! scopesmith: finds uses of Cloudflare's legacy Global API Key and plans the scoped API
+//! tokens that replace them.
+//!
+//! The pipeline is plain data from stage to stage: `scan` (walk, read, detect) produces
+//! `Finding`s; `report` renders them. `main.rs` only parses arguments and maps the outcome to
+//! an exit code.
+
+pub mod cli;
+pub mod error;
+pub mod finding;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod secret;
+
+use std::io::{IsTerminal, Write};
+
+pub use error::Error;
+
+use cli::{Cli, Command, Format, RulesCommand, WalkArgs};
+use rules::RuleSet;
+
+/// How a command ended, as the process exit code says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing to report (exit 0).
+    Clean,
+    /// Findings that fail the gate (exit 1).
+    Findings,
+}
+
+pub fn run(cli: Cli) -> Result<Outcome, Error> {
+    match cli.command {
+        Command::Scan(args) => {
+            let rules = RuleSet::load(&args.walk.rules)?;
+            let result = scan::scan(&args.walk.paths, &rules.detect, &scan_options(&args.walk))?;
+            match args.format {
+                Format::Json => print(&report::json::render(&result, 0)),
+                Format::Human => {
+                    let (out, err) = report::human::render(&result, 0, std::io::stdout().is_terminal(), args.verbose);
+                    eprint_text(&err);
+                    print(&out);
+                }
+            }
+            Ok(if result.findings.is_empty() { Outcome::Clean } else { Outcome::Findings })
+        }
+        Command::Rules(RulesCommand::List { rules, format }) => {
+            let set = RuleSet::load(&rules)?;
+            print(&rules_list(&set, format));
+            Ok(Outcome::Clean)
+        }
+        Command::Rules(RulesCommand::Check { files }) => {
+            let mut sources = rules::load::builtin_sources();
+            let mut names = Vec::new();
+            for f in &files {
+                let user = rules::load::user_sources(f)?;
+                names.extend(user.iter().map(|s| s.name.clone()));
+                sources.extend(user);
+            }
+            let set = RuleSet::from_sources(&sources)?;
+            print(&format!(
+                "ok: {} file{} checked ({} detection rules, {} operations in effect)\n",
+                names.len(),
+                if names.len() == 1 { "" } else { "s" },
+                set.detect.len(),
+                set.knowledge.operations.len()
+            ));
+            Ok(Outcome::Clean)
+        }
+    }
+}
+
+pub fn scan_options(w: &WalkArgs) -> scan::ScanOptions {
+    let threads = w.threads.unwrap_or(0);
+    if threads > 0 {
+        // The global pool can only be set once; a second call in the same process is harmless.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
+    }
+    scan::ScanOptions {
+        walk: scan::WalkOptions {
+            no_ignore: w.no_ignore,
+            follow_links: w.follow,
+            threads,
+            excludes: w.exclude.clone(),
+        },
+        max_file_size: w.max_file_size.max(1),
+    }
+}
+
+fn rules_list(set: &RuleSet, format: Format) -> String {
+    match format {
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = set
+                .detect
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id, "kind": r.kind, "severity": r.severity, "summary": r.summary,
+                        "why": r.why, "fix": r.fix, "files": r.file_globs, "origin": r.origin,
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&serde_json::json!({ "rules": rows })).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        Format::Human => {
+            let width = set.detect.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            let mut s = String::new();
+            for r in &set.detect {
+                s.push_str(&format!(
+                    "{:width$}  {:8}  {:7}  {}\n",
+                    r.id,
+                    r.severity.as_str(),
+                    r.kind.as_str(),
+                    r.summary
+                ));
+            }
+            s.push_str(&format!(
+                "{} detection rules; {} API operations, {} permission groups, {} SDK maps, {} tool profiles\n",
+                set.detect.len(),
+                set.knowledge.operations.len(),
+                set.knowledge.groups.len(),
+                set.knowledge.sdks.len(),
+                set.knowledge.tools.len()
+            ));
+            s
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`scopesmith scan | head`) ends quietly with exit 0.
+pub fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
+fn eprint_text(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}

@@ -1,0 +1,178 @@
+//! The permission knowledge: API operations, permission groups, SDK maps and tool profiles,
+//! cross-checked so that every group name used anywhere is a known Cloudflare group.
+
+use std::collections::BTreeMap;
+
+use super::load::{RuleError, RuleFile, RuleSource};
+use super::model::{Auth, Scope};
+
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub id: String,
+    pub family: String,
+    pub method: String,
+    /// The path template as written, e.g. `/zones/{zone_id}/dns_records`.
+    pub path: String,
+    pub scope: Scope,
+    pub groups: Vec<String>,
+    pub auth: Vec<Auth>,
+    pub note: Option<String>,
+}
+
+impl Operation {
+    pub fn accepts_token(&self) -> bool {
+        self.auth.contains(&Auth::Token)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PermissionGroup {
+    pub name: String,
+    pub scope: Scope,
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SdkCall {
+    pub method: String,
+    pub http_method: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SdkMap {
+    pub sdk: String,
+    pub language: String,
+    pub calls: Vec<SdkCall>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ToolProfile {
+    pub tool: String,
+    pub title: String,
+    pub permissions: Vec<String>,
+    pub scope: Scope,
+    pub source: String,
+    pub resources: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Knowledge {
+    pub operations: Vec<Operation>,
+    pub groups: BTreeMap<String, PermissionGroup>,
+    pub sdks: BTreeMap<String, SdkMap>,
+    pub tools: BTreeMap<String, ToolProfile>,
+}
+
+impl Knowledge {
+    pub fn build(files: Vec<(&RuleSource, RuleFile)>, errors: &mut Vec<RuleError>) -> Knowledge {
+        let mut k = Knowledge::default();
+        // Groups first: everything else is checked against them.
+        for (source, file) in &files {
+            if let RuleFile::PermissionGroups(g) = file {
+                for spec in &g.groups {
+                    if k.groups.contains_key(&spec.name) {
+                        errors.push(source.error_at(
+                            Some(&spec.name),
+                            "name",
+                            format!("permission group `{}` is listed twice", spec.name),
+                            None,
+                        ));
+                    }
+                    if let Some(id) = &spec.id {
+                        if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                            errors.push(source.error_at(
+                                Some(&spec.name),
+                                "id",
+                                format!("permission group id `{id}` is not 32 hex characters"),
+                                Some("leave `id` out unless Cloudflare documents it".into()),
+                            ));
+                        }
+                    }
+                    k.groups.insert(
+                        spec.name.clone(),
+                        PermissionGroup { name: spec.name.clone(), scope: spec.scope, id: spec.id.clone() },
+                    );
+                }
+            }
+        }
+        let unknown_group = |source: &RuleSource, anchor: &str, field: &str, name: &str| {
+            source.error_at(
+                Some(anchor),
+                field,
+                format!("unknown permission group `{name}`"),
+                Some("use the API's spelling (`DNS Write`, not `Zone.DNS:Edit`) as listed in permission-groups.yaml".into()),
+            )
+        };
+        for (source, file) in files {
+            match file {
+                RuleFile::Catalog(c) => {
+                    for op in c.operations {
+                        for g in &op.groups {
+                            if !k.groups.is_empty() && !k.groups.contains_key(g) {
+                                errors.push(unknown_group(source, &op.id, "groups", g));
+                            }
+                        }
+                        if k.operations.iter().any(|o| o.id == op.id) {
+                            errors.push(source.error_at(Some(&op.id), "id", format!("operation id `{}` is used twice", op.id), None));
+                        }
+                        if !op.path.starts_with('/') {
+                            errors.push(source.error_at(Some(&op.id), "path", "an operation path starts with `/`", None));
+                        }
+                        k.operations.push(Operation {
+                            id: op.id,
+                            family: c.family.clone(),
+                            method: op.method.to_ascii_uppercase(),
+                            path: op.path,
+                            scope: op.scope,
+                            groups: op.groups,
+                            auth: op.auth,
+                            note: op.note,
+                        });
+                    }
+                }
+                RuleFile::Sdk(s) => {
+                    let mut calls = Vec::new();
+                    for call in s.calls {
+                        match call.endpoint.split_once(' ') {
+                            Some((m, p)) if p.starts_with('/') => calls.push(SdkCall {
+                                method: call.method,
+                                http_method: m.to_ascii_uppercase(),
+                                path: p.trim().to_string(),
+                            }),
+                            _ => errors.push(source.error_at(
+                                Some(&call.method),
+                                "endpoint",
+                                format!("endpoint `{}` is not `METHOD /path`", call.endpoint),
+                                None,
+                            )),
+                        }
+                    }
+                    k.sdks.insert(s.sdk.clone(), SdkMap { sdk: s.sdk, language: s.language, calls });
+                }
+                RuleFile::Tool(t) => {
+                    let all = t.permissions.iter().chain(t.resources.values().flatten());
+                    for g in all {
+                        if !k.groups.is_empty() && !k.groups.contains_key(g) {
+                            errors.push(unknown_group(source, &t.tool, "permissions", g));
+                        }
+                    }
+                    k.tools.insert(
+                        t.tool.clone(),
+                        ToolProfile {
+                            tool: t.tool,
+                            title: t.title,
+                            permissions: t.permissions,
+                            scope: t.scope,
+                            source: t.source,
+                            resources: t.resources,
+                        },
+                    );
+                }
+                RuleFile::PermissionGroups(_) | RuleFile::Detect(_) => {}
+            }
+        }
+        k.operations.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
+        k
+    }
+}

@@ -1,0 +1,252 @@
+//! Reads rule files (embedded and the user's), checks them and compiles them.
+//!
+//! Every problem in every file is collected before giving up, each pointing at its file, line
+//! and field, so a user fixing a rule directory sees the whole list at once.
+
+use std::path::{Path, PathBuf};
+
+use include_dir::{include_dir, Dir};
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use serde::de::DeserializeOwned;
+use thiserror::Error;
+
+use super::model::{CatalogFile, DetectFile, PermissionGroupsFile, SdkFile, ToolFile};
+
+static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/rules");
+
+/// One problem in one rule file.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(scopesmith::rules::invalid))]
+pub struct RuleError {
+    message: String,
+    #[help]
+    help: Option<String>,
+    #[source_code]
+    src: NamedSource<String>,
+    #[label("{label}")]
+    span: SourceSpan,
+    label: String,
+}
+
+/// Everything wrong with a set of rule files.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{} problem{} in rule files", .errors.len(), if .errors.len() == 1 { "" } else { "s" })]
+#[diagnostic(
+    code(scopesmith::rules::invalid),
+    help("fix the files named below; `scopesmith rules check FILE` checks one file")
+)]
+pub struct RuleErrors {
+    #[related]
+    pub errors: Vec<RuleError>,
+}
+
+/// A rule file's text and where it came from.
+#[derive(Debug, Clone)]
+pub struct RuleSource {
+    /// `builtin:detect/headers.yaml` or the user's path.
+    pub name: String,
+    pub text: String,
+}
+
+impl RuleSource {
+    /// An error about `field` of the entry whose `id`/`name`/`method` is `anchor`.
+    pub fn error_at(
+        &self,
+        anchor: Option<&str>,
+        field: &str,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> RuleError {
+        let span = locate(&self.text, anchor, field);
+        RuleError {
+            message: format!("{}: {}", self.name, message.into()),
+            help,
+            src: NamedSource::new(&self.name, self.text.clone()),
+            span,
+            label: format!("in `{field}`"),
+        }
+    }
+
+    fn yaml_error(&self, err: &serde_norway::Error) -> RuleError {
+        let offset = err.location().map(|l| l.index()).unwrap_or(0).min(self.text.len());
+        let message = err.to_string();
+        // serde's message already says where; keep only its first sentence for the label.
+        let label = message.split(" at line ").next().unwrap_or(&message).to_string();
+        RuleError {
+            message: format!("{}: {message}", self.name),
+            help: Some("see rules/README.md for the shape of each rule file".into()),
+            src: NamedSource::new(&self.name, self.text.clone()),
+            span: SourceSpan::from((offset, 0)),
+            label,
+        }
+    }
+}
+
+/// The kinds of rule file, told apart by their top-level key.
+#[derive(Debug)]
+pub enum RuleFile {
+    Detect(DetectFile),
+    Catalog(CatalogFile),
+    PermissionGroups(PermissionGroupsFile),
+    Sdk(SdkFile),
+    Tool(ToolFile),
+}
+
+impl RuleFile {
+    pub fn parse(source: &RuleSource) -> Result<RuleFile, RuleError> {
+        let value: serde_norway::Value =
+            serde_norway::from_str(&source.text).map_err(|e| source.yaml_error(&e))?;
+        let has = |key: &str| value.get(key).is_some();
+        fn typed<T: DeserializeOwned>(source: &RuleSource) -> Result<T, RuleError> {
+            serde_norway::from_str(&source.text).map_err(|e| source.yaml_error(&e))
+        }
+        if has("rules") {
+            typed(source).map(RuleFile::Detect)
+        } else if has("operations") {
+            typed(source).map(RuleFile::Catalog)
+        } else if has("groups") {
+            typed(source).map(RuleFile::PermissionGroups)
+        } else if has("calls") {
+            typed(source).map(RuleFile::Sdk)
+        } else if has("tool") {
+            typed(source).map(RuleFile::Tool)
+        } else {
+            Err(RuleError {
+                message: format!("{}: not a scopesmith rule file", source.name),
+                help: Some(
+                    "a rule file has a top-level `rules` (detection), `operations` (catalog), \
+                     `groups` (permission groups), `calls` (SDK map) or `tool` (tool profile) key"
+                        .into(),
+                ),
+                src: NamedSource::new(&source.name, source.text.clone()),
+                span: SourceSpan::from((0, 0)),
+                label: "expected a known top-level key".into(),
+            })
+        }
+    }
+}
+
+/// The built-in rule files, in a stable order.
+pub fn builtin_sources() -> Vec<RuleSource> {
+    let mut out = Vec::new();
+    collect_embedded(&BUILTIN, &mut out);
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<RuleSource>) {
+    for file in dir.files() {
+        if is_rule_file(file.path()) {
+            out.push(RuleSource {
+                name: format!("builtin:{}", file.path().display()),
+                text: String::from_utf8_lossy(file.contents()).into_owned(),
+            });
+        }
+    }
+    for sub in dir.dirs() {
+        collect_embedded(sub, out);
+    }
+}
+
+fn is_rule_file(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+}
+
+/// A file or directory (recursively) of the user's rule files.
+pub fn user_sources(path: &Path) -> Result<Vec<RuleSource>, crate::Error> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    if path.is_dir() {
+        // Links are not followed: a rule directory must not pull in files from elsewhere.
+        for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+            let entry = entry.map_err(|e| crate::Error::io(path, e.into()))?;
+            if entry.file_type().is_file() && is_rule_file(entry.path()) {
+                files.push(entry.into_path());
+            }
+        }
+    } else {
+        files.push(path.to_path_buf());
+    }
+    files
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f).map_err(|e| crate::Error::io(&f, e))?;
+            let text = String::from_utf8(bytes).map_err(|_| crate::Error::Usage {
+                message: format!("rule file {} is not valid UTF-8", f.display()),
+                help: "save the file as UTF-8".into(),
+            })?;
+            Ok(RuleSource { name: f.display().to_string(), text })
+        })
+        .collect()
+}
+
+/// The span of `field`'s value in the entry anchored by `anchor` (an `id:`/`name:`/`method:`
+/// value), falling back to the anchor's line, then the file start.
+fn locate(text: &str, anchor: Option<&str>, field: &str) -> SourceSpan {
+    let mut start = 0;
+    if let Some(anchor) = anchor {
+        for key in ["id", "name", "method", "tool", "sdk", "family"] {
+            if let Some(pos) = find_key_value(text, 0, key, anchor) {
+                start = pos;
+                break;
+            }
+        }
+    }
+    // The field within the same entry: the first `field:` after the anchor line.
+    let mut offset = start;
+    for line in text[start..].split_inclusive('\n') {
+        let trimmed = line.trim_start().trim_start_matches("- ");
+        if let Some(rest) = trimmed.strip_prefix(field) {
+            if rest.trim_start().starts_with(':') {
+                let value_at = line.find(':').map(|i| i + 1).unwrap_or(0);
+                let value = line[value_at..].trim_end_matches(['\n', '\r']);
+                let lead = value.len() - value.trim_start().len();
+                return SourceSpan::from((offset + value_at + lead, value.trim().len()));
+            }
+        }
+        offset += line.len();
+    }
+    let line_len = text[start..].find('\n').unwrap_or(text.len() - start);
+    SourceSpan::from((start, line_len))
+}
+
+fn find_key_value(text: &str, from: usize, key: &str, value: &str) -> Option<usize> {
+    let mut offset = from;
+    for line in text[from..].split_inclusive('\n') {
+        let trimmed = line.trim_start().trim_start_matches("- ");
+        if let Some(rest) = trimmed.strip_prefix(key) {
+            if let Some(v) = rest.trim_start().strip_prefix(':') {
+                let v = v.trim().trim_matches(['"', '\'']);
+                if v == value {
+                    return Some(offset);
+                }
+            }
+        }
+        offset += line.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locate_points_at_the_field_of_the_anchored_entry() {
+        let text = "rules:\n  - id: a\n    pattern: 'x'\n  - id: b\n    pattern: '(bad'\n";
+        let span = locate(text, Some("b"), "pattern");
+        assert_eq!(&text[span.offset()..span.offset() + span.len()], "'(bad'");
+    }
+
+    #[test]
+    fn every_builtin_file_parses() {
+        for source in builtin_sources() {
+            if source.name.ends_with("README.md") {
+                continue;
+            }
+            if let Err(e) = RuleFile::parse(&source) {
+                panic!("{}: {e}", source.name);
+            }
+        }
+    }
+}

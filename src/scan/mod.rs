@@ -1,0 +1,127 @@
+//! `scan`: paths in, sorted findings and warnings out.
+//!
+//! The walk lists files (`walk.rs`), rayon reads and matches them in parallel (`source.rs`,
+//! `detect/`), and the results are sorted so that the output does not depend on thread count.
+
+pub mod credential;
+pub mod detect;
+pub mod lines;
+pub mod source;
+pub mod walk;
+
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::finding::{Finding, Warning, WarningReason};
+use crate::rules::DetectRule;
+use detect::Detector;
+use source::Content;
+pub use walk::WalkOptions;
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub walk: WalkOptions,
+    pub max_file_size: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    pub files_scanned: usize,
+    pub bytes_scanned: u64,
+    pub files_skipped: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ScanResult {
+    pub findings: Vec<Finding>,
+    pub warnings: Vec<Warning>,
+    pub stats: Stats,
+}
+
+/// What one file gave.
+#[derive(Default)]
+struct FileResult {
+    findings: Vec<Finding>,
+    warnings: Vec<Warning>,
+    bytes: u64,
+    skipped: bool,
+}
+
+pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Result<ScanResult, crate::Error> {
+    let detector = Detector::new(rules);
+    let mut result = ScanResult::default();
+    for root in roots {
+        if !root.exists() {
+            return Err(crate::Error::Usage {
+                message: format!("{}: no such file or directory", root.display()),
+                help: "pass a directory or file to scan".into(),
+            });
+        }
+        let prefix = if roots.len() > 1 { root.to_string_lossy().trim_end_matches('/').to_string() } else { String::new() };
+        let (files, mut warnings) = walk::walk(root, &prefix, &opts.walk);
+        let per_file: Vec<FileResult> =
+            files.par_iter().map(|f| scan_file(&detector, &f.path, &f.display, opts.max_file_size)).collect();
+        for r in per_file {
+            result.findings.extend(r.findings);
+            warnings.extend(r.warnings);
+            result.stats.bytes_scanned += r.bytes;
+            if r.skipped {
+                result.stats.files_skipped += 1;
+            } else {
+                result.stats.files_scanned += 1;
+            }
+        }
+        result.warnings.extend(warnings);
+    }
+    result.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    result.warnings.sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
+    Ok(result)
+}
+
+fn scan_file(detector: &Detector, path: &std::path::Path, display: &str, max: u64) -> FileResult {
+    let loaded = source::read(path, display, max);
+    let mut out = FileResult { warnings: loaded.warning.into_iter().collect(), ..Default::default() };
+    let Some(content) = loaded.content else {
+        out.skipped = true;
+        return out;
+    };
+    let file_name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let (text, bytes_len) = match content {
+        Content::Text(t) => {
+            let n = t.len() as u64;
+            let Some(c) = detector.candidates(t.as_bytes(), &file_name) else {
+                out.bytes = n;
+                return out;
+            };
+            out.findings = detector.detect(display, &t, c);
+            out.bytes = n;
+            return out;
+        }
+        Content::Bytes(b) => {
+            let n = b.len() as u64;
+            if detector.candidates(&b, &file_name).is_none() {
+                out.bytes = n;
+                return out;
+            }
+            let text = match String::from_utf8(b) {
+                Ok(t) => t,
+                Err(e) => {
+                    out.warnings.push(Warning {
+                        path: display.to_string(),
+                        reason: WarningReason::InvalidUtf8,
+                        message: "not valid UTF-8: invalid bytes were replaced and the rest scanned".into(),
+                    });
+                    String::from_utf8_lossy(e.as_bytes()).into_owned()
+                }
+            };
+            (text, n)
+        }
+    };
+    out.bytes = bytes_len;
+    if let Some(c) = detector.candidates(text.as_bytes(), &file_name) {
+        out.findings = detector.detect(display, &text, c);
+    }
+    out
+}

@@ -1,0 +1,97 @@
+//! Reads one file for scanning: size cap, binary detection, UTF-16 and invalid UTF-8.
+//!
+//! Returns the bytes to scan plus at most one warning; never fails the scan.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use crate::finding::{Warning, WarningReason};
+
+/// Bytes inspected for NUL to call a file binary (as git and ripgrep do).
+const BINARY_SNIFF: usize = 8 * 1024;
+
+pub enum Content {
+    /// Raw bytes, not yet known to be UTF-8 (the prefilter runs on bytes).
+    Bytes(Vec<u8>),
+    /// Already decoded (UTF-16 input).
+    Text(String),
+}
+
+pub struct Loaded {
+    pub content: Option<Content>,
+    pub warning: Option<Warning>,
+}
+
+pub fn read(path: &Path, display: &str, max_bytes: u64) -> Loaded {
+    let warn = |reason, message: String| Loaded {
+        content: None,
+        warning: Some(Warning { path: display.to_string(), reason, message }),
+    };
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return warn(WarningReason::Unreadable, format!("cannot open: {e}")),
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(len.min(max_bytes) as usize);
+    if let Err(e) = (&mut file).take(max_bytes).read_to_end(&mut bytes) {
+        return warn(WarningReason::Unreadable, format!("cannot read: {e}"));
+    }
+    let mut warning = None;
+    if len > max_bytes || bytes.len() as u64 == max_bytes && file.read(&mut [0u8]).map(|n| n > 0).unwrap_or(false) {
+        // Keep whole lines only, so the last line is not a cut-off fragment.
+        if let Some(nl) = memchr::memrchr(b'\n', &bytes) {
+            bytes.truncate(nl + 1);
+        }
+        warning = Some(Warning {
+            path: display.to_string(),
+            reason: WarningReason::TooLarge,
+            message: format!(
+                "larger than {}: only the first {} were scanned (raise --max-file-size to scan all)",
+                human_size(max_bytes),
+                human_size(bytes.len() as u64)
+            ),
+        });
+    }
+    if let Some(text) = decode_utf16(&bytes) {
+        return Loaded { content: Some(Content::Text(text)), warning };
+    }
+    if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some() {
+        return warn(WarningReason::Binary, "binary file (NUL byte): skipped".into());
+    }
+    Loaded { content: Some(Content::Bytes(bytes)), warning }
+}
+
+/// UTF-16 with a byte-order mark, as Windows tools write `.ps1` and `.reg` files.
+fn decode_utf16(bytes: &[u8]) -> Option<String> {
+    let (le, body) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (true, rest),
+        [0xFE, 0xFF, rest @ ..] => (false, rest),
+        _ => return None,
+    };
+    let units = body.chunks_exact(2).map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
+    Some(char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)).collect())
+}
+
+pub fn human_size(n: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB {
+        format!("{:.1} MiB", n as f64 / MIB as f64)
+    } else {
+        format!("{:.1} KiB", n as f64 / 1024.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_with_bom_is_decoded() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in "X-Auth-Key: abc".encode_utf16() {
+            bytes.extend(u.to_le_bytes());
+        }
+        assert_eq!(decode_utf16(&bytes).as_deref(), Some("X-Auth-Key: abc"));
+    }
+}

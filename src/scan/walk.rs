@@ -1,0 +1,149 @@
+//! Lists the files to scan under each root: `.gitignore`-aware, parallel, links not followed
+//! unless asked, dependency and VCS folders skipped by default.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::{WalkBuilder, WalkState};
+
+use crate::finding::{Warning, WarningReason};
+
+/// Folders that hold other people's code or build output; `--no-ignore` scans them too.
+const SKIPPED_DIRS: &[&str] = &[
+    ".git", ".hg", ".svn", "node_modules", "bower_components", "vendor", ".venv", "venv",
+    "__pycache__", ".tox", ".mypy_cache", ".pytest_cache", ".terraform", ".gradle", ".next",
+];
+
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    pub no_ignore: bool,
+    pub follow_links: bool,
+    pub threads: usize,
+    pub excludes: Vec<String>,
+}
+
+/// A file found by the walk, with its path relative to the scan root for reports.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileEntry {
+    pub display: String,
+    pub path: PathBuf,
+}
+
+pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions) -> (Vec<FileEntry>, Vec<Warning>) {
+    let files = Mutex::new(Vec::new());
+    let warnings = Mutex::new(Vec::new());
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .hidden(false)
+        .parents(!opts.no_ignore)
+        .ignore(!opts.no_ignore)
+        .git_ignore(!opts.no_ignore)
+        .git_global(false)
+        .git_exclude(!opts.no_ignore)
+        .require_git(false)
+        .follow_links(opts.follow_links)
+        .threads(opts.threads);
+    if !opts.excludes.is_empty() {
+        let mut ov = ignore::overrides::OverrideBuilder::new(root);
+        for ex in &opts.excludes {
+            // Overrides are whitelists; `!` turns a glob into an exclusion.
+            let _ = ov.add(&format!("!{ex}"));
+        }
+        if let Ok(ov) = ov.build() {
+            builder.overrides(ov);
+        }
+    }
+    let skip_deps = !opts.no_ignore;
+    builder.filter_entry(move |e| {
+        let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+        !(is_dir && e.depth() > 0 && (e.file_name() == ".git" || skip_deps && SKIPPED_DIRS.iter().any(|d| e.file_name() == *d)))
+    });
+    let root_canon = root.canonicalize().ok();
+    builder.build_parallel().run(|| {
+        let files = &files;
+        let warnings = &warnings;
+        let root_canon = root_canon.clone();
+        Box::new(move |result| {
+            match result {
+                Ok(entry) => {
+                    let Some(ft) = entry.file_type() else { return WalkState::Continue };
+                    if ft.is_dir() {
+                        return WalkState::Continue;
+                    }
+                    let display = display_path(root, entry.path(), prefix);
+                    if ft.is_symlink() {
+                        // Not followed (the default): a link is neither scanned nor a problem.
+                        return WalkState::Continue;
+                    }
+                    if !ft.is_file() {
+                        push(warnings, Warning {
+                            path: display,
+                            reason: WarningReason::NotAFile,
+                            message: "not a regular file (FIFO, socket or device): skipped".into(),
+                        });
+                        return WalkState::Continue;
+                    }
+                    if entry.path_is_symlink() {
+                        if let (Some(root), Ok(target)) = (&root_canon, entry.path().canonicalize()) {
+                            if !target.starts_with(root) {
+                                push(warnings, Warning {
+                                    path: display,
+                                    reason: WarningReason::NotAFile,
+                                    message: "link points outside the scanned root: skipped".into(),
+                                });
+                                return WalkState::Continue;
+                            }
+                        }
+                    }
+                    push(files, FileEntry { display, path: entry.into_path() });
+                }
+                Err(err) => {
+                    let (path, reason) = describe(&err);
+                    push(warnings, Warning {
+                        path: path.map(|p| display_path(root, &p, prefix)).unwrap_or_else(|| prefix.to_string()),
+                        reason,
+                        message: err.to_string(),
+                    });
+                }
+            }
+            WalkState::Continue
+        })
+    });
+    let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
+    files.sort();
+    files.dedup();
+    let mut warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
+    warnings.sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
+    warnings.dedup();
+    (files, warnings)
+}
+
+fn push<T>(v: &Mutex<Vec<T>>, item: T) {
+    v.lock().unwrap_or_else(|e| e.into_inner()).push(item);
+}
+
+fn describe(err: &ignore::Error) -> (Option<PathBuf>, WarningReason) {
+    match err {
+        ignore::Error::WithPath { path, err } => (Some(path.clone()), describe(err).1),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => describe(err),
+        ignore::Error::Loop { child, .. } => (Some(child.clone()), WarningReason::SymlinkLoop),
+        _ => (None, WarningReason::Unreadable),
+    }
+}
+
+/// `/`-separated, relative to the root, behind the root's own prefix when several are scanned.
+pub fn display_path(root: &Path, path: &Path, prefix: &str) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut out = String::from(prefix);
+    for comp in rel.components() {
+        if !out.is_empty() && !out.ends_with('/') {
+            out.push('/');
+        }
+        out.push_str(&comp.as_os_str().to_string_lossy());
+    }
+    if out.is_empty() {
+        // The root is itself a file.
+        out = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    }
+    out
+}
