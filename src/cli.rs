@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "scopesmith", version, about = "Find Cloudflare Global API Key uses and plan the scoped tokens that replace them")]
+#[command(
+    name = "scopesmith",
+    version,
+    about = "Find Cloudflare Global API Key uses and plan the scoped tokens that replace them"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -15,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Find every use of the legacy Global API Key (exit 0: none, 1: found, 2: error)
     Scan(ScanArgs),
+    /// Infer the least-privilege scoped token each legacy credential needs
+    Plan(PlanArgs),
     /// List or check detection and permission rules
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -62,6 +68,14 @@ pub struct ScanArgs {
     /// Also list binary files skipped
     #[arg(long, short = 'v')]
     pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 #[derive(Debug, Subcommand)]

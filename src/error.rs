@@ -16,7 +16,10 @@ pub enum Error {
     },
 
     #[error("cannot read {}", path.display())]
-    #[diagnostic(code(scopesmith::io), help("check that the path exists and is readable"))]
+    #[diagnostic(
+        code(scopesmith::io),
+        help("check that the path exists and is readable")
+    )]
     Io {
         path: PathBuf,
         #[source]
@@ -24,7 +27,10 @@ pub enum Error {
     },
 
     #[error("cannot write {}", path.display())]
-    #[diagnostic(code(scopesmith::io), help("check that the directory exists and is writable"))]
+    #[diagnostic(
+        code(scopesmith::io),
+        help("check that the directory exists and is writable")
+    )]
     Write {
         path: PathBuf,
         #[source]
@@ -42,6 +48,9 @@ pub enum Error {
 
 impl Error {
     pub fn io(path: &Path, source: std::io::Error) -> Error {
-        Error::Io { path: path.to_path_buf(), source }
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }

@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod error;
 pub mod finding;
+pub mod infer;
 pub mod report;
 pub mod rules;
 pub mod scan;
@@ -37,12 +38,35 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
             match args.format {
                 Format::Json => print(&report::json::render(&result, 0)),
                 Format::Human => {
-                    let (out, err) = report::human::render(&result, 0, std::io::stdout().is_terminal(), args.verbose);
+                    let (out, err) = report::human::render(
+                        &result,
+                        0,
+                        std::io::stdout().is_terminal(),
+                        args.verbose,
+                    );
                     eprint_text(&err);
                     print(&out);
                 }
             }
-            Ok(if result.findings.is_empty() { Outcome::Clean } else { Outcome::Findings })
+            Ok(if result.findings.is_empty() {
+                Outcome::Clean
+            } else {
+                Outcome::Findings
+            })
+        }
+        Command::Plan(args) => {
+            let rules = RuleSet::load(&args.walk.rules)?;
+            let result = scan::scan(&args.walk.paths, &rules.detect, &scan_options(&args.walk))?;
+            let plan = infer::plan(&result, &rules.knowledge);
+            print(&match args.format {
+                Format::Json => report::plan::json(&plan),
+                Format::Human => report::plan::human(&plan),
+            });
+            Ok(if plan.credentials.is_empty() {
+                Outcome::Clean
+            } else {
+                Outcome::Findings
+            })
         }
         Command::Rules(RulesCommand::List { rules, format }) => {
             let set = RuleSet::load(&rules)?;
@@ -74,7 +98,9 @@ pub fn scan_options(w: &WalkArgs) -> scan::ScanOptions {
     let threads = w.threads.unwrap_or(0);
     if threads > 0 {
         // The global pool can only be set once; a second call in the same process is harmless.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global();
     }
     scan::ScanOptions {
         walk: scan::WalkOptions {
@@ -100,7 +126,8 @@ fn rules_list(set: &RuleSet, format: Format) -> String {
                     })
                 })
                 .collect();
-            let mut s = serde_json::to_string_pretty(&serde_json::json!({ "rules": rows })).unwrap_or_default();
+            let mut s = serde_json::to_string_pretty(&serde_json::json!({ "rules": rows }))
+                .unwrap_or_default();
             s.push('\n');
             s
         }

@@ -28,7 +28,10 @@ impl Secret {
     /// The same width as the secret, for source excerpts whose columns must stay right.
     pub fn masked(&self) -> String {
         let mut out: String = self.0.chars().take(SHOWN).collect();
-        out.extend(std::iter::repeat_n('*', self.0.chars().count().saturating_sub(SHOWN)));
+        out.extend(std::iter::repeat_n(
+            '*',
+            self.0.chars().count().saturating_sub(SHOWN),
+        ));
         out
     }
 

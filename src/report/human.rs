@@ -3,8 +3,8 @@
 use std::fmt;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
-    SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
 use crate::finding::{Finding, Severity, WarningReason};
@@ -16,16 +16,22 @@ struct Excerpt {
     name: String,
     text: String,
     line: usize,
+    column: usize,
 }
 
 impl SourceCode for Excerpt {
-    fn read_span<'a>(&'a self, _: &SourceSpan, _: usize, _: usize) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+    fn read_span<'a>(
+        &'a self,
+        _: &SourceSpan,
+        _: usize,
+        _: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             self.text.as_bytes(),
             SourceSpan::from((0, self.text.len())),
             self.line.saturating_sub(1),
-            0,
+            self.column.saturating_sub(1),
             1,
         )))
     }
@@ -48,7 +54,11 @@ impl std::error::Error for FindingDiagnostic<'_> {}
 
 impl Diagnostic for FindingDiagnostic<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(format!("{} ({})", self.finding.rule, self.finding.severity.as_str())))
+        Some(Box::new(format!(
+            "{} ({})",
+            self.finding.rule,
+            self.finding.severity.as_str()
+        )))
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.finding.severity {
@@ -69,12 +79,24 @@ impl Diagnostic for FindingDiagnostic<'_> {
             Some(c) => format!("{} `{c}`", f.kind.as_str()),
             None => f.kind.as_str().to_string(),
         };
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some(label), self.span))))
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            Some(label),
+            self.span,
+        ))))
     }
 }
 
-pub fn render(result: &ScanResult, suppressed: usize, color: bool, verbose: bool) -> (String, String) {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+pub fn render(
+    result: &ScanResult,
+    suppressed: usize,
+    color: bool,
+    verbose: bool,
+) -> (String, String) {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(120);
     let mut out = String::new();
     for f in &result.findings {
@@ -96,7 +118,9 @@ pub fn render(result: &ScanResult, suppressed: usize, color: bool, verbose: bool
         err.push_str(&format!("warning: {}: {}\n", w.path, w.message));
     }
     if binary > 0 {
-        err.push_str(&format!("note: {binary} binary files skipped (-v lists them)\n"));
+        err.push_str(&format!(
+            "note: {binary} binary files skipped (-v lists them)\n"
+        ));
     }
     (super::redact::scrub(&out), super::redact::scrub(&err))
 }
@@ -104,22 +128,39 @@ pub fn render(result: &ScanResult, suppressed: usize, color: bool, verbose: bool
 fn diagnostic(f: &Finding) -> FindingDiagnostic<'_> {
     // The snippet may be cut around the match; find the column within what is shown.
     let chars: Vec<char> = f.snippet.chars().collect();
-    let col = if f.snippet.starts_with('…') { 1 + f.snippet.chars().take_while(|c| *c == '…').count() } else { f.column };
-    let start: usize = chars.iter().take(col.saturating_sub(1)).map(|c| c.len_utf8()).sum();
+    let col = if f.snippet.starts_with('…') {
+        1 + f.snippet.chars().take_while(|c| *c == '…').count()
+    } else {
+        f.column
+    };
+    let start: usize = chars
+        .iter()
+        .take(col.saturating_sub(1))
+        .map(|c| c.len_utf8())
+        .sum();
     let len = f.snippet[start.min(f.snippet.len())..]
         .find(|c: char| c.is_whitespace() || c == ',' || c == ';')
         .unwrap_or(f.snippet.len().saturating_sub(start))
         .max(1);
     FindingDiagnostic {
         finding: f,
-        excerpt: Excerpt { name: format!("{}:{}:{}", f.path, f.line, f.column), text: f.snippet.clone(), line: f.line },
-        span: SourceSpan::from((start.min(f.snippet.len()), len.min(f.snippet.len().saturating_sub(start)))),
+        excerpt: Excerpt {
+            name: f.path.clone(),
+            text: f.snippet.clone(),
+            line: f.line,
+            column: f.column,
+        },
+        span: SourceSpan::from((
+            start.min(f.snippet.len()),
+            len.min(f.snippet.len().saturating_sub(start)),
+        )),
     }
 }
 
 fn summary(result: &ScanResult, suppressed: usize) -> String {
     let n = result.findings.len();
-    let files: std::collections::BTreeSet<&str> = result.findings.iter().map(|f| f.path.as_str()).collect();
+    let files: std::collections::BTreeSet<&str> =
+        result.findings.iter().map(|f| f.path.as_str()).collect();
     let mut by_sev = [0usize; 4];
     for f in &result.findings {
         by_sev[f.severity as usize] += 1;
@@ -149,7 +190,11 @@ fn summary(result: &ScanResult, suppressed: usize) -> String {
         s.push_str(&format!(", {suppressed} suppressed"));
     }
     if !result.warnings.is_empty() {
-        s.push_str(&format!(", {} warning{}", result.warnings.len(), if result.warnings.len() == 1 { "" } else { "s" }));
+        s.push_str(&format!(
+            ", {} warning{}",
+            result.warnings.len(),
+            if result.warnings.len() == 1 { "" } else { "s" }
+        ));
     }
     s.push('\n');
     s

@@ -42,10 +42,19 @@ pub fn render(result: &ScanResult, suppressed: usize) -> String {
     }
     let doc = Document {
         version: 1,
-        tool: Tool { name: "scopesmith", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "scopesmith",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         findings: &result.findings,
         warnings: &result.warnings,
-        summary: Summary { findings: result.findings.len(), suppressed, by_severity, by_kind, stats: &result.stats },
+        summary: Summary {
+            findings: result.findings.len(),
+            suppressed,
+            by_severity,
+            by_kind,
+            stats: &result.stats,
+        },
     };
     let mut out = serde_json::to_string_pretty(&doc).expect("findings always serialise");
     out.push('\n');

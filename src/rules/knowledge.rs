@@ -91,7 +91,11 @@ impl Knowledge {
                     }
                     k.groups.insert(
                         spec.name.clone(),
-                        PermissionGroup { name: spec.name.clone(), scope: spec.scope, id: spec.id.clone() },
+                        PermissionGroup {
+                            name: spec.name.clone(),
+                            scope: spec.scope,
+                            id: spec.id.clone(),
+                        },
                     );
                 }
             }
@@ -114,10 +118,20 @@ impl Knowledge {
                             }
                         }
                         if k.operations.iter().any(|o| o.id == op.id) {
-                            errors.push(source.error_at(Some(&op.id), "id", format!("operation id `{}` is used twice", op.id), None));
+                            errors.push(source.error_at(
+                                Some(&op.id),
+                                "id",
+                                format!("operation id `{}` is used twice", op.id),
+                                None,
+                            ));
                         }
                         if !op.path.starts_with('/') {
-                            errors.push(source.error_at(Some(&op.id), "path", "an operation path starts with `/`", None));
+                            errors.push(source.error_at(
+                                Some(&op.id),
+                                "path",
+                                "an operation path starts with `/`",
+                                None,
+                            ));
                         }
                         k.operations.push(Operation {
                             id: op.id,
@@ -148,7 +162,14 @@ impl Knowledge {
                             )),
                         }
                     }
-                    k.sdks.insert(s.sdk.clone(), SdkMap { sdk: s.sdk, language: s.language, calls });
+                    k.sdks.insert(
+                        s.sdk.clone(),
+                        SdkMap {
+                            sdk: s.sdk,
+                            language: s.language,
+                            calls,
+                        },
+                    );
                 }
                 RuleFile::Tool(t) => {
                     let all = t.permissions.iter().chain(t.resources.values().flatten());
@@ -172,7 +193,8 @@ impl Knowledge {
                 RuleFile::PermissionGroups(_) | RuleFile::Detect(_) => {}
             }
         }
-        k.operations.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
+        k.operations
+            .sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
         k
     }
 }

@@ -69,10 +69,18 @@ impl RuleSource {
     }
 
     fn yaml_error(&self, err: &serde_norway::Error) -> RuleError {
-        let offset = err.location().map(|l| l.index()).unwrap_or(0).min(self.text.len());
+        let offset = err
+            .location()
+            .map(|l| l.index())
+            .unwrap_or(0)
+            .min(self.text.len());
         let message = err.to_string();
         // serde's message already says where; keep only its first sentence for the label.
-        let label = message.split(" at line ").next().unwrap_or(&message).to_string();
+        let label = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_string();
         RuleError {
             message: format!("{}: {message}", self.name),
             help: Some("see rules/README.md for the shape of each rule file".into()),
@@ -150,7 +158,10 @@ fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<RuleSource>) {
 }
 
 fn is_rule_file(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
 }
 
 /// A file or directory (recursively) of the user's rule files.
@@ -175,7 +186,10 @@ pub fn user_sources(path: &Path) -> Result<Vec<RuleSource>, crate::Error> {
                 message: format!("rule file {} is not valid UTF-8", f.display()),
                 help: "save the file as UTF-8".into(),
             })?;
-            Ok(RuleSource { name: f.display().to_string(), text })
+            Ok(RuleSource {
+                name: f.display().to_string(),
+                text,
+            })
         })
         .collect()
 }

@@ -59,7 +59,11 @@ impl<'r> Detector<'r> {
             .match_kind(MatchKind::Standard)
             .build(&keywords)
             .expect("keywords are plain strings; the automaton always builds");
-        Detector { rules, prefilter, keyword_rules }
+        Detector {
+            rules,
+            prefilter,
+            keyword_rules,
+        }
     }
 
     /// Which rules may fire, and on which lines: `None` when no keyword occurs at all.
@@ -79,7 +83,12 @@ impl<'r> Detector<'r> {
 
     /// All findings in one file's text. `candidates` come from [`Detector::candidates`] on the
     /// same text.
-    pub fn detect(&self, path: &str, text: &str, candidates: BTreeMap<usize, Vec<usize>>) -> Vec<Finding> {
+    pub fn detect(
+        &self,
+        path: &str,
+        text: &str,
+        candidates: BTreeMap<usize, Vec<usize>>,
+    ) -> Vec<Finding> {
         let lines = Lines::new(text);
         let mut hits = Vec::new();
         let mut rust_rules = Vec::new();
@@ -99,7 +108,8 @@ impl<'r> Detector<'r> {
                     }
                 }
                 Matcher::Line(re) => {
-                    let line_set: BTreeSet<usize> = offsets.iter().map(|&o| lines.line_of(o)).collect();
+                    let line_set: BTreeSet<usize> =
+                        offsets.iter().map(|&o| lines.line_of(o)).collect();
                     for line in line_set {
                         if let Some(hit) = match_line(rule_idx, rule, re, text, &lines, line) {
                             hits.push(hit);
@@ -113,25 +123,86 @@ impl<'r> Detector<'r> {
             hits.extend(rust::detect(self.rules, &rust_rules, text, &lines));
         }
         let aliases = Aliases::of(text);
+        let reads = self.reads_behind(&hits, text, &lines, &aliases);
+        hits.extend(reads);
         merge(self.rules, path, text, &lines, hits, &aliases)
+    }
+
+    /// `key = os.environ["CF_DDNS_KEY"]` feeding an X-Auth-Key header three lines down is
+    /// itself a use of the key: report the read, under the env rule of the same role.
+    fn reads_behind(&self, hits: &[Hit], text: &str, lines: &Lines, aliases: &Aliases) -> Vec<Hit> {
+        let mut out = Vec::new();
+        for hit in hits {
+            let Some(resolved) = hit.value.as_deref().and_then(|v| aliases.resolve(v)) else {
+                continue;
+            };
+            let Some(line) = resolved.via_line else {
+                continue;
+            };
+            let role = self.rules[hit.rule].role;
+            let Some(rule) = self.rules.iter().position(|r| {
+                r.kind == Kind::Env && r.role == role && matches!(r.matcher, Matcher::Line(_))
+            }) else {
+                continue;
+            };
+            let start = lines.start(line);
+            let col = lines
+                .text(text, line)
+                .find(resolved.name.as_str())
+                .unwrap_or(0);
+            out.push(Hit {
+                rule,
+                line,
+                end_line: line,
+                offset: start + col,
+                cred: Some(resolved.name),
+                value: None,
+                secret: None,
+            });
+        }
+        out
     }
 }
 
-fn match_line(rule_idx: usize, rule: &DetectRule, re: &regex::Regex, text: &str, lines: &Lines, line: usize) -> Option<Hit> {
+fn match_line(
+    rule_idx: usize,
+    rule: &DetectRule,
+    re: &regex::Regex,
+    text: &str,
+    lines: &Lines,
+    line: usize,
+) -> Option<Hit> {
     let start = lines.start(line);
     let window = &text[start..lines.end(line + rule.window)];
     let first_line_len = lines.end(line) - start;
-    let caps = re.captures_iter(window).find(|c| c.get(0).is_some_and(|m| m.start() < first_line_len.max(1)))?;
+    let caps = re
+        .captures_iter(window)
+        .find(|c| c.get(0).is_some_and(|m| m.start() < first_line_len.max(1)))?;
     hit_from(rule_idx, rule, &caps, start, text, lines)
 }
 
 /// A regex match (at `base` in the file) made a hit, unless `unless` or `ancestor` say no.
-fn hit_from(rule_idx: usize, rule: &DetectRule, caps: &regex::Captures, base: usize, text: &str, lines: &Lines) -> Option<Hit> {
+fn hit_from(
+    rule_idx: usize,
+    rule: &DetectRule,
+    caps: &regex::Captures,
+    base: usize,
+    text: &str,
+    lines: &Lines,
+) -> Option<Hit> {
     let m = caps.get(0)?;
     let offset = base + m.start();
     let line = lines.line_of(offset);
     let own_line = lines.text(text, line);
-    if rule.unless.as_ref().is_some_and(|u| u.is_match(own_line) || u.is_match(m.as_str())) {
+    // A name in a comment is documentation, not a use; a key in a comment is still a leak.
+    if rule.kind != Kind::Literal && is_comment(own_line) {
+        return None;
+    }
+    if rule
+        .unless
+        .as_ref()
+        .is_some_and(|u| u.is_match(own_line) || u.is_match(m.as_str()))
+    {
         return None;
     }
     if let Some(anc) = &rule.ancestor {
@@ -141,7 +212,11 @@ fn hit_from(rule_idx: usize, rule: &DetectRule, caps: &regex::Captures, base: us
     }
     let group = |base_name: &str| {
         (1..=4).find_map(|n| {
-            let name = if n == 1 { base_name.to_string() } else { format!("{base_name}{n}") };
+            let name = if n == 1 {
+                base_name.to_string()
+            } else {
+                format!("{base_name}{n}")
+            };
             caps.name(&name).map(|c| c.as_str().to_string())
         })
     };
@@ -156,8 +231,22 @@ fn hit_from(rule_idx: usize, rule: &DetectRule, caps: &regex::Captures, base: us
     })
 }
 
+fn is_comment(line: &str) -> bool {
+    let t = line.trim_start();
+    // `--header=` and `'X-Auth-Key': v` are code, so `--` and `'` comments need more than a prefix.
+    ["#", "//", "/*", "* ", "-- ", ";", "<!--", "REM "]
+        .iter()
+        .any(|p| t.starts_with(p))
+        && !t.starts_with("#!")
+        || t == "*"
+}
+
 /// The lines that open the blocks enclosing `line`: each less indented than the one below.
-fn ancestors<'t>(text: &'t str, lines: &'t Lines, line: usize) -> impl Iterator<Item = &'t str> + 't {
+fn ancestors<'t>(
+    text: &'t str,
+    lines: &'t Lines,
+    line: usize,
+) -> impl Iterator<Item = &'t str> + 't {
     let indent = |s: &str| s.len() - s.trim_start().len();
     let mut current = indent(lines.text(text, line));
     (0..line).rev().filter_map(move |l| {
@@ -175,7 +264,14 @@ fn ancestors<'t>(text: &'t str, lines: &'t Lines, line: usize) -> impl Iterator<
 
 /// One finding per line (strongest kind, then severity, then rule id), with what the weaker
 /// hits knew (a credential name) kept; lines inside a multi-line SDK call belong to it.
-fn merge(rules: &[DetectRule], path: &str, text: &str, lines: &Lines, hits: Vec<Hit>, aliases: &Aliases) -> Vec<Finding> {
+fn merge(
+    rules: &[DetectRule],
+    path: &str,
+    text: &str,
+    lines: &Lines,
+    hits: Vec<Hit>,
+    aliases: &Aliases,
+) -> Vec<Finding> {
     let mut per_line: BTreeMap<usize, Vec<Finding>> = BTreeMap::new();
     for hit in hits {
         let f = to_finding(rules, path, text, lines, hit, aliases);
@@ -193,9 +289,14 @@ fn merge(rules: &[DetectRule], path: &str, text: &str, lines: &Lines, hits: Vec<
         best.sdk = best.sdk.or(sdk);
         out.push(best);
     }
-    let spans: Vec<(usize, usize)> =
-        out.iter().filter(|f| f.kind == Kind::Sdk && f.end_line > f.line).map(|f| (f.line, f.end_line)).collect();
-    out.retain(|f| f.kind == Kind::Literal || !spans.iter().any(|&(s, e)| f.line > s && f.line <= e));
+    let spans: Vec<(usize, usize)> = out
+        .iter()
+        .filter(|f| f.kind == Kind::Sdk && f.end_line > f.line)
+        .map(|f| (f.line, f.end_line))
+        .collect();
+    out.retain(|f| {
+        f.kind == Kind::Literal || !spans.iter().any(|&(s, e)| f.line > s && f.line <= e)
+    });
     // Identical lines in one file are told apart by their order, so fingerprints stay unique.
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for f in &mut out {
@@ -208,17 +309,31 @@ fn merge(rules: &[DetectRule], path: &str, text: &str, lines: &Lines, hits: Vec<
     out
 }
 
-fn to_finding(rules: &[DetectRule], path: &str, text: &str, lines: &Lines, hit: Hit, aliases: &Aliases) -> Finding {
+fn to_finding(
+    rules: &[DetectRule],
+    path: &str,
+    text: &str,
+    lines: &Lines,
+    hit: Hit,
+    aliases: &Aliases,
+) -> Finding {
     let rule = &rules[hit.rule];
     let line_text = lines.text(text, hit.line);
     let column = text[lines.start(hit.line)..hit.offset].chars().count() + 1;
     let mut kind = rule.kind;
     let mut severity = rule.severity;
-    let secret = hit.secret.clone().or_else(|| hit.value.as_deref().and_then(credential::literal_key).map(str::to_string));
-    let credential = hit
-        .cred
-        .clone()
-        .or_else(|| hit.value.as_deref().and_then(|v| aliases.resolve(v)))
+    let secret = hit.secret.clone().or_else(|| {
+        hit.value
+            .as_deref()
+            .and_then(credential::literal_key)
+            .map(str::to_string)
+    });
+    // Where the value names its source (`api_key = var.cf_key`, `token: env/CF_TOKEN`,
+    // `X = os.environ["Y"]`), that source is the credential; else the setting itself.
+    let resolved = hit.value.as_deref().and_then(|v| aliases.resolve(v));
+    let credential = resolved
+        .map(|r| r.name)
+        .or_else(|| hit.cred.clone())
         .or_else(|| rule.credential.clone());
     let mut message = rule.summary.clone();
     let secret = secret.map(Secret::new);
@@ -226,7 +341,11 @@ fn to_finding(rules: &[DetectRule], path: &str, text: &str, lines: &Lines, hit: 
         kind = Kind::Literal;
         severity = Severity::Critical;
         if rule.kind != Kind::Literal {
-            message = format!("{} — with the key hard-coded ({})", rule.summary, s.redacted());
+            message = format!(
+                "{} — with the key hard-coded ({})",
+                rule.summary,
+                s.redacted()
+            );
         }
     }
     let snippet = crate::report::redact::scrub(&mask(line_text, secret.as_ref()));
@@ -243,7 +362,10 @@ fn to_finding(rules: &[DetectRule], path: &str, text: &str, lines: &Lines, hit: 
         severity,
         message,
         fix: if secret.is_some() {
-            format!("{} Revoke this key now: it is in the repository history.", rule.fix)
+            format!(
+                "{} Revoke this key now: it is in the repository history.",
+                rule.fix
+            )
         } else {
             rule.fix.clone()
         },
@@ -271,7 +393,12 @@ fn truncate_around(line: &str, column: usize) -> String {
     }
     let start = column.saturating_sub(MAX / 4).min(count - MAX);
     let body: String = line.chars().skip(start).take(MAX).collect();
-    format!("{}{}{}", if start > 0 { "…" } else { "" }, body, if start + MAX < count { "…" } else { "" })
+    format!(
+        "{}{}{}",
+        if start > 0 { "…" } else { "" },
+        body,
+        if start + MAX < count { "…" } else { "" }
+    )
 }
 
 /// FNV-1a over the rule, the path and the whitespace-normalised line: stable when other

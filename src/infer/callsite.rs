@@ -1,0 +1,293 @@
+//! Finds the Cloudflare API calls a file makes: URL and path literals with the HTTP method
+//! from the code around them, SDK method calls from the `rules/sdk/` maps, and the zone and
+//! account ids or zone names written as literals.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use super::endpoint::{self, NormalPath};
+use crate::rules::knowledge::SdkMap;
+use crate::scan::lines::Lines;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CallSite {
+    pub path: String,
+    /// 1-based.
+    pub line: usize,
+    pub method: String,
+    #[serde(skip)]
+    pub normal: NormalPath,
+    /// How the call was recognised: `http` or `sdk:<name>.<method>`.
+    pub via: String,
+}
+
+/// Literal resource names in a file.
+#[derive(Debug, Default, Clone)]
+pub struct Literals {
+    pub zone_ids: BTreeSet<String>,
+    pub zone_names: BTreeSet<String>,
+    pub account_ids: BTreeSet<String>,
+}
+
+static API_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"/(?:zones|accounts|user|certificates|memberships|graphql|organizations|ips)\b")
+        .expect("api path pattern")
+});
+
+struct MethodHint {
+    re: Regex,
+    /// Lower is stronger when two hints are equally near.
+    rank: u8,
+}
+
+static METHOD_HINTS: LazyLock<Vec<MethodHint>> = LazyLock::new(|| {
+    let m = "GET|POST|PUT|PATCH|DELETE";
+    let hint = |p: String, rank| MethodHint {
+        re: Regex::new(&p).expect("method hint"),
+        rank,
+    };
+    vec![
+        hint(format!(r#"(?:\s-X\s*|--request[ =]|--method[ =]|-Method\s+)["']?({m})\b"#), 0),
+        hint(format!(r#"(?i)\bmethod\b["']?\s*[:=]>?\s*["']({m})["']"#), 0),
+        hint(format!(r#"NewRequest(?:WithContext)?\(\s*(?:ctx,\s*)?"({m})""#), 0),
+        hint(r"NewRequest(?:WithContext)?\(\s*(?:ctx,\s*)?http\.Method(Get|Post|Put|Patch|Delete)\b".into(), 0),
+        hint(format!(r#"CURLOPT_CUSTOMREQUEST["']?\s*(?:,|=>)\s*["']({m})["']"#), 0),
+        hint(r"Net::HTTP::(Get|Post|Put|Patch|Delete)\b".into(), 0),
+        hint(format!(r#"\.request\(\s*["']({m})["']"#), 0),
+        hint(format!(r"\bhttps?\s+({m})\s"), 0),
+        hint(r"(?i)\b(?:requests|httpx|session|sess|client|axios|got|http|faraday|httparty|aiohttp|conn|s|api|self\.session|\$client|\$http)\s*(?:\.|->|::)(get|post|put|patch|delete)\b".into(), 1),
+        hint(r"\.(get|post|put|patch|delete)(?:_async)?\s*[(!]".into(), 2),
+        hint(r"\bCURLOPT_POST\b()".into(), 2),
+        hint(r"(?:\s--data(?:-raw|-binary|-urlencode)?\b|\s-d\s|\s--json\b|--post-data|\s-F\s)()".into(), 3),
+    ]
+});
+
+static ASSIGNED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:export\s+|const\s+|let\s+|var\s+|final\s+|val\s+|private\s+|static\s+|readonly\s+)*\$?([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*\w+\s*)?(?::=|=)")
+        .expect("assignment pattern")
+});
+
+/// The method for a call on `line`. A URL assigned to a name takes the method from where the
+/// name is used; otherwise the nearest hint within a few lines (a curl command spans
+/// several) decides, and GET when nothing says otherwise.
+fn method_for(text: &str, lines: &Lines, line: usize) -> String {
+    if let Some(c) = ASSIGNED.captures(lines.text(text, line)) {
+        let name = Regex::new(&format!(r"\b{}\b", regex::escape(&c[1]))).expect("escaped name");
+        for m in name.find_iter(text) {
+            let l = lines.line_of(m.start());
+            if l != line {
+                if let Some(method) = method_near(text, lines, l, 2) {
+                    return method;
+                }
+            }
+        }
+    }
+    method_near(text, lines, line, 6).unwrap_or_else(|| "GET".into())
+}
+
+fn method_near(text: &str, lines: &Lines, line: usize, after: usize) -> Option<String> {
+    let from = line.saturating_sub(3);
+    let to = (line + after).min(lines.count().saturating_sub(1));
+    let mut best: Option<(usize, u8, String)> = None;
+    for l in from..=to {
+        let t = lines.text(text, l);
+        for h in METHOD_HINTS.iter() {
+            if let Some(c) = h.re.captures(t) {
+                let method = match c.get(1).map(|m| m.as_str()).unwrap_or("") {
+                    "" => "POST".to_string(),
+                    m => m.to_ascii_uppercase(),
+                };
+                // Hints after the URL line count a little more: `-X` usually precedes it,
+                // a method argument usually follows it in the call.
+                let distance = line.abs_diff(l) * 2 + usize::from(l < line);
+                let key = (distance, h.rank, method);
+                if best.as_ref().is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
+                    best = Some(key);
+                }
+            }
+        }
+    }
+    best.map(|b| b.2)
+}
+
+/// Raw path text from `start` to the end of its string, following `" + x + "` joins.
+fn raw_path(line: &str, start: usize) -> String {
+    let bytes = line.as_bytes();
+    let mut out = String::new();
+    let mut i = start;
+    let mut depth = 0usize;
+    while i < bytes.len() {
+        let c = bytes[i] as char;
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            '"' | '\'' | '`' if depth == 0 => {
+                // A join: close quote, `+`/`.`, an expression, then more string or the end.
+                let rest = &line[i + 1..];
+                let trimmed = rest.trim_start();
+                if let Some(after_op) = trimmed
+                    .strip_prefix('+')
+                    .or_else(|| trimmed.strip_prefix(" ."))
+                    .or_else(|| trimmed.strip_prefix('.'))
+                {
+                    let next_quote = after_op.find(['"', '\'', '`']);
+                    out.push_str("{}");
+                    match next_quote {
+                        Some(q) if after_op[..q].trim_end().ends_with(['+', '.']) => {
+                            i = line.len() - after_op.len() + q + 1;
+                            continue;
+                        }
+                        _ => break,
+                    }
+                }
+                break;
+            }
+            c if c.is_whitespace() && depth == 0 => break,
+            ')' | ']' | ',' | ';' | '>' | '\\' if depth == 0 => break,
+            _ => {}
+        }
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
+pub fn http_calls(path: &str, text: &str, lines: &Lines) -> Vec<CallSite> {
+    let mut out = Vec::new();
+    for m in API_PATH.find_iter(text) {
+        let line = lines.line_of(m.start());
+        let line_start = lines.start(line);
+        let line_text = lines.text(text, line);
+        let raw = raw_path(line_text, m.start() - line_start);
+        let normal = endpoint::normalise(&raw);
+        out.push(CallSite {
+            path: path.to_string(),
+            line: line + 1,
+            method: method_for(text, lines, line),
+            normal,
+            via: "http".into(),
+        });
+    }
+    out
+}
+
+/// SDK calls from the maps whose language fits the file.
+pub fn sdk_calls(path: &str, text: &str, lines: &Lines, sdks: &[&SdkMap]) -> Vec<CallSite> {
+    let mut out = Vec::new();
+    for sdk in sdks {
+        for call in &sdk.calls {
+            let needles: Vec<String> = if let Some((_, method)) = call.method.split_once("::") {
+                vec![format!("->{method}(")]
+            } else if sdk.language == "rust" {
+                vec![
+                    format!("{} {{", call.method),
+                    format!("{}::", call.method),
+                    format!("{}(", call.method),
+                ]
+            } else {
+                vec![format!(".{}(", call.method), format!(".{} (", call.method)]
+            };
+            for needle in &needles {
+                for (at, _) in text.match_indices(needle.as_str()) {
+                    // `api.ListZones(` must not also count as `api.Zones(`-like suffixes.
+                    if sdk.language == "rust"
+                        && text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+                    {
+                        continue;
+                    }
+                    let line = lines.line_of(at);
+                    out.push(CallSite {
+                        path: path.to_string(),
+                        line: line + 1,
+                        method: call.http_method.clone(),
+                        normal: endpoint::normalise(&call.path),
+                        via: format!("sdk:{}.{}", sdk.sdk, call.method),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+static ZONE_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)(?:zone[_-]?(?:id|identifier|tag)|/zones/)[^a-f0-9\n]{0,8}\b([a-f0-9]{32})\b"#,
+    )
+    .expect("zone id pattern")
+});
+static ACCOUNT_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)(?:account[_-]?(?:id|identifier|tag)|/accounts/)[^a-f0-9\n]{0,8}\b([a-f0-9]{32})\b"#,
+    )
+    .expect("account id pattern")
+});
+static ZONE_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)(?:[?&]name=|\b(?:zone|domain)(?:_?name)?["']?\s*[:=]\s*["']?)([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})\b"#)
+        .expect("zone name pattern")
+});
+
+pub fn literals(text: &str) -> Literals {
+    let mut l = Literals::default();
+    l.zone_ids.extend(
+        ZONE_ID
+            .captures_iter(text)
+            .map(|c| c[1].to_ascii_lowercase()),
+    );
+    l.account_ids.extend(
+        ACCOUNT_ID
+            .captures_iter(text)
+            .map(|c| c[1].to_ascii_lowercase()),
+    );
+    l.zone_names.extend(
+        ZONE_NAME
+            .captures_iter(text)
+            .map(|c| c[1].to_ascii_lowercase())
+            .filter(|n| !n.ends_with("cloudflare.com") && !n.contains("example.invalid")),
+    );
+    l
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calls(text: &str) -> Vec<(String, String)> {
+        let lines = Lines::new(text);
+        http_calls("f", text, &lines)
+            .into_iter()
+            .map(|c| (c.method, c.normal.template()))
+            .collect()
+    }
+
+    #[test]
+    fn curl_with_data_is_a_post_and_x_wins() {
+        let sh = "curl -s \\\n  -H \"X-Auth-Key: $K\" \\\n  \"https://api.cloudflare.com/client/v4/zones/$ZONE/purge_cache\" \\\n  --data '{\"purge_everything\":true}'\n";
+        assert_eq!(
+            calls(sh),
+            vec![("POST".into(), "/zones/{}/purge_cache".into())]
+        );
+        let sh = "curl -X PUT \"https://api.cloudflare.com/client/v4/zones/${Z}/dns_records/${ID}\" --data \"$BODY\"\n";
+        assert_eq!(
+            calls(sh),
+            vec![("PUT".into(), "/zones/{}/dns_records/{}".into())]
+        );
+    }
+
+    #[test]
+    fn languages_spell_methods_their_way() {
+        assert_eq!(
+            calls("r = requests.patch(f\"{API}/zones/{zone}/settings/ssl\", json=b)\n")[0].0,
+            "PATCH"
+        );
+        assert_eq!(calls("const r = await fetch(`${base}/zones/${id}/dns_records`, {\n  method: 'POST',\n});\n")[0].0, "POST");
+        assert_eq!(calls("req, _ := http.NewRequest(\"DELETE\", base+\"/zones/\"+zone+\"/dns_records/\"+id, nil)\n")[0].0, "DELETE");
+        assert_eq!(
+            calls("url = \"/zones/\" + zoneId + \"/dns_records\";\n")[0].1,
+            "/zones/{}/dns_records"
+        );
+    }
+}

@@ -1,0 +1,85 @@
+//! Renders a `Plan`: JSON (the documented contract) and a reviewer's human view, where each
+//! permission is followed by the calls that justify it.
+
+use std::fmt::Write;
+
+use crate::infer::Plan;
+
+pub fn json(plan: &Plan) -> String {
+    let mut out = serde_json::to_string_pretty(&serde_json::json!({
+        "version": 1,
+        "tool": {"name": "scopesmith", "version": env!("CARGO_PKG_VERSION")},
+        "credentials": plan.credentials,
+    }))
+    .expect("plans always serialise");
+    out.push('\n');
+    super::redact::scrub(&out)
+}
+
+pub fn human(plan: &Plan) -> String {
+    let mut s = String::new();
+    if plan.credentials.is_empty() {
+        s.push_str("no legacy Global API Key use found: nothing to migrate\n");
+        return s;
+    }
+    for c in &plan.credentials {
+        let _ = writeln!(
+            s,
+            "credential {}{}",
+            c.name,
+            if c.hardcoded {
+                "  (HARD-CODED: revoke it)"
+            } else {
+                ""
+            }
+        );
+        let _ = writeln!(s, "  used at:");
+        for site in &c.sites {
+            let _ = writeln!(
+                s,
+                "    {}:{}  {} ({})",
+                site.path,
+                site.line,
+                site.kind.as_str(),
+                site.rule
+            );
+        }
+        if c.permissions.is_empty() {
+            let _ = writeln!(s, "  token needs: (nothing inferred)");
+        } else {
+            let _ = writeln!(s, "  token needs ({} scope):", c.scope);
+            for p in &c.permissions {
+                let on = if p.resources.is_empty() {
+                    format!("all {}s", p.scope.as_str())
+                } else {
+                    format!("{} {}", p.scope.as_str(), p.resources.join(", "))
+                };
+                let _ = writeln!(s, "    {}  on {on}", p.name);
+                for why in &p.because {
+                    let _ = writeln!(s, "      <- {why}");
+                }
+            }
+        }
+        if !c.unresolved.is_empty() {
+            let _ = writeln!(s, "  unresolved:");
+            for u in &c.unresolved {
+                let _ = writeln!(
+                    s,
+                    "    {}:{}  {} {}  ({})",
+                    u.path, u.line, u.method, u.call, u.reason
+                );
+            }
+        }
+        for w in &c.warnings {
+            let _ = writeln!(s, "  warning: {w}");
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(
+        s,
+        "{} credential{} to migrate",
+        plan.credentials.len(),
+        if plan.credentials.len() == 1 { "" } else { "s" }
+    );
+    super::redact::scrub(&s)
+}
