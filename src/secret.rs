@@ -65,12 +65,7 @@ mod tests {
     #[test]
     fn no_form_shows_the_whole_value() {
         let s = Secret::new(KEY);
-        for shown in [
-            s.to_string(),
-            format!("{s:?}"),
-            serde_json::to_string(&s).unwrap(),
-            s.masked(),
-        ] {
+        for shown in [s.to_string(), format!("{s:?}"), serde_json::to_string(&s).unwrap(), s.masked()] {
             assert!(!shown.contains(KEY), "{shown}");
             assert!(shown.contains("0d6e"), "{shown}");
         }

@@ -7,10 +7,10 @@ use regex::Regex;
 
 static SHAPES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"\b(?:cf[kua]t?_[A-Za-z0-9]{40}[a-f0-9]{8}",     // new-format key and tokens
-        r"|cfoat_[A-Za-z0-9_-]{20,}",                       // wrangler OAuth
-        r"|v1\.0-[A-Za-z0-9-]{40,}",                        // Origin CA key
-        r"|[a-f0-9]{37,45}",                                // legacy global key
+        r"\b(?:cf[kua]t?_[A-Za-z0-9]{40}[a-f0-9]{8}", // new-format key and tokens
+        r"|cfoat_[A-Za-z0-9_-]{20,}",                 // wrangler OAuth
+        r"|v1\.0-[A-Za-z0-9-]{40,}",                  // Origin CA key
+        r"|[a-f0-9]{37,45}",                          // legacy global key
         r")\b"
     ))
     .expect("built-in redaction pattern")

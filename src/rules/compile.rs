@@ -151,7 +151,9 @@ pub fn compile(spec: DetectRuleSpec, source: &RuleSource) -> Result<DetectRule, 
         errors.push(err("window", format!("rule `{id}` has window {} (at most 20 lines)", spec.window), None));
     }
 
-    let Some(matcher) = matcher else { return Err(errors) };
+    let Some(matcher) = matcher else {
+        return Err(errors);
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -192,7 +194,9 @@ pub fn compile(spec: DetectRuleSpec, source: &RuleSource) -> Result<DetectRule, 
 /// Each `match` example must fire the rule and each `no_match` must not: rules document and
 /// test themselves.
 fn check_examples(rule: &DetectRule, ex: &super::model::Examples, source: &RuleSource, errors: &mut Vec<RuleError>) {
-    let Matcher::Line(re) = &rule.matcher else { return };
+    let Matcher::Line(re) = &rule.matcher else {
+        return;
+    };
     let fires = |line: &str| {
         let lower = line.to_ascii_lowercase();
         rule.keywords.iter().any(|k| lower.contains(k.as_str()))

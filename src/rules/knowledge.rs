@@ -101,7 +101,10 @@ impl Knowledge {
                 Some(anchor),
                 field,
                 format!("unknown permission group `{name}`"),
-                Some("use the API's spelling (`DNS Write`, not `Zone.DNS:Edit`) as listed in permission-groups.yaml".into()),
+                Some(
+                    "use the API's spelling (`DNS Write`, not `Zone.DNS:Edit`) as listed in permission-groups.yaml"
+                        .into(),
+                ),
             )
         };
         for (source, file) in files {
@@ -114,10 +117,20 @@ impl Knowledge {
                             }
                         }
                         if k.operations.iter().any(|o| o.id == op.id) {
-                            errors.push(source.error_at(Some(&op.id), "id", format!("operation id `{}` is used twice", op.id), None));
+                            errors.push(source.error_at(
+                                Some(&op.id),
+                                "id",
+                                format!("operation id `{}` is used twice", op.id),
+                                None,
+                            ));
                         }
                         if !op.path.starts_with('/') {
-                            errors.push(source.error_at(Some(&op.id), "path", "an operation path starts with `/`", None));
+                            errors.push(source.error_at(
+                                Some(&op.id),
+                                "path",
+                                "an operation path starts with `/`",
+                                None,
+                            ));
                         }
                         k.operations.push(Operation {
                             id: op.id,

@@ -95,8 +95,7 @@ pub enum RuleFile {
 
 impl RuleFile {
     pub fn parse(source: &RuleSource) -> Result<RuleFile, RuleError> {
-        let value: serde_norway::Value =
-            serde_norway::from_str(&source.text).map_err(|e| source.yaml_error(&e))?;
+        let value: serde_norway::Value = serde_norway::from_str(&source.text).map_err(|e| source.yaml_error(&e))?;
         let has = |key: &str| value.get(key).is_some();
         fn typed<T: DeserializeOwned>(source: &RuleSource) -> Result<T, RuleError> {
             serde_norway::from_str(&source.text).map_err(|e| source.yaml_error(&e))

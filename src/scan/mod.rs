@@ -59,7 +59,8 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
                 help: "pass a directory or file to scan".into(),
             });
         }
-        let prefix = if roots.len() > 1 { root.to_string_lossy().trim_end_matches('/').to_string() } else { String::new() };
+        let prefix =
+            if roots.len() > 1 { root.to_string_lossy().trim_end_matches('/').to_string() } else { String::new() };
         let (files, mut warnings) = walk::walk(root, &prefix, &opts.walk);
         let per_file: Vec<FileResult> =
             files.par_iter().map(|f| scan_file(&detector, &f.path, &f.display, opts.max_file_size)).collect();

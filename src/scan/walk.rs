@@ -10,8 +10,21 @@ use crate::finding::{Warning, WarningReason};
 
 /// Folders that hold other people's code or build output; `--no-ignore` scans them too.
 const SKIPPED_DIRS: &[&str] = &[
-    ".git", ".hg", ".svn", "node_modules", "bower_components", "vendor", ".venv", "venv",
-    "__pycache__", ".tox", ".mypy_cache", ".pytest_cache", ".terraform", ".gradle", ".next",
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "bower_components",
+    "vendor",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".tox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".terraform",
+    ".gradle",
+    ".next",
 ];
 
 #[derive(Debug, Clone)]
@@ -56,7 +69,9 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions) -> (Vec<FileEntry>, V
     let skip_deps = !opts.no_ignore;
     builder.filter_entry(move |e| {
         let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-        !(is_dir && e.depth() > 0 && (e.file_name() == ".git" || skip_deps && SKIPPED_DIRS.iter().any(|d| e.file_name() == *d)))
+        !(is_dir
+            && e.depth() > 0
+            && (e.file_name() == ".git" || skip_deps && SKIPPED_DIRS.iter().any(|d| e.file_name() == *d)))
     });
     let root_canon = root.canonicalize().ok();
     builder.build_parallel().run(|| {
@@ -66,7 +81,9 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions) -> (Vec<FileEntry>, V
         Box::new(move |result| {
             match result {
                 Ok(entry) => {
-                    let Some(ft) = entry.file_type() else { return WalkState::Continue };
+                    let Some(ft) = entry.file_type() else {
+                        return WalkState::Continue;
+                    };
                     if ft.is_dir() {
                         return WalkState::Continue;
                     }
@@ -76,21 +93,27 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions) -> (Vec<FileEntry>, V
                         return WalkState::Continue;
                     }
                     if !ft.is_file() {
-                        push(warnings, Warning {
-                            path: display,
-                            reason: WarningReason::NotAFile,
-                            message: "not a regular file (FIFO, socket or device): skipped".into(),
-                        });
+                        push(
+                            warnings,
+                            Warning {
+                                path: display,
+                                reason: WarningReason::NotAFile,
+                                message: "not a regular file (FIFO, socket or device): skipped".into(),
+                            },
+                        );
                         return WalkState::Continue;
                     }
                     if entry.path_is_symlink() {
                         if let (Some(root), Ok(target)) = (&root_canon, entry.path().canonicalize()) {
                             if !target.starts_with(root) {
-                                push(warnings, Warning {
-                                    path: display,
-                                    reason: WarningReason::NotAFile,
-                                    message: "link points outside the scanned root: skipped".into(),
-                                });
+                                push(
+                                    warnings,
+                                    Warning {
+                                        path: display,
+                                        reason: WarningReason::NotAFile,
+                                        message: "link points outside the scanned root: skipped".into(),
+                                    },
+                                );
                                 return WalkState::Continue;
                             }
                         }
@@ -99,11 +122,14 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions) -> (Vec<FileEntry>, V
                 }
                 Err(err) => {
                     let (path, reason) = describe(&err);
-                    push(warnings, Warning {
-                        path: path.map(|p| display_path(root, &p, prefix)).unwrap_or_else(|| prefix.to_string()),
-                        reason,
-                        message: err.to_string(),
-                    });
+                    push(
+                        warnings,
+                        Warning {
+                            path: path.map(|p| display_path(root, &p, prefix)).unwrap_or_else(|| prefix.to_string()),
+                            reason,
+                            message: err.to_string(),
+                        },
+                    );
                 }
             }
             WalkState::Continue

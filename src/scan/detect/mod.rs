@@ -117,7 +117,14 @@ impl<'r> Detector<'r> {
     }
 }
 
-fn match_line(rule_idx: usize, rule: &DetectRule, re: &regex::Regex, text: &str, lines: &Lines, line: usize) -> Option<Hit> {
+fn match_line(
+    rule_idx: usize,
+    rule: &DetectRule,
+    re: &regex::Regex,
+    text: &str,
+    lines: &Lines,
+    line: usize,
+) -> Option<Hit> {
     let start = lines.start(line);
     let window = &text[start..lines.end(line + rule.window)];
     let first_line_len = lines.end(line) - start;
@@ -126,7 +133,14 @@ fn match_line(rule_idx: usize, rule: &DetectRule, re: &regex::Regex, text: &str,
 }
 
 /// A regex match (at `base` in the file) made a hit, unless `unless` or `ancestor` say no.
-fn hit_from(rule_idx: usize, rule: &DetectRule, caps: &regex::Captures, base: usize, text: &str, lines: &Lines) -> Option<Hit> {
+fn hit_from(
+    rule_idx: usize,
+    rule: &DetectRule,
+    caps: &regex::Captures,
+    base: usize,
+    text: &str,
+    lines: &Lines,
+) -> Option<Hit> {
     let m = caps.get(0)?;
     let offset = base + m.start();
     let line = lines.line_of(offset);
@@ -175,7 +189,14 @@ fn ancestors<'t>(text: &'t str, lines: &'t Lines, line: usize) -> impl Iterator<
 
 /// One finding per line (strongest kind, then severity, then rule id), with what the weaker
 /// hits knew (a credential name) kept; lines inside a multi-line SDK call belong to it.
-fn merge(rules: &[DetectRule], path: &str, text: &str, lines: &Lines, hits: Vec<Hit>, aliases: &Aliases) -> Vec<Finding> {
+fn merge(
+    rules: &[DetectRule],
+    path: &str,
+    text: &str,
+    lines: &Lines,
+    hits: Vec<Hit>,
+    aliases: &Aliases,
+) -> Vec<Finding> {
     let mut per_line: BTreeMap<usize, Vec<Finding>> = BTreeMap::new();
     for hit in hits {
         let f = to_finding(rules, path, text, lines, hit, aliases);
@@ -214,7 +235,8 @@ fn to_finding(rules: &[DetectRule], path: &str, text: &str, lines: &Lines, hit: 
     let column = text[lines.start(hit.line)..hit.offset].chars().count() + 1;
     let mut kind = rule.kind;
     let mut severity = rule.severity;
-    let secret = hit.secret.clone().or_else(|| hit.value.as_deref().and_then(credential::literal_key).map(str::to_string));
+    let secret =
+        hit.secret.clone().or_else(|| hit.value.as_deref().and_then(credential::literal_key).map(str::to_string));
     let credential = hit
         .cred
         .clone()
