@@ -7,6 +7,7 @@ use miette::{
     SourceSpan, SpanContents,
 };
 
+use super::Tally;
 use crate::finding::{Finding, Severity, WarningReason};
 use crate::scan::ScanResult;
 
@@ -19,7 +20,12 @@ struct Excerpt {
 }
 
 impl SourceCode for Excerpt {
-    fn read_span<'a>(&'a self, _: &SourceSpan, _: usize, _: usize) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+    fn read_span<'a>(
+        &'a self,
+        _: &SourceSpan,
+        _: usize,
+        _: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             self.text.as_bytes(),
@@ -73,7 +79,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 }
 
-pub fn render(result: &ScanResult, suppressed: usize, color: bool, verbose: bool) -> (String, String) {
+pub fn render(result: &ScanResult, tally: &Tally, color: bool, verbose: bool) -> (String, String) {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(120);
     let mut out = String::new();
@@ -85,7 +91,7 @@ pub fn render(result: &ScanResult, suppressed: usize, color: bool, verbose: bool
             out.push('\n');
         }
     }
-    out.push_str(&summary(result, suppressed));
+    out.push_str(&summary(result, tally));
     let mut err = String::new();
     let mut binary = 0;
     for w in &result.warnings {
@@ -104,7 +110,8 @@ pub fn render(result: &ScanResult, suppressed: usize, color: bool, verbose: bool
 fn diagnostic(f: &Finding) -> FindingDiagnostic<'_> {
     // The snippet may be cut around the match; find the column within what is shown.
     let chars: Vec<char> = f.snippet.chars().collect();
-    let col = if f.snippet.starts_with('…') { 1 + f.snippet.chars().take_while(|c| *c == '…').count() } else { f.column };
+    let col =
+        if f.snippet.starts_with('…') { 1 + f.snippet.chars().take_while(|c| *c == '…').count() } else { f.column };
     let start: usize = chars.iter().take(col.saturating_sub(1)).map(|c| c.len_utf8()).sum();
     let len = f.snippet[start.min(f.snippet.len())..]
         .find(|c: char| c.is_whitespace() || c == ',' || c == ';')
@@ -117,7 +124,7 @@ fn diagnostic(f: &Finding) -> FindingDiagnostic<'_> {
     }
 }
 
-fn summary(result: &ScanResult, suppressed: usize) -> String {
+fn summary(result: &ScanResult, tally: &Tally) -> String {
     let n = result.findings.len();
     let files: std::collections::BTreeSet<&str> = result.findings.iter().map(|f| f.path.as_str()).collect();
     let mut by_sev = [0usize; 4];
@@ -145,11 +152,21 @@ fn summary(result: &ScanResult, suppressed: usize) -> String {
         result.stats.files_scanned,
         crate::scan::source::human_size(result.stats.bytes_scanned)
     ));
-    if suppressed > 0 {
-        s.push_str(&format!(", {suppressed} suppressed"));
+    if tally.suppressed > 0 {
+        s.push_str(&format!(", {} suppressed", tally.suppressed));
+    }
+    if tally.baselined > 0 {
+        s.push_str(&format!(", {} baselined", tally.baselined));
+    }
+    if tally.unchanged > 0 {
+        s.push_str(&format!(", {} on unchanged lines", tally.unchanged));
     }
     if !result.warnings.is_empty() {
-        s.push_str(&format!(", {} warning{}", result.warnings.len(), if result.warnings.len() == 1 { "" } else { "s" }));
+        s.push_str(&format!(
+            ", {} warning{}",
+            result.warnings.len(),
+            if result.warnings.len() == 1 { "" } else { "s" }
+        ));
     }
     s.push('\n');
     s
