@@ -38,6 +38,18 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Rule(#[from] crate::rules::RuleError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Baseline(#[from] Box<crate::ci::baseline::BaselineError>),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] Box<crate::ci::config::ConfigError>),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Diff(#[from] crate::ci::diff::DiffError),
 }
 
 impl Error {
