@@ -214,9 +214,9 @@ time_cmd() {
     # the scored run below, which checks exit codes.
     if ! "$HYPERFINE" --warmup "$WARMUP" --runs "$RUNS" -i --shell bash --style basic \
          --export-json "$json" -n "$name" "$cmd" >"$RESULTS/$name.hyperfine.log" 2>&1; then
-      echo "nan nan"; return 0
+      echo "nan nan nan"; return 0
     fi
-    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(r["mean"], r.get("stddev") or 0)' "$json"
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(r["mean"], r.get("stddev") or 0, r["min"])' "$json"
   else
     local i t0 t1 ts=()
     for ((i = 0; i < WARMUP; i++)); do bash -c "$cmd" >/dev/null 2>&1 || true; done
@@ -224,7 +224,7 @@ time_cmd() {
       t0=$(date +%s.%N); bash -c "$cmd" >/dev/null 2>&1 || true; t1=$(date +%s.%N)
       ts+=("$(python3 -c "print($t1-$t0)")")
     done
-    python3 -c 'import statistics as s,sys; v=[float(x) for x in sys.argv[1:]]; print(s.mean(v), s.stdev(v) if len(v)>1 else 0)' "${ts[@]}"
+    python3 -c 'import statistics as s,sys; v=[float(x) for x in sys.argv[1:]]; print(s.mean(v), s.stdev(v) if len(v)>1 else 0, min(v))' "${ts[@]}"
   fi
 }
 
@@ -299,10 +299,10 @@ score() {
     python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["recall"], d["negatives_flagged"], d["ignored_flagged"], d["flagged_files"])'
 }
 
-fmt_row() {  # tool secs sd bytes files rss_kb recall recall_cf neg ign flagged
+fmt_row() {  # tool secs sd min bytes files rss_kb recall recall_cf neg ign flagged
   python3 - "$@" <<'PY'
 import sys
-tool, secs, sd, nbytes, nfiles, rss, rec, rcf, neg, ign, fl = sys.argv[1:12]
+tool, secs, sd, mn, nbytes, nfiles, rss, rec, rcf, neg, ign, fl = sys.argv[1:13]
 def f(x):
     try: return float(x)
     except ValueError: return float("nan")
@@ -310,7 +310,7 @@ s = f(secs)
 ok = s == s and s > 0
 mbs = f"{int(nbytes) / 1e6 / s:.1f}" if ok else "n/a"
 fps = f"{int(nfiles) / s:,.0f}" if ok else "n/a"
-secs_s = f"{s:.3f} ± {f(sd):.3f}" if ok else "n/a"
+secs_s = f"{s:.3f} ± {f(sd):.3f} (min {f(mn):.3f})" if ok else "n/a"
 rss_s = f"{int(rss) / 1024:.1f} MB" if rss.isdigit() else "n/a"
 print(f"| {tool} | {secs_s} | {mbs} | {fps} | {rss_s} | {rec} | {rcf} | {neg} | {ign} | {fl} |")
 PY
@@ -320,12 +320,17 @@ PY
 # Appends a row to TABLE.
 bench_tool() {
   local name="$1" out="$2" fmt="$3" ok="$4" cmd="$5" manifest="$CORPUS/.bench/manifest.tsv"
-  local tm mean sd mr rss rc good sc sccf
+  local tm mean sd mn mr rss rc good sc sccf
   wait_idle "$name"
   echo "scan.sh: timing $name: $cmd" >&2
   echo "$name: $cmd" >> "$RESULTS/commands.txt"
-  tm="$(cd "$CORPUS" && time_cmd "$name" "$cmd")"; read -r mean sd <<<"$tm"
+  tm="$(cd "$CORPUS" && time_cmd "$name" "$cmd")"; read -r mean sd mn <<<"$tm"
   mr="$(cd "$CORPUS" && measured_run "$name" "$cmd" "$ok")"; read -r rss rc good <<<"$mr"
+  if [ "$good" != 1 ] && [ "$rc" -gt 128 ] 2>/dev/null; then
+    # killed by a signal (kingfisher 2.14 once died with SIGBUS here, not reproducibly): retry once
+    note "$name: measured run killed by signal $((rc - 128)); retried once"
+    mr="$(cd "$CORPUS" && measured_run "$name" "$cmd" "$ok")"; read -r rss rc good <<<"$mr"
+  fi
   if [ "$mean" = nan ]; then
     note "$name: hyperfine failed (see $RESULTS/$name.hyperfine.log); no time"
   fi
@@ -343,7 +348,7 @@ bench_tool() {
     read -r -a sc <<<"$(score "$manifest" "$RESULTS/$name.paths")"
     read -r -a sccf <<<"$(score "$manifest" "$RESULTS/$name.cf.paths")"
   fi
-  TABLE+=("$(fmt_row "$name" "$mean" "$sd" "$BYTES" "$FILES" "$rss" "${sc[0]}" "${sccf[0]}" "${sc[1]}" "${sc[2]}" "${sc[3]}")")
+  TABLE+=("$(fmt_row "$name" "$mean" "$sd" "$mn" "$BYTES" "$FILES" "$rss" "${sc[0]}" "${sccf[0]}" "${sc[1]}" "${sc[2]}" "${sc[3]}")")
 }
 
 print_table() {  # title header-row sep-row rows...
@@ -401,7 +406,7 @@ run_standard() {
     "$(machine_info)" \
     "corpus: $CORPUS — $FILES tracked files, $(python3 -c "print(f'{$BYTES/1e6:.1f}')") MB tracked; hyperfine --warmup $WARMUP --runs $RUNS" \
     "" \
-    "| tool | seconds (mean ± sd) | MB/s | files/s | peak RSS | recall | recall (cloudflare rules) | negatives_flagged | ignored_flagged | flagged files |" \
+    "| tool | seconds (mean ± sd, min) | MB/s | files/s | peak RSS | recall | recall (cloudflare rules) | negatives_flagged | ignored_flagged | flagged files |" \
     "|---|---|---|---|---|---|---|---|---|---|" \
     "${TABLE[@]}"
   echo
@@ -450,7 +455,7 @@ run_scale() {
     "$(machine_info)" \
     "scale: synthetic corpora $SCALE_PREFIX-N; hyperfine --warmup $WARMUP --runs $RUNS (1M: 1 run, no warmup). Rows are tool@N[-threads-T]; MB/s and files/s use each corpus's tracked bytes/files." \
     "" \
-    "| run | seconds (mean ± sd) | MB/s | files/s | peak RSS | recall | recall (cloudflare rules) | negatives_flagged | ignored_flagged | flagged files |" \
+    "| run | seconds (mean ± sd, min) | MB/s | files/s | peak RSS | recall | recall (cloudflare rules) | negatives_flagged | ignored_flagged | flagged files |" \
     "|---|---|---|---|---|---|---|---|---|---|" \
     "${TABLE[@]}"
 }

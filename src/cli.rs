@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::finding::Severity;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "scopesmith",
@@ -32,6 +34,8 @@ pub enum Format {
     Human,
     /// the documented JSON contract
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers
+    Sarif,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -68,6 +72,35 @@ pub struct ScanArgs {
     /// Also list binary files skipped
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    #[command(flatten)]
+    pub gate: GateArgs,
+}
+
+/// What fails a CI run and which findings count (see docs/ci.md).
+#[derive(Debug, Args, Clone, Default)]
+pub struct GateArgs {
+    /// Exit 1 only for findings at or above this severity (low, medium, high, critical) [default: low]
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Hide findings recorded in this baseline file; only new ones are reported
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in this baseline file (and exit 0)
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Report only findings on lines added or changed since this git revision
+    #[arg(long, value_name = "REV")]
+    pub diff_base: Option<String>,
+    /// Ignore `scopesmith:ignore[...]` comments and show the findings they suppress
+    #[arg(long)]
+    pub no_suppress: bool,
+    /// Do not read `.scopesmith.yaml` from the scan root
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
 }
 
 #[derive(Debug, Args)]

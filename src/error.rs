@@ -16,10 +16,7 @@ pub enum Error {
     },
 
     #[error("cannot read {}", path.display())]
-    #[diagnostic(
-        code(scopesmith::io),
-        help("check that the path exists and is readable")
-    )]
+    #[diagnostic(code(scopesmith::io), help("check that the path exists and is readable"))]
     Io {
         path: PathBuf,
         #[source]
@@ -27,10 +24,7 @@ pub enum Error {
     },
 
     #[error("cannot write {}", path.display())]
-    #[diagnostic(
-        code(scopesmith::io),
-        help("check that the directory exists and is writable")
-    )]
+    #[diagnostic(code(scopesmith::io), help("check that the directory exists and is writable"))]
     Write {
         path: PathBuf,
         #[source]
@@ -44,13 +38,22 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Rule(#[from] crate::rules::RuleError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Baseline(#[from] Box<crate::ci::baseline::BaselineError>),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] Box<crate::ci::config::ConfigError>),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Diff(#[from] crate::ci::diff::DiffError),
 }
 
 impl Error {
     pub fn io(path: &Path, source: std::io::Error) -> Error {
-        Error::Io {
-            path: path.to_path_buf(),
-            source,
-        }
+        Error::Io { path: path.to_path_buf(), source }
     }
 }

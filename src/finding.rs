@@ -58,9 +58,7 @@ impl std::str::FromStr for Severity {
             "medium" => Ok(Severity::Medium),
             "high" => Ok(Severity::High),
             "critical" => Ok(Severity::Critical),
-            other => Err(format!(
-                "unknown severity `{other}` (expected low, medium, high or critical)"
-            )),
+            other => Err(format!("unknown severity `{other}` (expected low, medium, high or critical)")),
         }
     }
 }
@@ -130,4 +128,6 @@ pub enum WarningReason {
     SymlinkLoop,
     NotAFile,
     ParseError,
+    /// A `scopesmith:ignore` comment that cannot apply (no reason, unknown rule).
+    Suppression,
 }

@@ -5,6 +5,7 @@
 //! `Finding`s; `report` renders them. `main.rs` only parses arguments and maps the outcome to
 //! an exit code.
 
+pub mod ci;
 pub mod cli;
 pub mod error;
 pub mod finding;
@@ -18,7 +19,7 @@ use std::io::{IsTerminal, Write};
 
 pub use error::Error;
 
-use cli::{Cli, Command, Format, RulesCommand, WalkArgs};
+use cli::{Cli, Command, Format, RulesCommand, ScanArgs, WalkArgs};
 use rules::RuleSet;
 
 /// How a command ended, as the process exit code says it.
@@ -32,28 +33,7 @@ pub enum Outcome {
 
 pub fn run(cli: Cli) -> Result<Outcome, Error> {
     match cli.command {
-        Command::Scan(args) => {
-            let rules = RuleSet::load(&args.walk.rules)?;
-            let result = scan::scan(&args.walk.paths, &rules.detect, &scan_options(&args.walk))?;
-            match args.format {
-                Format::Json => print(&report::json::render(&result, 0)),
-                Format::Human => {
-                    let (out, err) = report::human::render(
-                        &result,
-                        0,
-                        std::io::stdout().is_terminal(),
-                        args.verbose,
-                    );
-                    eprint_text(&err);
-                    print(&out);
-                }
-            }
-            Ok(if result.findings.is_empty() {
-                Outcome::Clean
-            } else {
-                Outcome::Findings
-            })
-        }
+        Command::Scan(args) => scan_command(args),
         Command::Plan(args) => {
             let rules = RuleSet::load(&args.walk.rules)?;
             let result = scan::scan(&args.walk.paths, &rules.detect, &scan_options(&args.walk))?;
@@ -61,12 +41,14 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
             print(&match args.format {
                 Format::Json => report::plan::json(&plan),
                 Format::Human => report::plan::human(&plan),
+                Format::Sarif => {
+                    return Err(Error::Usage {
+                        message: "`plan` has no SARIF form".into(),
+                        help: "use `--format json` for plans; SARIF is for `scan` findings".into(),
+                    })
+                }
             });
-            Ok(if plan.credentials.is_empty() {
-                Outcome::Clean
-            } else {
-                Outcome::Findings
-            })
+            Ok(if plan.credentials.is_empty() { Outcome::Clean } else { Outcome::Findings })
         }
         Command::Rules(RulesCommand::List { rules, format }) => {
             let set = RuleSet::load(&rules)?;
@@ -94,13 +76,83 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
     }
 }
 
+/// `scan`: settings from `.scopesmith.yaml` under the flags, scan, narrow (diff, suppressions,
+/// baseline), report, judge.
+fn scan_command(mut args: ScanArgs) -> Result<Outcome, Error> {
+    // The first root's config; for a list of files (pre-commit) the working directory's.
+    let config = match args.walk.paths.first() {
+        _ if args.gate.no_config => ci::config::Config::default(),
+        Some(root) if root.is_dir() => ci::config::Config::discover(root)?.unwrap_or_default(),
+        _ => ci::config::Config::discover(std::path::Path::new("."))?.unwrap_or_default(),
+    };
+    // Flags win: the file's excludes and rule directories come first, so a flag's rule of the
+    // same id replaces the file's.
+    args.walk.exclude = config.exclude.iter().cloned().chain(args.walk.exclude).collect();
+    args.walk.rules = config.rules.iter().cloned().chain(args.walk.rules).collect();
+    let mut rules = RuleSet::load(&args.walk.rules)?;
+    let ids: Vec<&str> = rules.detect.iter().map(|r| r.id.as_str()).collect();
+    config.check_rules(&ids)?;
+    for rule in &mut rules.detect {
+        if let Some(s) = config.severity.get(&rule.id) {
+            rule.severity = *s;
+        }
+    }
+    let settings = ci::GateSettings {
+        fail_on: args.gate.fail_on.or(config.fail_on).unwrap_or(finding::Severity::Low),
+        baseline: args.gate.baseline.clone().or(config.baseline.clone()),
+        write_baseline: args.gate.write_baseline.clone(),
+        diff_base: args.gate.diff_base.clone(),
+        suppress: !args.gate.no_suppress,
+    };
+    let mut result = scan::scan(&args.walk.paths, &rules.detect, &scan_options(&args.walk))?;
+    for f in &mut result.findings {
+        if let Some(s) = config.severity.get(&f.rule) {
+            f.severity = *s;
+        }
+    }
+    let ids: Vec<&str> = rules.detect.iter().map(|r| r.id.as_str()).collect();
+    let tally = ci::narrow(&mut result, &args.walk.paths, &ids, &settings)?;
+    match args.format {
+        Format::Json => print(&report::json::render(&result, &tally)),
+        Format::Sarif => print(&report::sarif::render(&result, &rules.detect, &sarif_prefix(&args.walk.paths))),
+        Format::Human => {
+            let (out, err) = report::human::render(&result, &tally, std::io::stdout().is_terminal(), args.verbose);
+            eprint_text(&err);
+            print(&out);
+        }
+    }
+    if let (Some(path), Some(n)) = (&settings.write_baseline, tally.baseline_written) {
+        eprint_text(&report::redact::scrub(&format!(
+            "note: wrote {n} baseline entr{} to {}\n",
+            if n == 1 { "y" } else { "ies" },
+            path.display()
+        )));
+    }
+    Ok(if ci::gate::fails(&result.findings, settings.fail_on) { Outcome::Findings } else { Outcome::Clean })
+}
+
+/// SARIF URIs are relative to where scopesmith runs: a single relative root (or a file's
+/// directory) is their prefix. Several roots already carry their own prefix.
+fn sarif_prefix(roots: &[std::path::PathBuf]) -> String {
+    let [root] = roots else { return String::new() };
+    let dir = if root.is_file() { root.parent().unwrap_or(std::path::Path::new("")) } else { root.as_path() };
+    if !dir.is_relative() {
+        return String::new();
+    }
+    let s = dir.to_string_lossy().replace('\\', "/");
+    let s = s.trim_start_matches("./").trim_end_matches('/');
+    if s == "." {
+        String::new()
+    } else {
+        s.to_string()
+    }
+}
+
 pub fn scan_options(w: &WalkArgs) -> scan::ScanOptions {
     let threads = w.threads.unwrap_or(0);
     if threads > 0 {
         // The global pool can only be set once; a second call in the same process is harmless.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build_global();
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
     }
     scan::ScanOptions {
         walk: scan::WalkOptions {
@@ -115,7 +167,7 @@ pub fn scan_options(w: &WalkArgs) -> scan::ScanOptions {
 
 fn rules_list(set: &RuleSet, format: Format) -> String {
     match format {
-        Format::Json => {
+        Format::Json | Format::Sarif => {
             let rows: Vec<serde_json::Value> = set
                 .detect
                 .iter()
@@ -126,8 +178,7 @@ fn rules_list(set: &RuleSet, format: Format) -> String {
                     })
                 })
                 .collect();
-            let mut s = serde_json::to_string_pretty(&serde_json::json!({ "rules": rows }))
-                .unwrap_or_default();
+            let mut s = serde_json::to_string_pretty(&serde_json::json!({ "rules": rows })).unwrap_or_default();
             s.push('\n');
             s
         }

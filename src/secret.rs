@@ -28,10 +28,7 @@ impl Secret {
     /// The same width as the secret, for source excerpts whose columns must stay right.
     pub fn masked(&self) -> String {
         let mut out: String = self.0.chars().take(SHOWN).collect();
-        out.extend(std::iter::repeat_n(
-            '*',
-            self.0.chars().count().saturating_sub(SHOWN),
-        ));
+        out.extend(std::iter::repeat_n('*', self.0.chars().count().saturating_sub(SHOWN)));
         out
     }
 
@@ -68,12 +65,7 @@ mod tests {
     #[test]
     fn no_form_shows_the_whole_value() {
         let s = Secret::new(KEY);
-        for shown in [
-            s.to_string(),
-            format!("{s:?}"),
-            serde_json::to_string(&s).unwrap(),
-            s.masked(),
-        ] {
+        for shown in [s.to_string(), format!("{s:?}"), serde_json::to_string(&s).unwrap(), s.masked()] {
             assert!(!shown.contains(KEY), "{shown}");
             assert!(shown.contains("0d6e"), "{shown}");
         }

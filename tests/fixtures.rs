@@ -48,8 +48,7 @@ fn ecosystems() -> Vec<(String, Expect)> {
         }
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(&path).unwrap();
-        let expect: Expect =
-            serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let expect: Expect = serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         out.push((name, expect));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -59,12 +58,7 @@ fn ecosystems() -> Vec<(String, Expect)> {
 fn scan(dir: &Path) -> scopesmith::scan::ScanResult {
     let rules = scopesmith::rules::RuleSet::load(&[]).expect("built-in rules load");
     let opts = scopesmith::scan::ScanOptions {
-        walk: scopesmith::scan::WalkOptions {
-            no_ignore: false,
-            follow_links: false,
-            threads: 0,
-            excludes: vec![],
-        },
+        walk: scopesmith::scan::WalkOptions { no_ignore: false, follow_links: false, threads: 0, excludes: vec![] },
         max_file_size: 16 << 20,
     };
     scopesmith::scan::scan(&[dir.to_path_buf()], &rules.detect, &opts).expect("scan runs")
@@ -73,34 +67,21 @@ fn scan(dir: &Path) -> scopesmith::scan::ScanResult {
 #[test]
 fn every_fixture_matches_its_expectations() {
     let ecosystems = ecosystems();
-    assert!(
-        ecosystems.len() >= 8,
-        "expected fixture expectations for every ecosystem"
-    );
+    assert!(ecosystems.len() >= 8, "expected fixture expectations for every ecosystem");
     let mut problems = Vec::new();
     for (eco, expect) in &ecosystems {
         let dir = root().join("fixtures").join(eco);
         assert!(dir.is_dir(), "fixtures/{eco} is missing");
         let result = scan(&dir);
-        let got: BTreeSet<(String, usize, String)> = result
-            .findings
-            .iter()
-            .map(|f| (f.path.clone(), f.line, f.kind.as_str().to_string()))
-            .collect();
-        let want: BTreeSet<(String, usize, String)> = expect
-            .findings
-            .iter()
-            .map(|f| (f.path.clone(), f.line, f.kind.clone()))
-            .collect();
+        let got: BTreeSet<(String, usize, String)> =
+            result.findings.iter().map(|f| (f.path.clone(), f.line, f.kind.as_str().to_string())).collect();
+        let want: BTreeSet<(String, usize, String)> =
+            expect.findings.iter().map(|f| (f.path.clone(), f.line, f.kind.clone())).collect();
         for miss in want.difference(&got) {
             problems.push(format!("{eco}: missed {}:{} ({})", miss.0, miss.1, miss.2));
         }
         for extra in got.difference(&want) {
-            let f = result
-                .findings
-                .iter()
-                .find(|f| f.path == extra.0 && f.line == extra.1)
-                .unwrap();
+            let f = result.findings.iter().find(|f| f.path == extra.0 && f.line == extra.1).unwrap();
             problems.push(format!(
                 "{eco}: unexpected {}:{} ({}, rule {}): {}",
                 extra.0,
@@ -114,11 +95,7 @@ fn every_fixture_matches_its_expectations() {
             let Some(cred) = &want.credential else {
                 continue;
             };
-            if let Some(f) = result
-                .findings
-                .iter()
-                .find(|f| f.path == want.path && f.line == want.line)
-            {
+            if let Some(f) = result.findings.iter().find(|f| f.path == want.path && f.line == want.line) {
                 if f.credential.as_deref() != Some(cred.as_str()) {
                     problems.push(format!(
                         "{eco}: {}:{} credential {:?}, expected {cred}",
@@ -133,18 +110,13 @@ fn every_fixture_matches_its_expectations() {
             }
         }
         if std::env::var_os("SCOPESMITH_NO_SNAPSHOTS").is_none() {
-            let json = scopesmith::report::json::render(&result, 0);
+            let json = scopesmith::report::json::render(&result, &Default::default());
             insta::with_settings!({ snapshot_suffix => eco.clone(), prepend_module_to_snapshot => false }, {
                 insta::assert_snapshot!("scan", json);
             });
         }
     }
-    assert!(
-        problems.is_empty(),
-        "{} problems:\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
 }
 
 #[test]
@@ -155,15 +127,13 @@ fn every_fixture_plan_matches_its_expectations() {
         let result = scan(&root().join("fixtures").join(&eco));
         let plan = scopesmith::infer::plan(&result, &rules.knowledge);
         for want in &expect.plan {
-            let found = plan.credentials.iter().find(|c| {
-                c.name == want.credential || c.name.starts_with(&format!("{} (", want.credential))
-            });
+            let found = plan
+                .credentials
+                .iter()
+                .find(|c| c.name == want.credential || c.name.starts_with(&format!("{} (", want.credential)));
             let Some(got) = found else {
                 let names: Vec<&str> = plan.credentials.iter().map(|c| c.name.as_str()).collect();
-                problems.push(format!(
-                    "{eco}: no credential {} (have {names:?})",
-                    want.credential
-                ));
+                problems.push(format!("{eco}: no credential {} (have {names:?})", want.credential));
                 continue;
             };
             let mut perms: Vec<String> = got.permissions.iter().map(|p| p.name.clone()).collect();
@@ -171,36 +141,19 @@ fn every_fixture_plan_matches_its_expectations() {
             let mut want_perms = want.permissions.clone();
             want_perms.sort();
             if perms != want_perms {
-                problems.push(format!(
-                    "{eco}: {} permissions {perms:?}, expected {want_perms:?}",
-                    want.credential
-                ));
+                problems.push(format!("{eco}: {} permissions {perms:?}, expected {want_perms:?}", want.credential));
             }
             if got.scope != want.scope {
-                problems.push(format!(
-                    "{eco}: {} scope {}, expected {}",
-                    want.credential, got.scope, want.scope
-                ));
+                problems.push(format!("{eco}: {} scope {}, expected {}", want.credential, got.scope, want.scope));
             }
-            let resources: BTreeSet<&str> = got
-                .permissions
-                .iter()
-                .flat_map(|p| p.resources.iter().map(String::as_str))
-                .collect();
-            let want_resources: BTreeSet<&str> =
-                want.resources.iter().map(String::as_str).collect();
+            let resources: BTreeSet<&str> =
+                got.permissions.iter().flat_map(|p| p.resources.iter().map(String::as_str)).collect();
+            let want_resources: BTreeSet<&str> = want.resources.iter().map(String::as_str).collect();
             if resources != want_resources {
-                problems.push(format!(
-                    "{eco}: {} resources {resources:?}, expected {want_resources:?}",
-                    want.credential
-                ));
+                problems
+                    .push(format!("{eco}: {} resources {resources:?}, expected {want_resources:?}", want.credential));
             }
         }
     }
-    assert!(
-        problems.is_empty(),
-        "{} problems:\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
 }

@@ -45,10 +45,7 @@ struct MethodHint {
 
 static METHOD_HINTS: LazyLock<Vec<MethodHint>> = LazyLock::new(|| {
     let m = "GET|POST|PUT|PATCH|DELETE";
-    let hint = |p: String, rank| MethodHint {
-        re: Regex::new(&p).expect("method hint"),
-        rank,
-    };
+    let hint = |p: String, rank| MethodHint { re: Regex::new(&p).expect("method hint"), rank };
     vec![
         hint(format!(r#"(?:\s-X\s*|--request[ =]|--method[ =]|-Method\s+)["']?({m})\b"#), 0),
         hint(format!(r#"(?i)\bmethod\b["']?\s*[:=]>?\s*["']({m})["']"#), 0),
@@ -182,20 +179,14 @@ pub fn sdk_calls(path: &str, text: &str, lines: &Lines, sdks: &[&SdkMap]) -> Vec
             let needles: Vec<String> = if let Some((_, method)) = call.method.split_once("::") {
                 vec![format!("->{method}(")]
             } else if sdk.language == "rust" {
-                vec![
-                    format!("{} {{", call.method),
-                    format!("{}::", call.method),
-                    format!("{}(", call.method),
-                ]
+                vec![format!("{} {{", call.method), format!("{}::", call.method), format!("{}(", call.method)]
             } else {
                 vec![format!(".{}(", call.method), format!(".{} (", call.method)]
             };
             for needle in &needles {
                 for (at, _) in text.match_indices(needle.as_str()) {
                     // `api.ListZones(` must not also count as `api.Zones(`-like suffixes.
-                    if sdk.language == "rust"
-                        && text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_')
-                    {
+                    if sdk.language == "rust" && text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
                         continue;
                     }
                     let line = lines.line_of(at);
@@ -214,16 +205,12 @@ pub fn sdk_calls(path: &str, text: &str, lines: &Lines, sdks: &[&SdkMap]) -> Vec
 }
 
 static ZONE_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?i)(?:zone[_-]?(?:id|identifier|tag)|/zones/)[^a-f0-9\n]{0,8}\b([a-f0-9]{32})\b"#,
-    )
-    .expect("zone id pattern")
+    Regex::new(r#"(?i)(?:zone[_-]?(?:id|identifier|tag)|/zones/)[^a-f0-9\n]{0,8}\b([a-f0-9]{32})\b"#)
+        .expect("zone id pattern")
 });
 static ACCOUNT_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?i)(?:account[_-]?(?:id|identifier|tag)|/accounts/)[^a-f0-9\n]{0,8}\b([a-f0-9]{32})\b"#,
-    )
-    .expect("account id pattern")
+    Regex::new(r#"(?i)(?:account[_-]?(?:id|identifier|tag)|/accounts/)[^a-f0-9\n]{0,8}\b([a-f0-9]{32})\b"#)
+        .expect("account id pattern")
 });
 static ZONE_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)(?:[?&]name=|\b(?:zone|domain)(?:_?name)?["']?\s*[:=]\s*["']?)([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})\b"#)
@@ -232,16 +219,8 @@ static ZONE_NAME: LazyLock<Regex> = LazyLock::new(|| {
 
 pub fn literals(text: &str) -> Literals {
     let mut l = Literals::default();
-    l.zone_ids.extend(
-        ZONE_ID
-            .captures_iter(text)
-            .map(|c| c[1].to_ascii_lowercase()),
-    );
-    l.account_ids.extend(
-        ACCOUNT_ID
-            .captures_iter(text)
-            .map(|c| c[1].to_ascii_lowercase()),
-    );
+    l.zone_ids.extend(ZONE_ID.captures_iter(text).map(|c| c[1].to_ascii_lowercase()));
+    l.account_ids.extend(ACCOUNT_ID.captures_iter(text).map(|c| c[1].to_ascii_lowercase()));
     l.zone_names.extend(
         ZONE_NAME
             .captures_iter(text)
@@ -257,37 +236,28 @@ mod tests {
 
     fn calls(text: &str) -> Vec<(String, String)> {
         let lines = Lines::new(text);
-        http_calls("f", text, &lines)
-            .into_iter()
-            .map(|c| (c.method, c.normal.template()))
-            .collect()
+        http_calls("f", text, &lines).into_iter().map(|c| (c.method, c.normal.template())).collect()
     }
 
     #[test]
     fn curl_with_data_is_a_post_and_x_wins() {
         let sh = "curl -s \\\n  -H \"X-Auth-Key: $K\" \\\n  \"https://api.cloudflare.com/client/v4/zones/$ZONE/purge_cache\" \\\n  --data '{\"purge_everything\":true}'\n";
-        assert_eq!(
-            calls(sh),
-            vec![("POST".into(), "/zones/{}/purge_cache".into())]
-        );
+        assert_eq!(calls(sh), vec![("POST".into(), "/zones/{}/purge_cache".into())]);
         let sh = "curl -X PUT \"https://api.cloudflare.com/client/v4/zones/${Z}/dns_records/${ID}\" --data \"$BODY\"\n";
-        assert_eq!(
-            calls(sh),
-            vec![("PUT".into(), "/zones/{}/dns_records/{}".into())]
-        );
+        assert_eq!(calls(sh), vec![("PUT".into(), "/zones/{}/dns_records/{}".into())]);
     }
 
     #[test]
     fn languages_spell_methods_their_way() {
+        assert_eq!(calls("r = requests.patch(f\"{API}/zones/{zone}/settings/ssl\", json=b)\n")[0].0, "PATCH");
         assert_eq!(
-            calls("r = requests.patch(f\"{API}/zones/{zone}/settings/ssl\", json=b)\n")[0].0,
-            "PATCH"
+            calls("const r = await fetch(`${base}/zones/${id}/dns_records`, {\n  method: 'POST',\n});\n")[0].0,
+            "POST"
         );
-        assert_eq!(calls("const r = await fetch(`${base}/zones/${id}/dns_records`, {\n  method: 'POST',\n});\n")[0].0, "POST");
-        assert_eq!(calls("req, _ := http.NewRequest(\"DELETE\", base+\"/zones/\"+zone+\"/dns_records/\"+id, nil)\n")[0].0, "DELETE");
         assert_eq!(
-            calls("url = \"/zones/\" + zoneId + \"/dns_records\";\n")[0].1,
-            "/zones/{}/dns_records"
+            calls("req, _ := http.NewRequest(\"DELETE\", base+\"/zones/\"+zone+\"/dns_records/\"+id, nil)\n")[0].0,
+            "DELETE"
         );
+        assert_eq!(calls("url = \"/zones/\" + zoneId + \"/dns_records\";\n")[0].1, "/zones/{}/dns_records");
     }
 }

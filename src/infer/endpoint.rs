@@ -47,9 +47,8 @@ static INTERPOLATION: LazyLock<Regex> = LazyLock::new(|| {
     .expect("interpolation pattern")
 });
 
-static ZONE_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[?&]name=([A-Za-z0-9.-]+\.[A-Za-z]{2,})").expect("zone name pattern")
-});
+static ZONE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[?&]name=([A-Za-z0-9.-]+\.[A-Za-z]{2,})").expect("zone name pattern"));
 
 /// Normalises a raw path found in code (already starting at `/zones`, `/accounts`, …).
 pub fn normalise(raw: &str) -> NormalPath {
@@ -68,10 +67,7 @@ pub fn normalise(raw: &str) -> NormalPath {
             }
         })
         .collect();
-    NormalPath {
-        segments,
-        zone_name,
-    }
+    NormalPath { segments, zone_name }
 }
 
 /// A literal id (32 hex zone/account ids, UUIDs, numbers) stands for a placeholder.
@@ -82,10 +78,7 @@ fn is_id(seg: &str) -> bool {
 
 /// Template segments of a catalog path: `{...}` is a placeholder.
 fn template_segments(path: &str) -> Vec<Option<&str>> {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| if s.starts_with('{') { None } else { Some(s) })
-        .collect()
+    path.split('/').filter(|s| !s.is_empty()).map(|s| if s.starts_with('{') { None } else { Some(s) }).collect()
 }
 
 /// The best catalog operation for a method and path: every literal segment of the call must

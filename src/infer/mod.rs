@@ -102,11 +102,7 @@ const GENERIC: &[&str] = &[
 
 fn credential_key(f: &Finding) -> Option<String> {
     let name = f.credential.clone()?;
-    Some(if GENERIC.contains(&name.as_str()) {
-        format!("{name} ({})", f.path)
-    } else {
-        name
-    })
+    Some(if GENERIC.contains(&name.as_str()) { format!("{name} ({})", f.path) } else { name })
 }
 
 pub fn plan(result: &ScanResult, knowledge: &Knowledge) -> Plan {
@@ -120,13 +116,7 @@ pub fn plan(result: &ScanResult, knowledge: &Knowledge) -> Plan {
         let target = groups
             .iter()
             .filter(|(_, sites)| sites.iter().any(|s| s.path == f.path))
-            .min_by_key(|(_, sites)| {
-                sites
-                    .iter()
-                    .filter(|s| s.path == f.path)
-                    .map(|s| s.line.abs_diff(f.line))
-                    .min()
-            })
+            .min_by_key(|(_, sites)| sites.iter().filter(|s| s.path == f.path).map(|s| s.line.abs_diff(f.line)).min())
             .map(|(k, _)| k.clone());
         if let Some(k) = target {
             groups.entry(k).or_default().push(f);
@@ -137,16 +127,10 @@ pub fn plan(result: &ScanResult, knowledge: &Knowledge) -> Plan {
     let mut owner: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
     for (name, sites) in &groups {
         for s in sites.iter().filter(|s| s.role == Role::Key) {
-            owner
-                .entry(s.path.clone())
-                .or_default()
-                .push((s.line, name.clone()));
+            owner.entry(s.path.clone()).or_default().push((s.line, name.clone()));
         }
     }
-    let credentials = groups
-        .iter()
-        .map(|(name, sites)| plan_one(name, sites, &owner, knowledge, &mut files))
-        .collect();
+    let credentials = groups.iter().map(|(name, sites)| plan_one(name, sites, &owner, knowledge, &mut files)).collect();
     Plan { credentials }
 }
 
@@ -157,22 +141,11 @@ fn plan_one(
     k: &Knowledge,
     files: &mut FileCache,
 ) -> CredentialPlan {
-    let mut site_list: Vec<Site> = sites
-        .iter()
-        .map(|f| Site {
-            path: f.path.clone(),
-            line: f.line,
-            kind: f.kind,
-            rule: f.rule.clone(),
-        })
-        .collect();
+    let mut site_list: Vec<Site> =
+        sites.iter().map(|f| Site { path: f.path.clone(), line: f.line, kind: f.kind, rule: f.rule.clone() }).collect();
     site_list.sort();
     site_list.dedup();
-    let key_files: BTreeSet<&str> = sites
-        .iter()
-        .filter(|f| f.role == Role::Key)
-        .map(|f| f.path.as_str())
-        .collect();
+    let key_files: BTreeSet<&str> = sites.iter().filter(|f| f.role == Role::Key).map(|f| f.path.as_str()).collect();
     let sdk_names: BTreeSet<&str> = sites.iter().filter_map(|f| f.sdk.as_deref()).collect();
     let tools: BTreeSet<&str> = sites.iter().filter_map(|f| f.tool.as_deref()).collect();
 
@@ -220,24 +193,19 @@ fn plan_one(
         }
         match endpoint::resolve(&k.operations, &c.method, &c.normal) {
             Some(op) => {
-                let e = endpoints
-                    .entry((op.path.clone(), op.method.clone()))
-                    .or_insert_with(|| EndpointUse {
-                        method: op.method.clone(),
-                        path: op.path.clone(),
-                        operation: op.id.clone(),
-                        accepted: op.groups.clone(),
-                        token_supported: op.accepts_token(),
-                        sites: Vec::new(),
-                    });
+                let e = endpoints.entry((op.path.clone(), op.method.clone())).or_insert_with(|| EndpointUse {
+                    method: op.method.clone(),
+                    path: op.path.clone(),
+                    operation: op.id.clone(),
+                    accepted: op.groups.clone(),
+                    token_supported: op.accepts_token(),
+                    sites: Vec::new(),
+                });
                 if !e.sites.contains(&at) {
                     e.sites.push(at.clone());
                 }
                 if op.accepts_token() && !op.groups.is_empty() {
-                    requirements.push((
-                        op.groups.clone(),
-                        format!("{} {} ({at})", op.method, op.path),
-                    ));
+                    requirements.push((op.groups.clone(), format!("{} {} ({at})", op.method, op.path)));
                 } else if !op.accepts_token() {
                     unresolved.push(Unresolved {
                         path: c.path.clone(),
@@ -262,10 +230,7 @@ fn plan_one(
             continue;
         };
         for g in &profile.permissions {
-            requirements.push((
-                vec![g.clone()],
-                format!("{} needs it ({})", profile.title, profile.source),
-            ));
+            requirements.push((vec![g.clone()], format!("{} needs it ({})", profile.title, profile.source)));
         }
         if !profile.resources.is_empty() {
             for (resource, groups) in terraform_resources(&key_files, files, profile) {
@@ -283,51 +248,26 @@ fn plan_one(
         .map(|g| {
             let group = k.groups.get(g);
             let scope = group.map(|g| g.scope).unwrap_or(Scope::Zone);
-            let because: Vec<String> = requirements
-                .iter()
-                .filter(|r| r.0.contains(g))
-                .map(|r| r.1.clone())
-                .collect();
+            let because: Vec<String> = requirements.iter().filter(|r| r.0.contains(g)).map(|r| r.1.clone()).collect();
             let resources: Vec<String> = match scope {
-                Scope::Zone => literals
-                    .zone_ids
-                    .iter()
-                    .chain(&literals.zone_names)
-                    .cloned()
-                    .collect(),
+                Scope::Zone => literals.zone_ids.iter().chain(&literals.zone_names).cloned().collect(),
                 Scope::Account => literals.account_ids.iter().cloned().collect(),
                 Scope::User => Vec::new(),
             };
-            Grant {
-                name: g.clone(),
-                scope,
-                resources,
-                because,
-                id: group.and_then(|g| g.id.clone()),
-            }
+            Grant { name: g.clone(), scope, resources, because, id: group.and_then(|g| g.id.clone()) }
         })
         .collect();
     grants.sort_by(|a, b| a.name.cmp(&b.name));
     let scopes: BTreeSet<Scope> = grants.iter().map(|g| g.scope).collect();
     let scope = match scopes.len() {
         0 => "none".to_string(),
-        1 => scopes
-            .iter()
-            .next()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default(),
+        1 => scopes.iter().next().map(|s| s.as_str().to_string()).unwrap_or_default(),
         _ => "mixed".to_string(),
     };
-    if grants
-        .iter()
-        .any(|g| g.scope == Scope::Zone && g.resources.is_empty())
-    {
+    if grants.iter().any(|g| g.scope == Scope::Zone && g.resources.is_empty()) {
         warnings.push("no zone id or name appears in the code: the token is planned for all zones of the account; narrow it to the zones this code touches".into());
     }
-    if grants
-        .iter()
-        .any(|g| g.scope == Scope::Account && g.resources.is_empty())
-    {
+    if grants.iter().any(|g| g.scope == Scope::Account && g.resources.is_empty()) {
         warnings.push("no account id appears in the code: the token is planned for all accounts; pin it to the one account this code uses".into());
     }
     if grants.is_empty() {
@@ -350,10 +290,7 @@ fn plan_one(
 }
 
 fn nearest(owners: &[(usize, String)], line: usize) -> Option<&str> {
-    owners
-        .iter()
-        .min_by_key(|(l, _)| l.abs_diff(line))
-        .map(|(_, n)| n.as_str())
+    owners.iter().min_by_key(|(l, _)| l.abs_diff(line)).map(|(_, n)| n.as_str())
 }
 
 fn merge_literals(into: &mut Literals, from: Literals) {
@@ -363,16 +300,8 @@ fn merge_literals(into: &mut Literals, from: Literals) {
 }
 
 /// The SDK maps for a file: those named by its findings, else every map of its language.
-fn sdks_for<'k>(
-    k: &'k Knowledge,
-    path: &str,
-    named: &BTreeSet<&str>,
-) -> Vec<&'k crate::rules::knowledge::SdkMap> {
-    let lang = match Path::new(path)
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-    {
+fn sdks_for<'k>(k: &'k Knowledge, path: &str, named: &BTreeSet<&str>) -> Vec<&'k crate::rules::knowledge::SdkMap> {
+    let lang = match Path::new(path).extension().and_then(|e| e.to_str()).unwrap_or("") {
         "go" => "go",
         "py" => "python",
         "js" | "mjs" | "cjs" | "ts" | "mts" | "tsx" => "javascript",
@@ -386,11 +315,7 @@ fn sdks_for<'k>(
         .values()
         .filter(|s| s.language == lang || (lang == "javascript" && s.language == "typescript"))
         .collect();
-    let named_here: Vec<_> = of_lang
-        .iter()
-        .copied()
-        .filter(|s| named.contains(s.sdk.as_str()))
-        .collect();
+    let named_here: Vec<_> = of_lang.iter().copied().filter(|s| named.contains(s.sdk.as_str())).collect();
     if named_here.is_empty() {
         of_lang
     } else {
@@ -399,8 +324,7 @@ fn sdks_for<'k>(
 }
 
 static TF_RESOURCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?m)^\s*(resource|data)\s+"(cloudflare_[a-z0-9_]+)""#)
-        .expect("terraform resource pattern")
+    Regex::new(r#"(?m)^\s*(resource|data)\s+"(cloudflare_[a-z0-9_]+)""#).expect("terraform resource pattern")
 });
 
 /// Resources and data sources managed next to a Terraform provider: the `.tf` files of its
@@ -419,11 +343,7 @@ fn terraform_resources(
             for c in TF_RESOURCE.captures_iter(&text) {
                 let kind = &c[2];
                 if let Some(groups) = profile.resources.get(kind) {
-                    let label = if &c[1] == "data" {
-                        format!("data.{kind}")
-                    } else {
-                        kind.to_string()
-                    };
+                    let label = if &c[1] == "data" { format!("data.{kind}") } else { kind.to_string() };
                     out.insert(label, groups.clone());
                 }
             }
@@ -440,10 +360,7 @@ struct FileCache<'a> {
 
 impl<'a> FileCache<'a> {
     fn new(sources: &'a BTreeMap<String, PathBuf>) -> Self {
-        FileCache {
-            sources,
-            texts: BTreeMap::new(),
-        }
+        FileCache { sources, texts: BTreeMap::new() }
     }
 
     fn real(&self, display: &str) -> Option<PathBuf> {
@@ -488,13 +405,7 @@ impl<'a> FileCache<'a> {
             .map(|e| e.path())
             .filter(|p| p != &real && p.extension().map(|e| e.to_os_string()) == ext)
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .map(|n| {
-                if dir.is_empty() {
-                    n
-                } else {
-                    format!("{dir}/{n}")
-                }
-            })
+            .map(|n| if dir.is_empty() { n } else { format!("{dir}/{n}") })
             .collect();
         out.sort();
         out

@@ -6,9 +6,7 @@
 
 /// Cost of granting `group`: a Write (or Edit, Admin) group costs a little more than a Read.
 fn cost(group: &str) -> u32 {
-    let broad = ["Write", "Edit", "Admin", "Revoke"]
-        .iter()
-        .any(|w| group.ends_with(w));
+    let broad = ["Write", "Edit", "Admin", "Revoke"].iter().any(|w| group.ends_with(w));
     10 + u32::from(broad)
 }
 
@@ -31,20 +29,12 @@ pub fn minimal_cover(requirements: &[Vec<String>]) -> Vec<String> {
     out
 }
 
-fn search(
-    reqs: &[&Vec<String>],
-    chosen: &mut Vec<String>,
-    spent: u32,
-    best: &mut Option<(u32, Vec<String>)>,
-) {
+fn search(reqs: &[&Vec<String>], chosen: &mut Vec<String>, spent: u32, best: &mut Option<(u32, Vec<String>)>) {
     if best.as_ref().is_some_and(|(c, _)| spent >= *c) {
         return;
     }
     // The uncovered requirement with the fewest options branches least.
-    let next = reqs
-        .iter()
-        .filter(|r| !r.iter().any(|g| chosen.contains(g)))
-        .min_by_key(|r| r.len());
+    let next = reqs.iter().filter(|r| !r.iter().any(|g| chosen.contains(g))).min_by_key(|r| r.len());
     let Some(req) = next else {
         *best = Some((spent, chosen.clone()));
         return;
@@ -74,18 +64,9 @@ mod tests {
 
     #[test]
     fn a_broad_zone_get_rides_on_a_needed_group() {
-        let zone_get = v(&[
-            "Zone Read",
-            "Zone Write",
-            "DNS Read",
-            "DNS Write",
-            "Cache Purge",
-        ]);
+        let zone_get = v(&["Zone Read", "Zone Write", "DNS Read", "DNS Write", "Cache Purge"]);
         let purge = v(&["Cache Purge"]);
-        assert_eq!(
-            minimal_cover(&[zone_get.clone(), purge]),
-            v(&["Cache Purge"])
-        );
+        assert_eq!(minimal_cover(&[zone_get.clone(), purge]), v(&["Cache Purge"]));
         assert_eq!(minimal_cover(&[zone_get]), v(&["Zone Read"]));
     }
 
@@ -93,9 +74,6 @@ mod tests {
     fn disjoint_needs_each_get_a_group() {
         let zones = v(&["Zone Read"]);
         let records = v(&["DNS Write"]);
-        assert_eq!(
-            minimal_cover(&[zones, records]),
-            v(&["DNS Write", "Zone Read"])
-        );
+        assert_eq!(minimal_cover(&[zones, records]), v(&["DNS Write", "Zone Read"]));
     }
 }

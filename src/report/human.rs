@@ -3,10 +3,11 @@
 use std::fmt;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
-    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
+    SourceSpan, SpanContents,
 };
 
+use super::Tally;
 use crate::finding::{Finding, Severity, WarningReason};
 use crate::scan::ScanResult;
 
@@ -54,11 +55,7 @@ impl std::error::Error for FindingDiagnostic<'_> {}
 
 impl Diagnostic for FindingDiagnostic<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(format!(
-            "{} ({})",
-            self.finding.rule,
-            self.finding.severity.as_str()
-        )))
+        Some(Box::new(format!("{} ({})", self.finding.rule, self.finding.severity.as_str())))
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.finding.severity {
@@ -79,24 +76,12 @@ impl Diagnostic for FindingDiagnostic<'_> {
             Some(c) => format!("{} `{c}`", f.kind.as_str()),
             None => f.kind.as_str().to_string(),
         };
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
-            Some(label),
-            self.span,
-        ))))
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some(label), self.span))))
     }
 }
 
-pub fn render(
-    result: &ScanResult,
-    suppressed: usize,
-    color: bool,
-    verbose: bool,
-) -> (String, String) {
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
+pub fn render(result: &ScanResult, tally: &Tally, color: bool, verbose: bool) -> (String, String) {
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(120);
     let mut out = String::new();
     for f in &result.findings {
@@ -107,7 +92,7 @@ pub fn render(
             out.push('\n');
         }
     }
-    out.push_str(&summary(result, suppressed));
+    out.push_str(&summary(result, tally));
     let mut err = String::new();
     let mut binary = 0;
     for w in &result.warnings {
@@ -118,9 +103,7 @@ pub fn render(
         err.push_str(&format!("warning: {}: {}\n", w.path, w.message));
     }
     if binary > 0 {
-        err.push_str(&format!(
-            "note: {binary} binary files skipped (-v lists them)\n"
-        ));
+        err.push_str(&format!("note: {binary} binary files skipped (-v lists them)\n"));
     }
     (super::redact::scrub(&out), super::redact::scrub(&err))
 }
@@ -128,39 +111,23 @@ pub fn render(
 fn diagnostic(f: &Finding) -> FindingDiagnostic<'_> {
     // The snippet may be cut around the match; find the column within what is shown.
     let chars: Vec<char> = f.snippet.chars().collect();
-    let col = if f.snippet.starts_with('…') {
-        1 + f.snippet.chars().take_while(|c| *c == '…').count()
-    } else {
-        f.column
-    };
-    let start: usize = chars
-        .iter()
-        .take(col.saturating_sub(1))
-        .map(|c| c.len_utf8())
-        .sum();
+    let col =
+        if f.snippet.starts_with('…') { 1 + f.snippet.chars().take_while(|c| *c == '…').count() } else { f.column };
+    let start: usize = chars.iter().take(col.saturating_sub(1)).map(|c| c.len_utf8()).sum();
     let len = f.snippet[start.min(f.snippet.len())..]
         .find(|c: char| c.is_whitespace() || c == ',' || c == ';')
         .unwrap_or(f.snippet.len().saturating_sub(start))
         .max(1);
     FindingDiagnostic {
         finding: f,
-        excerpt: Excerpt {
-            name: f.path.clone(),
-            text: f.snippet.clone(),
-            line: f.line,
-            column: f.column,
-        },
-        span: SourceSpan::from((
-            start.min(f.snippet.len()),
-            len.min(f.snippet.len().saturating_sub(start)),
-        )),
+        excerpt: Excerpt { name: f.path.clone(), text: f.snippet.clone(), line: f.line, column: f.column },
+        span: SourceSpan::from((start.min(f.snippet.len()), len.min(f.snippet.len().saturating_sub(start)))),
     }
 }
 
-fn summary(result: &ScanResult, suppressed: usize) -> String {
+fn summary(result: &ScanResult, tally: &Tally) -> String {
     let n = result.findings.len();
-    let files: std::collections::BTreeSet<&str> =
-        result.findings.iter().map(|f| f.path.as_str()).collect();
+    let files: std::collections::BTreeSet<&str> = result.findings.iter().map(|f| f.path.as_str()).collect();
     let mut by_sev = [0usize; 4];
     for f in &result.findings {
         by_sev[f.severity as usize] += 1;
@@ -186,8 +153,14 @@ fn summary(result: &ScanResult, suppressed: usize) -> String {
         result.stats.files_scanned,
         crate::scan::source::human_size(result.stats.bytes_scanned)
     ));
-    if suppressed > 0 {
-        s.push_str(&format!(", {suppressed} suppressed"));
+    if tally.suppressed > 0 {
+        s.push_str(&format!(", {} suppressed", tally.suppressed));
+    }
+    if tally.baselined > 0 {
+        s.push_str(&format!(", {} baselined", tally.baselined));
+    }
+    if tally.unchanged > 0 {
+        s.push_str(&format!(", {} on unchanged lines", tally.unchanged));
     }
     if !result.warnings.is_empty() {
         s.push_str(&format!(

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::Tally;
 use crate::finding::{Finding, Warning};
 use crate::scan::{ScanResult, Stats};
 
@@ -26,14 +27,15 @@ struct Tool {
 #[derive(Serialize)]
 struct Summary<'a> {
     findings: usize,
-    suppressed: usize,
+    #[serde(flatten)]
+    tally: &'a Tally,
     by_severity: std::collections::BTreeMap<&'static str, usize>,
     by_kind: std::collections::BTreeMap<&'static str, usize>,
     #[serde(flatten)]
     stats: &'a Stats,
 }
 
-pub fn render(result: &ScanResult, suppressed: usize) -> String {
+pub fn render(result: &ScanResult, tally: &Tally) -> String {
     let mut by_severity = std::collections::BTreeMap::new();
     let mut by_kind = std::collections::BTreeMap::new();
     for f in &result.findings {
@@ -42,19 +44,10 @@ pub fn render(result: &ScanResult, suppressed: usize) -> String {
     }
     let doc = Document {
         version: 1,
-        tool: Tool {
-            name: "scopesmith",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool { name: "scopesmith", version: env!("CARGO_PKG_VERSION") },
         findings: &result.findings,
         warnings: &result.warnings,
-        summary: Summary {
-            findings: result.findings.len(),
-            suppressed,
-            by_severity,
-            by_kind,
-            stats: &result.stats,
-        },
+        summary: Summary { findings: result.findings.len(), tally, by_severity, by_kind, stats: &result.stats },
     };
     let mut out = serde_json::to_string_pretty(&doc).expect("findings always serialise");
     out.push('\n');

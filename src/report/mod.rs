@@ -5,3 +5,18 @@ pub mod human;
 pub mod json;
 pub mod plan;
 pub mod redact;
+pub mod sarif;
+
+/// What the CI gate hid from a report, for its summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Tally {
+    /// Hidden by a `scopesmith:ignore[...]` comment.
+    pub suppressed: usize,
+    /// Already in the baseline.
+    pub baselined: usize,
+    /// On lines `--diff-base` did not touch.
+    pub unchanged: usize,
+    /// Entries written by `--write-baseline`.
+    #[serde(skip)]
+    pub baseline_written: Option<usize>,
+}

@@ -23,26 +23,10 @@ pub fn human(plan: &Plan) -> String {
         return s;
     }
     for c in &plan.credentials {
-        let _ = writeln!(
-            s,
-            "credential {}{}",
-            c.name,
-            if c.hardcoded {
-                "  (HARD-CODED: revoke it)"
-            } else {
-                ""
-            }
-        );
+        let _ = writeln!(s, "credential {}{}", c.name, if c.hardcoded { "  (HARD-CODED: revoke it)" } else { "" });
         let _ = writeln!(s, "  used at:");
         for site in &c.sites {
-            let _ = writeln!(
-                s,
-                "    {}:{}  {} ({})",
-                site.path,
-                site.line,
-                site.kind.as_str(),
-                site.rule
-            );
+            let _ = writeln!(s, "    {}:{}  {} ({})", site.path, site.line, site.kind.as_str(), site.rule);
         }
         if c.permissions.is_empty() {
             let _ = writeln!(s, "  token needs: (nothing inferred)");
@@ -63,11 +47,7 @@ pub fn human(plan: &Plan) -> String {
         if !c.unresolved.is_empty() {
             let _ = writeln!(s, "  unresolved:");
             for u in &c.unresolved {
-                let _ = writeln!(
-                    s,
-                    "    {}:{}  {} {}  ({})",
-                    u.path, u.line, u.method, u.call, u.reason
-                );
+                let _ = writeln!(s, "    {}:{}  {} {}  ({})", u.path, u.line, u.method, u.call, u.reason);
             }
         }
         for w in &c.warnings {

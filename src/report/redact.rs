@@ -39,9 +39,6 @@ mod tests {
         let text = format!("k={key} n={cfk} zone=0d6e2c61a3b1f0e0f9c4d7a8b2e5c3a1");
         let out = scrub(&text);
         assert!(!out.contains(key) && !out.contains(&cfk));
-        assert!(
-            out.contains("zone=0d6e2c61a3b1f0e0f9c4d7a8b2e5c3a1"),
-            "zone ids are not secrets"
-        );
+        assert!(out.contains("zone=0d6e2c61a3b1f0e0f9c4d7a8b2e5c3a1"), "zone ids are not secrets");
     }
 }

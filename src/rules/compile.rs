@@ -22,10 +22,7 @@ pub enum Matcher {
     /// Matched against each candidate line (plus `window` lines after it).
     Line(Regex),
     /// Matched against the `syn` tree of a Rust file.
-    Rust {
-        string: Option<Regex>,
-        path: Option<Regex>,
-    },
+    Rust { string: Option<Regex>, path: Option<Regex> },
 }
 
 #[derive(Debug, Clone)]
@@ -61,45 +58,31 @@ pub struct DetectRule {
 impl DetectRule {
     pub fn applies_to(&self, file_name: &str) -> bool {
         self.files.as_ref().is_none_or(|g| g.is_match(file_name))
-            && !self
-                .skip_files
-                .as_ref()
-                .is_some_and(|g| g.is_match(file_name))
+            && !self.skip_files.as_ref().is_some_and(|g| g.is_match(file_name))
     }
 }
 
 pub fn compile(spec: DetectRuleSpec, source: &RuleSource) -> Result<DetectRule, Vec<RuleError>> {
     let mut errors = Vec::new();
     let id = spec.id.clone();
-    let err = |field: &str, msg: String, help: Option<String>| {
-        source.error_at(Some(&id), field, msg, help)
-    };
+    let err = |field: &str, msg: String, help: Option<String>| source.error_at(Some(&id), field, msg, help);
 
     if !is_kebab(&spec.id) {
         errors.push(err(
             "id",
             format!("rule id `{}` is not kebab-case", spec.id),
-            Some(
-                "use lowercase words joined by `-`, naming what is found, e.g. `x-auth-key-header`"
-                    .into(),
-            ),
+            Some("use lowercase words joined by `-`, naming what is found, e.g. `x-auth-key-header`".into()),
         ));
     }
     if spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.trim().len() < 3) {
         errors.push(err(
             "keywords",
             format!("rule `{id}` needs keywords of at least 3 characters"),
-            Some(
-                "keywords are the cheap prefilter: a file without any of them is never matched"
-                    .into(),
-            ),
+            Some("keywords are the cheap prefilter: a file without any of them is never matched".into()),
         ));
     }
     let regex = |field: &str, pattern: &str, errors: &mut Vec<RuleError>| -> Option<Regex> {
-        match RegexBuilder::new(pattern)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .build()
-        {
+        match RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build() {
             Ok(r) => Some(r),
             Err(regex::Error::CompiledTooBig(limit)) => {
                 errors.push(err(
@@ -110,11 +93,7 @@ pub fn compile(spec: DetectRuleSpec, source: &RuleSource) -> Result<DetectRule, 
                 None
             }
             Err(e) => {
-                errors.push(err(
-                    field,
-                    format!("invalid regex in rule `{id}`: {e}"),
-                    None,
-                ));
+                errors.push(err(field, format!("invalid regex in rule `{id}`: {e}"), None));
                 None
             }
         }
@@ -134,14 +113,8 @@ pub fn compile(spec: DetectRuleSpec, source: &RuleSource) -> Result<DetectRule, 
             Matcher::Line(r)
         }),
         (None, Some(rust)) if rust.string.is_some() || rust.path.is_some() => Some(Matcher::Rust {
-            string: rust
-                .string
-                .as_deref()
-                .and_then(|p| regex("rust", p, &mut errors)),
-            path: rust
-                .path
-                .as_deref()
-                .and_then(|p| regex("rust", p, &mut errors)),
+            string: rust.string.as_deref().and_then(|p| regex("rust", p, &mut errors)),
+            path: rust.path.as_deref().and_then(|p| regex("rust", p, &mut errors)),
         }),
         _ => {
             errors.push(err(
@@ -152,22 +125,10 @@ pub fn compile(spec: DetectRuleSpec, source: &RuleSource) -> Result<DetectRule, 
             None
         }
     };
-    let unless = spec
-        .unless
-        .as_deref()
-        .and_then(|p| regex("unless", p, &mut errors));
-    let context = spec
-        .context
-        .as_deref()
-        .and_then(|p| regex("context", p, &mut errors));
-    let not_context = spec
-        .not_context
-        .as_deref()
-        .and_then(|p| regex("not_context", p, &mut errors));
-    let ancestor = spec
-        .ancestor
-        .as_deref()
-        .and_then(|p| regex("ancestor", p, &mut errors));
+    let unless = spec.unless.as_deref().and_then(|p| regex("unless", p, &mut errors));
+    let context = spec.context.as_deref().and_then(|p| regex("context", p, &mut errors));
+    let not_context = spec.not_context.as_deref().and_then(|p| regex("not_context", p, &mut errors));
+    let ancestor = spec.ancestor.as_deref().and_then(|p| regex("ancestor", p, &mut errors));
 
     let globs = |field: &str, list: &[String], errors: &mut Vec<RuleError>| -> Option<GlobSet> {
         if list.is_empty() {
@@ -179,11 +140,7 @@ pub fn compile(spec: DetectRuleSpec, source: &RuleSource) -> Result<DetectRule, 
                 Ok(glob) => {
                     builder.add(glob);
                 }
-                Err(e) => errors.push(err(
-                    field,
-                    format!("bad glob `{g}` in rule `{id}`: {e}"),
-                    None,
-                )),
+                Err(e) => errors.push(err(field, format!("bad glob `{g}` in rule `{id}`: {e}"), None)),
             }
         }
         builder.build().ok()
@@ -191,11 +148,7 @@ pub fn compile(spec: DetectRuleSpec, source: &RuleSource) -> Result<DetectRule, 
     let files = globs("files", &spec.files, &mut errors);
     let skip_files = globs("skip_files", &spec.skip_files, &mut errors);
     if spec.window > 20 {
-        errors.push(err(
-            "window",
-            format!("rule `{id}` has window {} (at most 20 lines)", spec.window),
-            None,
-        ));
+        errors.push(err("window", format!("rule `{id}` has window {} (at most 20 lines)", spec.window), None));
     }
 
     let Some(matcher) = matcher else {
@@ -215,11 +168,7 @@ pub fn compile(spec: DetectRuleSpec, source: &RuleSource) -> Result<DetectRule, 
         files,
         skip_files,
         file_globs: spec.files,
-        keywords: spec
-            .keywords
-            .iter()
-            .map(|k| k.to_ascii_lowercase())
-            .collect(),
+        keywords: spec.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
         matcher,
         unless,
         context,
@@ -244,12 +193,7 @@ pub fn compile(spec: DetectRuleSpec, source: &RuleSource) -> Result<DetectRule, 
 
 /// Each `match` example must fire the rule and each `no_match` must not: rules document and
 /// test themselves.
-fn check_examples(
-    rule: &DetectRule,
-    ex: &super::model::Examples,
-    source: &RuleSource,
-    errors: &mut Vec<RuleError>,
-) {
+fn check_examples(rule: &DetectRule, ex: &super::model::Examples, source: &RuleSource, errors: &mut Vec<RuleError>) {
     let Matcher::Line(re) = &rule.matcher else {
         return;
     };
@@ -261,17 +205,12 @@ fn check_examples(
     };
     for m in &ex.matches {
         if !fires(m) {
-            errors.push(
-                source.error_at(
-                    Some(&rule.id),
-                    "examples",
-                    format!("rule `{}` does not fire on its own example `{m}`", rule.id),
-                    Some(
-                        "an example must contain a keyword, match `pattern` and not match `unless`"
-                            .into(),
-                    ),
-                ),
-            );
+            errors.push(source.error_at(
+                Some(&rule.id),
+                "examples",
+                format!("rule `{}` does not fire on its own example `{m}`", rule.id),
+                Some("an example must contain a keyword, match `pattern` and not match `unless`".into()),
+            ));
         }
     }
     for m in &ex.no_match {
@@ -291,7 +230,5 @@ fn is_kebab(id: &str) -> bool {
         && !id.starts_with('-')
         && !id.ends_with('-')
         && !id.contains("--")
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }

@@ -91,11 +91,7 @@ impl Knowledge {
                     }
                     k.groups.insert(
                         spec.name.clone(),
-                        PermissionGroup {
-                            name: spec.name.clone(),
-                            scope: spec.scope,
-                            id: spec.id.clone(),
-                        },
+                        PermissionGroup { name: spec.name.clone(), scope: spec.scope, id: spec.id.clone() },
                     );
                 }
             }
@@ -105,7 +101,10 @@ impl Knowledge {
                 Some(anchor),
                 field,
                 format!("unknown permission group `{name}`"),
-                Some("use the API's spelling (`DNS Write`, not `Zone.DNS:Edit`) as listed in permission-groups.yaml".into()),
+                Some(
+                    "use the API's spelling (`DNS Write`, not `Zone.DNS:Edit`) as listed in permission-groups.yaml"
+                        .into(),
+                ),
             )
         };
         for (source, file) in files {
@@ -162,14 +161,7 @@ impl Knowledge {
                             )),
                         }
                     }
-                    k.sdks.insert(
-                        s.sdk.clone(),
-                        SdkMap {
-                            sdk: s.sdk,
-                            language: s.language,
-                            calls,
-                        },
-                    );
+                    k.sdks.insert(s.sdk.clone(), SdkMap { sdk: s.sdk, language: s.language, calls });
                 }
                 RuleFile::Tool(t) => {
                     let all = t.permissions.iter().chain(t.resources.values().flatten());
@@ -193,8 +185,7 @@ impl Knowledge {
                 RuleFile::PermissionGroups(_) | RuleFile::Detect(_) => {}
             }
         }
-        k.operations
-            .sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
+        k.operations.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
         k
     }
 }

@@ -69,18 +69,10 @@ impl RuleSource {
     }
 
     fn yaml_error(&self, err: &serde_norway::Error) -> RuleError {
-        let offset = err
-            .location()
-            .map(|l| l.index())
-            .unwrap_or(0)
-            .min(self.text.len());
+        let offset = err.location().map(|l| l.index()).unwrap_or(0).min(self.text.len());
         let message = err.to_string();
         // serde's message already says where; keep only its first sentence for the label.
-        let label = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_string();
+        let label = message.split(" at line ").next().unwrap_or(&message).to_string();
         RuleError {
             message: format!("{}: {message}", self.name),
             help: Some("see rules/README.md for the shape of each rule file".into()),
@@ -103,8 +95,7 @@ pub enum RuleFile {
 
 impl RuleFile {
     pub fn parse(source: &RuleSource) -> Result<RuleFile, RuleError> {
-        let value: serde_norway::Value =
-            serde_norway::from_str(&source.text).map_err(|e| source.yaml_error(&e))?;
+        let value: serde_norway::Value = serde_norway::from_str(&source.text).map_err(|e| source.yaml_error(&e))?;
         let has = |key: &str| value.get(key).is_some();
         fn typed<T: DeserializeOwned>(source: &RuleSource) -> Result<T, RuleError> {
             serde_norway::from_str(&source.text).map_err(|e| source.yaml_error(&e))
@@ -158,10 +149,7 @@ fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<RuleSource>) {
 }
 
 fn is_rule_file(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml")
-    )
+    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
 }
 
 /// A file or directory (recursively) of the user's rule files.
@@ -186,10 +174,7 @@ pub fn user_sources(path: &Path) -> Result<Vec<RuleSource>, crate::Error> {
                 message: format!("rule file {} is not valid UTF-8", f.display()),
                 help: "save the file as UTF-8".into(),
             })?;
-            Ok(RuleSource {
-                name: f.display().to_string(),
-                text,
-            })
+            Ok(RuleSource { name: f.display().to_string(), text })
         })
         .collect()
 }

@@ -43,25 +43,15 @@ impl RuleSet {
                         match compile::compile(spec, source) {
                             Ok(rule) => {
                                 if let Some(old) = detect.iter_mut().find(|r| r.id == rule.id) {
-                                    if old.origin.starts_with("builtin:")
-                                        && !rule.origin.starts_with("builtin:")
-                                    {
+                                    if old.origin.starts_with("builtin:") && !rule.origin.starts_with("builtin:") {
                                         *old = rule;
                                     } else {
-                                        errors.push(
-                                            source.error_at(
-                                                Some(&rule.id),
-                                                "id",
-                                                format!(
-                                                    "rule id `{}` is already defined in {}",
-                                                    rule.id, old.origin
-                                                ),
-                                                Some(
-                                                    "rule ids must be unique; rename one of them"
-                                                        .into(),
-                                                ),
-                                            ),
-                                        );
+                                        errors.push(source.error_at(
+                                            Some(&rule.id),
+                                            "id",
+                                            format!("rule id `{}` is already defined in {}", rule.id, old.origin),
+                                            Some("rule ids must be unique; rename one of them".into()),
+                                        ));
                                     }
                                 } else {
                                     detect.push(rule);

@@ -34,7 +34,10 @@ static SOURCES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 });
 
 static IDENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[&*]*(?:self\.|this\.|@|\$)?([A-Za-z_][A-Za-z0-9_]*)(?:\.clone\(\)|\.as_str\(\)|\.to_string\(\)|!!)?$").expect("ident pattern")
+    Regex::new(
+        r"^[&*]*(?:self\.|this\.|@|\$)?([A-Za-z_][A-Za-z0-9_]*)(?:\.clone\(\)|\.as_str\(\)|\.to_string\(\)|!!)?$",
+    )
+    .expect("ident pattern")
 });
 
 /// `NAME = value`, `NAME := value`, `export NAME=value`, `const NAME = value`, `$NAME = value`.
@@ -44,23 +47,18 @@ static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A Global API Key as written in code: `cfk_` + 40 + 8 hex, or the legacy 37-45 lowercase hex.
-static KEY_SHAPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:cfk_[A-Za-z0-9]{40}[a-f0-9]{8}|[a-f0-9]{37,45})$").expect("key shape")
-});
+static KEY_SHAPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:cfk_[A-Za-z0-9]{40}[a-f0-9]{8}|[a-f0-9]{37,45})$").expect("key shape"));
 
 /// The name of the credential an expression reads, if it says.
 pub fn name_in(expr: &str) -> Option<String> {
-    SOURCES
-        .iter()
-        .find_map(|re| re.captures(expr).map(|c| c[1].to_string()))
+    SOURCES.iter().find_map(|re| re.captures(expr).map(|c| c[1].to_string()))
 }
 
 /// The hard-coded key a value starts with (`"0123…"`, `'cfk_…' }`, bare), if it is one.
 pub fn literal_key(value: &str) -> Option<&str> {
     let v = value.trim().trim_start_matches(['"', '\'', '`']);
-    let end = v
-        .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-        .unwrap_or(v.len());
+    let end = v.find(|c: char| !c.is_ascii_alphanumeric() && c != '_').unwrap_or(v.len());
     let token = &v[..end];
     KEY_SHAPE.is_match(token).then_some(token)
 }
@@ -102,16 +100,10 @@ impl Aliases {
         let trimmed = expr.trim().trim_end_matches([',', ';', ')', '}']).trim();
         if let Some(ident) = IDENT.captures(trimmed) {
             if let Some((name, line)) = self.map.get(&ident[1]) {
-                return Some(Resolved {
-                    name: name.clone(),
-                    via_line: Some(*line),
-                });
+                return Some(Resolved { name: name.clone(), via_line: Some(*line) });
             }
         }
-        name_in(expr).map(|name| Resolved {
-            name,
-            via_line: None,
-        })
+        name_in(expr).map(|name| Resolved { name, via_line: None })
     }
 }
 
@@ -145,10 +137,7 @@ mod tests {
         let text = "key = os.environ[\"CLOUDFLARE_API_KEY\"]\nheaders = {\"X-Auth-Key\": key}\n";
         let a = Aliases::of(text);
         let r = a.resolve("key}").unwrap();
-        assert_eq!(
-            (r.name.as_str(), r.via_line),
-            ("CLOUDFLARE_API_KEY", Some(0))
-        );
+        assert_eq!((r.name.as_str(), r.via_line), ("CLOUDFLARE_API_KEY", Some(0)));
         assert_eq!(a.resolve("&key").unwrap().name, "CLOUDFLARE_API_KEY");
         assert_eq!(a.resolve("other"), None);
     }
@@ -156,10 +145,7 @@ mod tests {
     #[test]
     fn key_shapes() {
         assert!(literal_key("\"0d6e2c61a3b1f0e0f9c4d7a8b2e5c3a1f0d9e\",").is_some());
-        assert!(
-            literal_key("0d6e2c61a3b1f0e0f9c4d7a8b2e5c3a1").is_none(),
-            "32 hex is a zone id"
-        );
+        assert!(literal_key("0d6e2c61a3b1f0e0f9c4d7a8b2e5c3a1").is_none(), "32 hex is a zone id");
         assert!(literal_key("$CF_API_KEY").is_none());
     }
 }

@@ -12,10 +12,7 @@ impl Lines {
         if starts.len() > 1 && *starts.last().unwrap_or(&0) == text.len() {
             starts.pop();
         }
-        Lines {
-            starts,
-            len: text.len(),
-        }
+        Lines { starts, len: text.len() }
     }
 
     pub fn count(&self) -> usize {
@@ -24,9 +21,7 @@ impl Lines {
 
     /// 0-based line holding byte `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        self.starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1)
+        self.starts.partition_point(|&s| s <= offset).saturating_sub(1)
     }
 
     pub fn start(&self, line: usize) -> usize {

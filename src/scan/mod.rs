@@ -51,11 +51,7 @@ struct FileResult {
     skipped: bool,
 }
 
-pub fn scan(
-    roots: &[PathBuf],
-    rules: &[DetectRule],
-    opts: &ScanOptions,
-) -> Result<ScanResult, crate::Error> {
+pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Result<ScanResult, crate::Error> {
     let detector = Detector::new(rules);
     let mut result = ScanResult::default();
     for root in roots {
@@ -65,16 +61,11 @@ pub fn scan(
                 help: "pass a directory or file to scan".into(),
             });
         }
-        let prefix = if roots.len() > 1 {
-            root.to_string_lossy().trim_end_matches('/').to_string()
-        } else {
-            String::new()
-        };
+        let prefix =
+            if roots.len() > 1 { root.to_string_lossy().trim_end_matches('/').to_string() } else { String::new() };
         let (files, mut warnings) = walk::walk(root, &prefix, &opts.walk);
-        let per_file: Vec<FileResult> = files
-            .par_iter()
-            .map(|f| scan_file(&detector, &f.path, &f.display, opts.max_file_size))
-            .collect();
+        let per_file: Vec<FileResult> =
+            files.par_iter().map(|f| scan_file(&detector, &f.path, &f.display, opts.max_file_size)).collect();
         for (r, f) in per_file.into_iter().zip(&files) {
             if !r.findings.is_empty() {
                 result.sources.insert(f.display.clone(), f.path.clone());
@@ -90,29 +81,19 @@ pub fn scan(
         }
         result.warnings.extend(warnings);
     }
-    result
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    result
-        .warnings
-        .sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
+    result.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    result.warnings.sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
     Ok(result)
 }
 
 fn scan_file(detector: &Detector, path: &std::path::Path, display: &str, max: u64) -> FileResult {
     let loaded = source::read(path, display, max);
-    let mut out = FileResult {
-        warnings: loaded.warning.into_iter().collect(),
-        ..Default::default()
-    };
+    let mut out = FileResult { warnings: loaded.warning.into_iter().collect(), ..Default::default() };
     let Some(content) = loaded.content else {
         out.skipped = true;
         return out;
     };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
+    let file_name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
     let (text, bytes_len) = match content {
         Content::Text(t) => {
             let n = t.len() as u64;
@@ -136,9 +117,7 @@ fn scan_file(detector: &Detector, path: &std::path::Path, display: &str, max: u6
                     out.warnings.push(Warning {
                         path: display.to_string(),
                         reason: WarningReason::InvalidUtf8,
-                        message:
-                            "not valid UTF-8: invalid bytes were replaced and the rest scanned"
-                                .into(),
+                        message: "not valid UTF-8: invalid bytes were replaced and the rest scanned".into(),
                     });
                     String::from_utf8_lossy(e.as_bytes()).into_owned()
                 }

@@ -26,11 +26,7 @@ pub struct Loaded {
 pub fn read(path: &Path, display: &str, max_bytes: u64) -> Loaded {
     let warn = |reason, message: String| Loaded {
         content: None,
-        warning: Some(Warning {
-            path: display.to_string(),
-            reason,
-            message,
-        }),
+        warning: Some(Warning { path: display.to_string(), reason, message }),
     };
     let mut file = match File::open(path) {
         Ok(f) => f,
@@ -42,9 +38,7 @@ pub fn read(path: &Path, display: &str, max_bytes: u64) -> Loaded {
         return warn(WarningReason::Unreadable, format!("cannot read: {e}"));
     }
     let mut warning = None;
-    if len > max_bytes
-        || bytes.len() as u64 == max_bytes && file.read(&mut [0u8]).map(|n| n > 0).unwrap_or(false)
-    {
+    if len > max_bytes || bytes.len() as u64 == max_bytes && file.read(&mut [0u8]).map(|n| n > 0).unwrap_or(false) {
         // Keep whole lines only, so the last line is not a cut-off fragment.
         if let Some(nl) = memchr::memrchr(b'\n', &bytes) {
             bytes.truncate(nl + 1);
@@ -60,21 +54,12 @@ pub fn read(path: &Path, display: &str, max_bytes: u64) -> Loaded {
         });
     }
     if let Some(text) = decode_utf16(&bytes) {
-        return Loaded {
-            content: Some(Content::Text(text)),
-            warning,
-        };
+        return Loaded { content: Some(Content::Text(text)), warning };
     }
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some() {
-        return warn(
-            WarningReason::Binary,
-            "binary file (NUL byte): skipped".into(),
-        );
+        return warn(WarningReason::Binary, "binary file (NUL byte): skipped".into());
     }
-    Loaded {
-        content: Some(Content::Bytes(bytes)),
-        warning,
-    }
+    Loaded { content: Some(Content::Bytes(bytes)), warning }
 }
 
 /// UTF-16 with a byte-order mark, as Windows tools write `.ps1` and `.reg` files.
@@ -84,18 +69,17 @@ fn decode_utf16(bytes: &[u8]) -> Option<String> {
         [0xFE, 0xFF, rest @ ..] => (false, rest),
         _ => return None,
     };
-    let units = body.chunks_exact(2).map(|c| {
-        if le {
-            u16::from_le_bytes([c[0], c[1]])
-        } else {
-            u16::from_be_bytes([c[0], c[1]])
-        }
-    });
-    Some(
-        char::decode_utf16(units)
-            .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-            .collect(),
-    )
+    let units =
+        body.chunks_exact(2).map(
+            |c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            },
+        );
+    Some(char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)).collect())
 }
 
 pub fn human_size(n: u64) -> String {

@@ -71,8 +71,7 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions) -> (Vec<FileEntry>, V
         let is_dir = e.file_type().is_some_and(|t| t.is_dir());
         !(is_dir
             && e.depth() > 0
-            && (e.file_name() == ".git"
-                || skip_deps && SKIPPED_DIRS.iter().any(|d| e.file_name() == *d)))
+            && (e.file_name() == ".git" || skip_deps && SKIPPED_DIRS.iter().any(|d| e.file_name() == *d)))
     });
     let root_canon = root.canonicalize().ok();
     builder.build_parallel().run(|| {
@@ -99,45 +98,34 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions) -> (Vec<FileEntry>, V
                             Warning {
                                 path: display,
                                 reason: WarningReason::NotAFile,
-                                message: "not a regular file (FIFO, socket or device): skipped"
-                                    .into(),
+                                message: "not a regular file (FIFO, socket or device): skipped".into(),
                             },
                         );
                         return WalkState::Continue;
                     }
                     if entry.path_is_symlink() {
-                        if let (Some(root), Ok(target)) = (&root_canon, entry.path().canonicalize())
-                        {
+                        if let (Some(root), Ok(target)) = (&root_canon, entry.path().canonicalize()) {
                             if !target.starts_with(root) {
                                 push(
                                     warnings,
                                     Warning {
                                         path: display,
                                         reason: WarningReason::NotAFile,
-                                        message: "link points outside the scanned root: skipped"
-                                            .into(),
+                                        message: "link points outside the scanned root: skipped".into(),
                                     },
                                 );
                                 return WalkState::Continue;
                             }
                         }
                     }
-                    push(
-                        files,
-                        FileEntry {
-                            display,
-                            path: entry.into_path(),
-                        },
-                    );
+                    push(files, FileEntry { display, path: entry.into_path() });
                 }
                 Err(err) => {
                     let (path, reason) = describe(&err);
                     push(
                         warnings,
                         Warning {
-                            path: path
-                                .map(|p| display_path(root, &p, prefix))
-                                .unwrap_or_else(|| prefix.to_string()),
+                            path: path.map(|p| display_path(root, &p, prefix)).unwrap_or_else(|| prefix.to_string()),
                             reason,
                             message: err.to_string(),
                         },
@@ -163,9 +151,7 @@ fn push<T>(v: &Mutex<Vec<T>>, item: T) {
 fn describe(err: &ignore::Error) -> (Option<PathBuf>, WarningReason) {
     match err {
         ignore::Error::WithPath { path, err } => (Some(path.clone()), describe(err).1),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            describe(err)
-        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => describe(err),
         ignore::Error::Loop { child, .. } => (Some(child.clone()), WarningReason::SymlinkLoop),
         _ => (None, WarningReason::Unreadable),
     }
@@ -183,10 +169,7 @@ pub fn display_path(root: &Path, path: &Path, prefix: &str) -> String {
     }
     if out.is_empty() {
         // The root is itself a file.
-        out = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        out = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     }
     out
 }

@@ -59,11 +59,7 @@ impl<'r> Detector<'r> {
             .match_kind(MatchKind::Standard)
             .build(&keywords)
             .expect("keywords are plain strings; the automaton always builds");
-        Detector {
-            rules,
-            prefilter,
-            keyword_rules,
-        }
+        Detector { rules, prefilter, keyword_rules }
     }
 
     /// Which rules may fire, and on which lines: `None` when no keyword occurs at all.
@@ -83,12 +79,7 @@ impl<'r> Detector<'r> {
 
     /// All findings in one file's text. `candidates` come from [`Detector::candidates`] on the
     /// same text.
-    pub fn detect(
-        &self,
-        path: &str,
-        text: &str,
-        candidates: BTreeMap<usize, Vec<usize>>,
-    ) -> Vec<Finding> {
+    pub fn detect(&self, path: &str, text: &str, candidates: BTreeMap<usize, Vec<usize>>) -> Vec<Finding> {
         let lines = Lines::new(text);
         let mut hits = Vec::new();
         let mut rust_rules = Vec::new();
@@ -108,8 +99,7 @@ impl<'r> Detector<'r> {
                     }
                 }
                 Matcher::Line(re) => {
-                    let line_set: BTreeSet<usize> =
-                        offsets.iter().map(|&o| lines.line_of(o)).collect();
+                    let line_set: BTreeSet<usize> = offsets.iter().map(|&o| lines.line_of(o)).collect();
                     for line in line_set {
                         if let Some(hit) = match_line(rule_idx, rule, re, text, &lines, line) {
                             hits.push(hit);
@@ -140,16 +130,15 @@ impl<'r> Detector<'r> {
                 continue;
             };
             let role = self.rules[hit.rule].role;
-            let Some(rule) = self.rules.iter().position(|r| {
-                r.kind == Kind::Env && r.role == role && matches!(r.matcher, Matcher::Line(_))
-            }) else {
+            let Some(rule) = self
+                .rules
+                .iter()
+                .position(|r| r.kind == Kind::Env && r.role == role && matches!(r.matcher, Matcher::Line(_)))
+            else {
                 continue;
             };
             let start = lines.start(line);
-            let col = lines
-                .text(text, line)
-                .find(resolved.name.as_str())
-                .unwrap_or(0);
+            let col = lines.text(text, line).find(resolved.name.as_str()).unwrap_or(0);
             out.push(Hit {
                 rule,
                 line,
@@ -175,9 +164,7 @@ fn match_line(
     let start = lines.start(line);
     let window = &text[start..lines.end(line + rule.window)];
     let first_line_len = lines.end(line) - start;
-    let caps = re
-        .captures_iter(window)
-        .find(|c| c.get(0).is_some_and(|m| m.start() < first_line_len.max(1)))?;
+    let caps = re.captures_iter(window).find(|c| c.get(0).is_some_and(|m| m.start() < first_line_len.max(1)))?;
     hit_from(rule_idx, rule, &caps, start, text, lines)
 }
 
@@ -198,11 +185,7 @@ fn hit_from(
     if rule.kind != Kind::Literal && is_comment(own_line) {
         return None;
     }
-    if rule
-        .unless
-        .as_ref()
-        .is_some_and(|u| u.is_match(own_line) || u.is_match(m.as_str()))
-    {
+    if rule.unless.as_ref().is_some_and(|u| u.is_match(own_line) || u.is_match(m.as_str())) {
         return None;
     }
     if let Some(anc) = &rule.ancestor {
@@ -212,11 +195,7 @@ fn hit_from(
     }
     let group = |base_name: &str| {
         (1..=4).find_map(|n| {
-            let name = if n == 1 {
-                base_name.to_string()
-            } else {
-                format!("{base_name}{n}")
-            };
+            let name = if n == 1 { base_name.to_string() } else { format!("{base_name}{n}") };
             caps.name(&name).map(|c| c.as_str().to_string())
         })
     };
@@ -234,19 +213,12 @@ fn hit_from(
 fn is_comment(line: &str) -> bool {
     let t = line.trim_start();
     // `--header=` and `'X-Auth-Key': v` are code, so `--` and `'` comments need more than a prefix.
-    ["#", "//", "/*", "* ", "-- ", ";", "<!--", "REM "]
-        .iter()
-        .any(|p| t.starts_with(p))
-        && !t.starts_with("#!")
+    ["#", "//", "/*", "* ", "-- ", ";", "<!--", "REM "].iter().any(|p| t.starts_with(p)) && !t.starts_with("#!")
         || t == "*"
 }
 
 /// The lines that open the blocks enclosing `line`: each less indented than the one below.
-fn ancestors<'t>(
-    text: &'t str,
-    lines: &'t Lines,
-    line: usize,
-) -> impl Iterator<Item = &'t str> + 't {
+fn ancestors<'t>(text: &'t str, lines: &'t Lines, line: usize) -> impl Iterator<Item = &'t str> + 't {
     let indent = |s: &str| s.len() - s.trim_start().len();
     let mut current = indent(lines.text(text, line));
     (0..line).rev().filter_map(move |l| {
@@ -289,14 +261,9 @@ fn merge(
         best.sdk = best.sdk.or(sdk);
         out.push(best);
     }
-    let spans: Vec<(usize, usize)> = out
-        .iter()
-        .filter(|f| f.kind == Kind::Sdk && f.end_line > f.line)
-        .map(|f| (f.line, f.end_line))
-        .collect();
-    out.retain(|f| {
-        f.kind == Kind::Literal || !spans.iter().any(|&(s, e)| f.line > s && f.line <= e)
-    });
+    let spans: Vec<(usize, usize)> =
+        out.iter().filter(|f| f.kind == Kind::Sdk && f.end_line > f.line).map(|f| (f.line, f.end_line)).collect();
+    out.retain(|f| f.kind == Kind::Literal || !spans.iter().any(|&(s, e)| f.line > s && f.line <= e));
     // Identical lines in one file are told apart by their order, so fingerprints stay unique.
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for f in &mut out {
@@ -309,43 +276,25 @@ fn merge(
     out
 }
 
-fn to_finding(
-    rules: &[DetectRule],
-    path: &str,
-    text: &str,
-    lines: &Lines,
-    hit: Hit,
-    aliases: &Aliases,
-) -> Finding {
+fn to_finding(rules: &[DetectRule], path: &str, text: &str, lines: &Lines, hit: Hit, aliases: &Aliases) -> Finding {
     let rule = &rules[hit.rule];
     let line_text = lines.text(text, hit.line);
     let column = text[lines.start(hit.line)..hit.offset].chars().count() + 1;
     let mut kind = rule.kind;
     let mut severity = rule.severity;
-    let secret = hit.secret.clone().or_else(|| {
-        hit.value
-            .as_deref()
-            .and_then(credential::literal_key)
-            .map(str::to_string)
-    });
+    let secret =
+        hit.secret.clone().or_else(|| hit.value.as_deref().and_then(credential::literal_key).map(str::to_string));
     // Where the value names its source (`api_key = var.cf_key`, `token: env/CF_TOKEN`,
     // `X = os.environ["Y"]`), that source is the credential; else the setting itself.
     let resolved = hit.value.as_deref().and_then(|v| aliases.resolve(v));
-    let credential = resolved
-        .map(|r| r.name)
-        .or_else(|| hit.cred.clone())
-        .or_else(|| rule.credential.clone());
+    let credential = resolved.map(|r| r.name).or_else(|| hit.cred.clone()).or_else(|| rule.credential.clone());
     let mut message = rule.summary.clone();
     let secret = secret.map(Secret::new);
     if let Some(s) = &secret {
         kind = Kind::Literal;
         severity = Severity::Critical;
         if rule.kind != Kind::Literal {
-            message = format!(
-                "{} — with the key hard-coded ({})",
-                rule.summary,
-                s.redacted()
-            );
+            message = format!("{} — with the key hard-coded ({})", rule.summary, s.redacted());
         }
     }
     let snippet = crate::report::redact::scrub(&mask(line_text, secret.as_ref()));
@@ -362,10 +311,7 @@ fn to_finding(
         severity,
         message,
         fix: if secret.is_some() {
-            format!(
-                "{} Revoke this key now: it is in the repository history.",
-                rule.fix
-            )
+            format!("{} Revoke this key now: it is in the repository history.", rule.fix)
         } else {
             rule.fix.clone()
         },
@@ -393,12 +339,7 @@ fn truncate_around(line: &str, column: usize) -> String {
     }
     let start = column.saturating_sub(MAX / 4).min(count - MAX);
     let body: String = line.chars().skip(start).take(MAX).collect();
-    format!(
-        "{}{}{}",
-        if start > 0 { "…" } else { "" },
-        body,
-        if start + MAX < count { "…" } else { "" }
-    )
+    format!("{}{}{}", if start > 0 { "…" } else { "" }, body, if start + MAX < count { "…" } else { "" })
 }
 
 /// FNV-1a over the rule, the path and the whitespace-normalised line: stable when other

@@ -11,24 +11,12 @@ use super::Hit;
 use crate::rules::{DetectRule, Matcher};
 use crate::scan::lines::Lines;
 
-pub(super) fn detect(
-    rules: &[DetectRule],
-    active: &[usize],
-    text: &str,
-    lines: &Lines,
-) -> Vec<Hit> {
+pub(super) fn detect(rules: &[DetectRule], active: &[usize], text: &str, lines: &Lines) -> Vec<Hit> {
     let Ok(file) = syn::parse_file(text) else {
         // Not parseable (a template, a fragment): the line rules still ran on it.
         return Vec::new();
     };
-    let mut v = Visitor {
-        rules,
-        active,
-        text,
-        lines,
-        hits: Vec::new(),
-        seen: BTreeSet::new(),
-    };
+    let mut v = Visitor { rules, active, text, lines, hits: Vec::new(), seen: BTreeSet::new() };
     v.visit_file(&file);
     v.hits
 }
@@ -47,12 +35,7 @@ impl Visitor<'_> {
     fn offset(&self, at: LineColumn) -> usize {
         let start = self.lines.start(at.line.saturating_sub(1));
         let line = &self.text[start..self.lines.end(at.line.saturating_sub(1))];
-        start
-            + line
-                .char_indices()
-                .nth(at.column)
-                .map(|(i, _)| i)
-                .unwrap_or(line.len())
+        start + line.char_indices().nth(at.column).map(|(i, _)| i).unwrap_or(line.len())
     }
 
     fn source(&self, node: &impl Spanned) -> String {
@@ -65,22 +48,14 @@ impl Visitor<'_> {
         self.push_named(rule, node, value, None);
     }
 
-    fn push_named(
-        &mut self,
-        rule: usize,
-        node: &impl Spanned,
-        value: Option<String>,
-        cred: Option<String>,
-    ) {
+    fn push_named(&mut self, rule: usize, node: &impl Spanned, value: Option<String>, cred: Option<String>) {
         let span = node.span();
         let offset = self.offset(span.start());
         if self.seen.insert((rule, offset)) {
             self.hits.push(Hit {
                 rule,
                 line: self.lines.line_of(offset),
-                end_line: self
-                    .lines
-                    .line_of(self.offset(span.end()).saturating_sub(1).max(offset)),
+                end_line: self.lines.line_of(self.offset(span.end()).saturating_sub(1).max(offset)),
                 offset,
                 cred,
                 value,
@@ -110,16 +85,11 @@ impl Visitor<'_> {
     fn args<'e>(&mut self, args: impl Iterator<Item = &'e syn::Expr>) {
         let args: Vec<&syn::Expr> = args.collect();
         for (i, arg) in args.iter().enumerate() {
-            if let syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) = arg
-            {
+            if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = arg {
                 for rule in self.string_rules(&s.value()) {
                     let value = args.get(i + 1).map(|next| self.source(*next));
                     // An env rule's string is the variable's name itself.
-                    let cred =
-                        (self.rules[rule].kind == crate::finding::Kind::Env).then(|| s.value());
+                    let cred = (self.rules[rule].kind == crate::finding::Kind::Env).then(|| s.value());
                     self.push_named(rule, *arg, value, cred);
                 }
             }
@@ -128,11 +98,7 @@ impl Visitor<'_> {
 }
 
 fn path_string(path: &syn::Path) -> String {
-    path.segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect::<Vec<_>>()
-        .join("::")
+    path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
 }
 
 impl<'ast> Visit<'ast> for Visitor<'_> {
@@ -156,10 +122,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     fn visit_expr_struct(&mut self, node: &'ast syn::ExprStruct) {
         let path = path_string(&node.path);
         for rule in self.path_rules(&path) {
-            let key = node
-                .fields
-                .iter()
-                .find(|f| matches!(&f.member, syn::Member::Named(n) if n == "key"));
+            let key = node.fields.iter().find(|f| matches!(&f.member, syn::Member::Named(n) if n == "key"));
             let value = key.map(|f| self.source(&f.expr));
             self.push(rule, node, value);
         }
