@@ -53,17 +53,18 @@ static METHOD_HINTS: LazyLock<Vec<MethodHint>> = LazyLock::new(|| {
         hint(r"NewRequest(?:WithContext)?\(\s*(?:ctx,\s*)?http\.Method(Get|Post|Put|Patch|Delete)\b".into(), 0),
         hint(format!(r#"CURLOPT_CUSTOMREQUEST["']?\s*(?:,|=>)\s*["']({m})["']"#), 0),
         hint(r"Net::HTTP::(Get|Post|Put|Patch|Delete)\b".into(), 0),
-        hint(format!(r#"\.request\(\s*["']({m})["']"#), 0),
+        hint(format!(r#"(?i)request\w*\(\s*["']({m})["']"#), 0),
         hint(format!(r"\bhttps?\s+({m})\s"), 0),
         hint(r"(?i)\b(?:requests|httpx|session|sess|client|axios|got|http|faraday|httparty|aiohttp|conn|s|api|self\.session|\$client|\$http)\s*(?:\.|->|::)(get|post|put|patch|delete)\b".into(), 1),
-        hint(r"\.(get|post|put|patch|delete)(?:_async)?\s*[(!]".into(), 2),
+        hint(r"(?i)\.(get|post|put|patch|delete)(?:_async)?\s*[(!]".into(), 2),
         hint(r"\bCURLOPT_POST\b()".into(), 2),
         hint(r"(?:\s--data(?:-raw|-binary|-urlencode)?\b|\s-d\s|\s--json\b|--post-data|\s-F\s)()".into(), 3),
     ]
 });
 
+/// `NAME = "https://…"`: a URL held in a name (not a call whose result is assigned).
 static ASSIGNED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:export\s+|const\s+|let\s+|var\s+|final\s+|val\s+|private\s+|static\s+|readonly\s+)*\$?([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*\w+\s*)?(?::=|=)")
+    Regex::new(r#"^\s*(?:export\s+|const\s+|let\s+|var\s+|final\s+|val\s+|private\s+|static\s+|readonly\s+)*\$?([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*\w+\s*)?(?::=|=)\s*[fFrRbB]?["'`]"#)
         .expect("assignment pattern")
 });
 
@@ -125,11 +126,11 @@ fn raw_path(line: &str, start: usize) -> String {
                 // A join: close quote, `+`/`.`, an expression, then more string or the end.
                 let rest = &line[i + 1..];
                 let trimmed = rest.trim_start();
-                if let Some(after_op) = trimmed
-                    .strip_prefix('+')
-                    .or_else(|| trimmed.strip_prefix(" ."))
-                    .or_else(|| trimmed.strip_prefix('.'))
-                {
+                // `.` joins only in PHP style (`' . $x`, `'.$x`), not a method call (`".toUrl()`).
+                let php_join = (rest.starts_with(char::is_whitespace) || trimmed.starts_with(".$"))
+                    .then(|| trimmed.strip_prefix('.'))
+                    .flatten();
+                if let Some(after_op) = trimmed.strip_prefix('+').or(php_join) {
                     let next_quote = after_op.find(['"', '\'', '`']);
                     out.push_str("{}");
                     match next_quote {
@@ -152,9 +153,30 @@ fn raw_path(line: &str, start: usize) -> String {
     out
 }
 
+/// A path relative to a client's base URL (`$http->get('zones/…')`): only as the first
+/// argument of an HTTP verb call.
+static RELATIVE_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)(?:->|\.)(?:get|post|put|patch|delete)\(\s*["'`]((?:zones|accounts|user|certificates|memberships)\b[^"'`]*)"#)
+        .expect("relative path pattern")
+});
+
+static BASE_VAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:\$\{?[A-Za-z_]\w*\}?|%s|\{[A-Za-z_][\w.]*\})$").expect("base variable pattern"));
+
+/// An API path follows the v4 base, a quote, or a base-URL variable: `.lego/certificates`
+/// and `~/zones/list.txt` are not API calls.
+fn starts_api_path(before: &str) -> bool {
+    before.ends_with("/client/v4")
+        || before.ends_with(['"', '\'', '`', '(', '+', ' ', '='])
+        || BASE_VAR.is_match(before)
+}
+
 pub fn http_calls(path: &str, text: &str, lines: &Lines) -> Vec<CallSite> {
     let mut out = Vec::new();
     for m in API_PATH.find_iter(text) {
+        if !starts_api_path(&text[..m.start()]) {
+            continue;
+        }
         let line = lines.line_of(m.start());
         let line_start = lines.start(line);
         let line_text = lines.text(text, line);
@@ -165,6 +187,18 @@ pub fn http_calls(path: &str, text: &str, lines: &Lines) -> Vec<CallSite> {
             line: line + 1,
             method: method_for(text, lines, line),
             normal,
+            via: "http".into(),
+        });
+    }
+    for c in RELATIVE_PATH.captures_iter(text) {
+        let Some(m) = c.get(1) else { continue };
+        let line = lines.line_of(m.start());
+        let raw = format!("/{}", raw_path(lines.text(text, line), m.start() - lines.start(line)));
+        out.push(CallSite {
+            path: path.to_string(),
+            line: line + 1,
+            method: method_for(text, lines, line),
+            normal: endpoint::normalise(&raw),
             via: "http".into(),
         });
     }
@@ -205,11 +239,11 @@ pub fn sdk_calls(path: &str, text: &str, lines: &Lines, sdks: &[&SdkMap]) -> Vec
 }
 
 static ZONE_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(?:zone[_-]?(?:id|identifier|tag)|/zones/)[^a-f0-9\n]{0,8}\b([a-f0-9]{32})\b"#)
+    Regex::new(r#"(?i)(?:zone[_-]?(?:id|identifier|tag)|/zones/)[^\n]{0,16}?\b([a-f0-9]{32})\b"#)
         .expect("zone id pattern")
 });
 static ACCOUNT_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(?:account[_-]?(?:id|identifier|tag)|/accounts/)[^a-f0-9\n]{0,8}\b([a-f0-9]{32})\b"#)
+    Regex::new(r#"(?i)(?:account[_-]?(?:id|identifier|tag)|/accounts/)[^\n]{0,16}?\b([a-f0-9]{32})\b"#)
         .expect("account id pattern")
 });
 static ZONE_NAME: LazyLock<Regex> = LazyLock::new(|| {
@@ -217,8 +251,36 @@ static ZONE_NAME: LazyLock<Regex> = LazyLock::new(|| {
         .expect("zone name pattern")
 });
 
+static QUOTED_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"["']([a-f0-9]{32})["']"#).expect("quoted id pattern"));
+static OCTODNS_ZONE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^[ \t]+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.:[ \t]*$").expect("octoDNS zone pattern"));
+static DNS_ZONES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^\s*dnsZones:\s*\n((?:[ \t]*-[ \t]*[A-Za-z0-9.-]+[ \t]*\n?)+)").expect("dnsZones pattern")
+});
+
 pub fn literals(text: &str) -> Literals {
     let mut l = Literals::default();
+    // Ids listed in a zone collection (`ZONES = {"blog": "0a95…"}`): a quoted id within three
+    // lines after a line that names zones, and none that names accounts.
+    let lines = Lines::new(text);
+    for c in QUOTED_ID.captures_iter(text) {
+        let line = lines.line_of(c.get(0).map(|m| m.start()).unwrap_or(0));
+        let near: Vec<String> =
+            (line.saturating_sub(3)..=line).map(|n| lines.text(text, n).to_ascii_lowercase()).collect();
+        if near.iter().any(|t| t.contains("zone")) && !near.iter().any(|t| t.contains("account")) {
+            l.zone_ids.insert(c[1].to_string());
+        }
+    }
+    // octoDNS zone keys end with a dot: `  example.net.:`.
+    for c in OCTODNS_ZONE.captures_iter(text) {
+        l.zone_names.insert(c[1].to_ascii_lowercase());
+    }
+    for c in DNS_ZONES.captures_iter(text) {
+        l.zone_names.extend(
+            c[1].lines().map(|s| s.trim().trim_start_matches('-').trim().to_string()).filter(|s| s.contains('.')),
+        );
+    }
     l.zone_ids.extend(ZONE_ID.captures_iter(text).map(|c| c[1].to_ascii_lowercase()));
     l.account_ids.extend(ACCOUNT_ID.captures_iter(text).map(|c| c[1].to_ascii_lowercase()));
     l.zone_names.extend(

@@ -168,7 +168,8 @@ fn plan_one(
         // An SDK client is often built in one file and used by its package neighbours.
         if sites.iter().any(|f| f.path == *path && f.kind == Kind::Sdk) {
             for sibling in files.siblings(path) {
-                if let Some(t) = files.text(&sibling) {
+                // A neighbour that builds its own token client is already migrated.
+                if let Some(t) = files.text(&sibling).filter(|t| !TOKEN_CLIENT.is_match(t)) {
                     let l = Lines::new(&t);
                     calls.extend(callsite::sdk_calls(&sibling, &t, &l, &sdks));
                 }
@@ -204,8 +205,18 @@ fn plan_one(
                 if !e.sites.contains(&at) {
                     e.sites.push(at.clone());
                 }
-                if op.accepts_token() && !op.groups.is_empty() {
+                if !op.groups.is_empty() {
                     requirements.push((op.groups.clone(), format!("{} {} ({at})", op.method, op.path)));
+                }
+                if !op.accepts_token() && !op.groups.is_empty() {
+                    // The spec lists token groups yet only the key scheme: grant, and say so.
+                    let w = format!(
+                        "{} {} is documented as Global-key only although it lists token groups: check that the token works for it before revoking the key",
+                        op.method, op.path
+                    );
+                    if !warnings.contains(&w) {
+                        warnings.push(w);
+                    }
                 } else if !op.accepts_token() {
                     unresolved.push(Unresolved {
                         path: c.path.clone(),
@@ -323,6 +334,14 @@ fn sdks_for<'k>(k: &'k Knowledge, path: &str, named: &BTreeSet<&str>) -> Vec<&'k
     }
 }
 
+static TOKEN_CLIENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bapi_?token\b|WithAPIToken|NewWithAPIToken|UserAuthToken|\bAPIToken\(")
+        .expect("token client pattern")
+});
+
+static PULUMI_RESOURCE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bcloudflare[:.](get[A-Z]\w*|[A-Z]\w*)\b").expect("pulumi resource pattern"));
+
 static TF_RESOURCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?m)^\s*(resource|data)\s+"(cloudflare_[a-z0-9_]+)""#).expect("terraform resource pattern")
 });
@@ -335,6 +354,23 @@ fn terraform_resources(
     profile: &crate::rules::knowledge::ToolProfile,
 ) -> Vec<(String, Vec<String>)> {
     let mut out = BTreeMap::new();
+    if profile.tool == "pulumi" {
+        // Pulumi programs: `type: cloudflare:Record` (YAML), `new cloudflare.Record(` (TS, Python).
+        for path in key_files {
+            let mut module = files.folder(path);
+            module.push(path.to_string());
+            for f in module {
+                let Some(text) = files.text(&f) else { continue };
+                for c in PULUMI_RESOURCE.captures_iter(&text) {
+                    let key = format!("cloudflare.{}", &c[1]);
+                    if let Some(groups) = profile.resources.get(&key) {
+                        out.insert(key, groups.clone());
+                    }
+                }
+            }
+        }
+        return out.into_iter().collect();
+    }
     for path in key_files.iter().filter(|p| p.ends_with(".tf")) {
         let mut module: Vec<String> = files.siblings(path);
         module.push(path.to_string());
@@ -388,6 +424,15 @@ impl<'a> FileCache<'a> {
 
     /// Other files with the same extension in the same folder (display paths).
     fn siblings(&self, display: &str) -> Vec<String> {
+        self.neighbours(display, true)
+    }
+
+    /// Every other file in the same folder.
+    fn folder(&self, display: &str) -> Vec<String> {
+        self.neighbours(display, false)
+    }
+
+    fn neighbours(&self, display: &str, same_ext: bool) -> Vec<String> {
         let Some(real) = self.real(display) else {
             return Vec::new();
         };
@@ -403,7 +448,7 @@ impl<'a> FileCache<'a> {
             .filter_map(|e| e.ok())
             .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
             .map(|e| e.path())
-            .filter(|p| p != &real && p.extension().map(|e| e.to_os_string()) == ext)
+            .filter(|p| p != &real && (!same_ext || p.extension().map(|e| e.to_os_string()) == ext))
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .map(|n| if dir.is_empty() { n } else { format!("{dir}/{n}") })
             .collect();

@@ -49,6 +49,7 @@ pub struct DetectRule {
     pub all_lines: bool,
     pub window: usize,
     pub tool: Option<String>,
+    pub tool_hints: Vec<(Regex, String)>,
     pub sdk: Option<String>,
     pub credential: Option<String>,
     /// The file it came from, for messages.
@@ -125,6 +126,11 @@ pub fn compile(spec: DetectRuleSpec, source: &RuleSource) -> Result<DetectRule, 
             None
         }
     };
+    let tool_hints: Vec<(Regex, String)> = spec
+        .tool_hints
+        .iter()
+        .filter_map(|h| regex("tool_hints", &h.context, &mut errors).map(|r| (r, h.tool.clone())))
+        .collect();
     let unless = spec.unless.as_deref().and_then(|p| regex("unless", p, &mut errors));
     let context = spec.context.as_deref().and_then(|p| regex("context", p, &mut errors));
     let not_context = spec.not_context.as_deref().and_then(|p| regex("not_context", p, &mut errors));
@@ -177,6 +183,7 @@ pub fn compile(spec: DetectRuleSpec, source: &RuleSource) -> Result<DetectRule, 
         all_lines: spec.all_lines,
         window: spec.window,
         tool: spec.tool,
+        tool_hints,
         sdk: spec.sdk,
         credential: spec.credential,
         origin: source.name.clone(),

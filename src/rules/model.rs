@@ -40,9 +40,19 @@ pub struct DetectRuleSpec {
     #[serde(default)]
     pub window: usize,
     pub tool: Option<String>,
+    /// A tool implied by the file's content: the first hint whose `context` matches.
+    #[serde(default)]
+    pub tool_hints: Vec<ToolHint>,
     pub sdk: Option<String>,
     pub credential: Option<String>,
     pub examples: Option<Examples>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolHint {
+    pub context: String,
+    pub tool: String,
 }
 
 fn default_role() -> Role {

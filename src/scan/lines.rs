@@ -12,7 +12,8 @@ impl Lines {
         if starts.len() > 1 && *starts.last().unwrap_or(&0) == text.len() {
             starts.pop();
         }
-        Lines { starts, len: text.len() }
+        // The last line ends before the file's final newline.
+        Lines { starts, len: text.strip_suffix('\n').map_or(text.len(), str::len) }
     }
 
     pub fn count(&self) -> usize {
@@ -48,6 +49,8 @@ mod tests {
 
     #[test]
     fn offsets_map_to_lines() {
+        let with_newline = "x\ny\n";
+        assert_eq!(Lines::new(with_newline).text(with_newline, 1), "y");
         let t = "a\r\nbb\n\nccc";
         let l = Lines::new(t);
         assert_eq!(l.count(), 4);

@@ -287,7 +287,12 @@ fn to_finding(rules: &[DetectRule], path: &str, text: &str, lines: &Lines, hit: 
     // Where the value names its source (`api_key = var.cf_key`, `token: env/CF_TOKEN`,
     // `X = os.environ["Y"]`), that source is the credential; else the setting itself.
     let resolved = hit.value.as_deref().and_then(|v| aliases.resolve(v));
-    let credential = resolved.map(|r| r.name).or_else(|| hit.cred.clone()).or_else(|| rule.credential.clone());
+    let credential = resolved
+        .map(|r| r.name)
+        .or_else(|| hit.cred.clone())
+        .or_else(|| rule.credential.clone())
+        // A header name is where a key goes, not what holds it.
+        .filter(|c| !c.to_ascii_lowercase().starts_with("x-auth-"));
     let mut message = rule.summary.clone();
     let secret = secret.map(Secret::new);
     if let Some(s) = &secret {
@@ -317,7 +322,10 @@ fn to_finding(rules: &[DetectRule], path: &str, text: &str, lines: &Lines, hit: 
         },
         snippet: truncate_around(&snippet, column),
         secret,
-        tool: rule.tool.clone(),
+        tool: rule
+            .tool
+            .clone()
+            .or_else(|| rule.tool_hints.iter().find(|(re, _)| re.is_match(text)).map(|(_, t)| t.clone())),
         sdk: rule.sdk.clone(),
         fingerprint,
     }
