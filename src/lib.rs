@@ -56,13 +56,16 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
             Ok(Outcome::Clean)
         }
         Command::Rules(RulesCommand::Check { files }) => {
-            let mut sources = rules::load::builtin_sources();
-            let mut names = Vec::new();
+            let mut user = Vec::new();
             for f in &files {
-                let user = rules::load::user_sources(f)?;
-                names.extend(user.iter().map(|s| s.name.clone()));
-                sources.extend(user);
+                user.extend(rules::load::user_sources(f)?);
             }
+            let names: Vec<String> = user.iter().map(|s| s.name.clone()).collect();
+            // Checking a copy of a built-in file (`rules check rules/detect/env.yaml`) must not
+            // report its ids as defined twice.
+            let mut sources: Vec<_> =
+                rules::load::builtin_sources().into_iter().filter(|b| !user.iter().any(|u| u.text == b.text)).collect();
+            sources.extend(user);
             let set = RuleSet::from_sources(&sources)?;
             print(&format!(
                 "ok: {} file{} checked ({} detection rules, {} operations in effect)\n",

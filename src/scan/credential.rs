@@ -40,6 +40,10 @@ static IDENT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("ident pattern")
 });
 
+static SHELL_VAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^["']?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?["']?(?:\s|\\|$)"#).expect("shell variable pattern")
+});
+
 /// `NAME = value`, `NAME := value`, `export NAME=value`, `const NAME = value`, `$NAME = value`.
 static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)^\s*(?:(?:export|const|let|mut|var|val|readonly|local|final|private|public|protected|static|String|string)\s+)*(?:self\.|this\.|@|\$)?([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[A-Za-z_][\w<>&]*\s*)?(?::=|=)\s*(.+)$")
@@ -98,6 +102,12 @@ impl Aliases {
     /// a variable, not an environment read), then a direct read.
     pub fn resolve(&self, expr: &str) -> Option<Resolved> {
         let trimmed = expr.trim().trim_end_matches([',', ';', ')', '}']).trim();
+        // A shell expansion of a script variable: `"$auth_key" \`, `${key}`.
+        if let Some(var) = SHELL_VAR.captures(trimmed) {
+            if let Some((name, line)) = self.map.get(&var[1]) {
+                return Some(Resolved { name: name.clone(), via_line: Some(*line) });
+            }
+        }
         if let Some(ident) = IDENT.captures(trimmed) {
             if let Some((name, line)) = self.map.get(&ident[1]) {
                 return Some(Resolved { name: name.clone(), via_line: Some(*line) });
