@@ -16,7 +16,7 @@
 # Every tool runs with the corpus as working directory. Timing is hyperfine
 # (--warmup 1, --runs N, warm page cache); peak RSS comes from one more run under
 # /usr/bin/time -v, whose output is also scored with shared/bench/score.py against
-# CORPUS/.bench/manifest.tsv. The table shows: mean seconds (± stddev), MB/s and files/s
+# CORPUS/.bench/manifest.tsv. The table shows: seconds (mean ± stddev, min), MB/s and files/s
 # (tracked bytes/files from CORPUS/.bench/corpus-info.txt, MB = 10^6 bytes), peak RSS,
 # recall (any finding in a planted file counts, as score.py does), recall counting only
 # rules whose id contains "cloudflare" (differs from recall only for kingfisher and

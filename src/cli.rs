@@ -43,7 +43,7 @@ pub struct WalkArgs {
     /// Files or directories to scan
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Also scan what .gitignore excludes and dependency folders (node_modules, vendor, ...)
+    /// Also scan what .gitignore excludes and dependency folders (node_modules, .venv, ...)
     #[arg(long)]
     pub no_ignore: bool,
     /// Follow symbolic links (loops and links leaving the root are reported and skipped)

@@ -8,14 +8,14 @@ use ignore::{WalkBuilder, WalkState};
 
 use crate::finding::{Warning, WarningReason};
 
-/// Folders that hold other people's code or build output; `--no-ignore` scans them too.
+/// Installed dependencies and caches, normally untracked; `--no-ignore` scans them too.
+/// `vendor/` is not among them: vendored code is committed, so a key in it is in the history.
 const SKIPPED_DIRS: &[&str] = &[
     ".git",
     ".hg",
     ".svn",
     "node_modules",
     "bower_components",
-    "vendor",
     ".venv",
     "venv",
     "__pycache__",

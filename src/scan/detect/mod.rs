@@ -112,6 +112,9 @@ impl<'r> Detector<'r> {
         if !rust_rules.is_empty() && path.ends_with(".rs") {
             hits.extend(rust::detect(self.rules, &rust_rules, text, &lines));
         }
+        if hits.is_empty() {
+            return Vec::new();
+        }
         let aliases = Aliases::of(text);
         let reads = self.reads_behind(&hits, text, &lines, &aliases);
         hits.extend(reads);
