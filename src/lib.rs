@@ -5,6 +5,7 @@
 //! `Finding`s; `report` renders them. `main.rs` only parses arguments and maps the outcome to
 //! an exit code.
 
+pub mod api;
 pub mod ci;
 pub mod cli;
 pub mod error;
