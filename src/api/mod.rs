@@ -8,6 +8,7 @@
 //! a flag value, and live in [`Secret`](crate::secret::Secret) so no output shows them.
 
 pub mod client;
+pub mod sync;
 
 use miette::Diagnostic;
 use thiserror::Error;
