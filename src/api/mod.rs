@@ -8,7 +8,10 @@
 //! a flag value, and live in [`Secret`](crate::secret::Secret) so no output shows them.
 
 pub mod client;
+pub mod commands;
+pub mod mint;
 pub mod sync;
+pub mod verify;
 
 use miette::Diagnostic;
 use thiserror::Error;
