@@ -26,6 +26,13 @@ pub enum Command {
     /// List or check detection and permission rules
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Online: Cloudflare's permission-group catalog (see docs/online.md)
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Online, opt-in: tell whether each found credential is a live global key, a token, or invalid
+    Verify(VerifyArgs),
+    /// Online: create the scoped tokens a saved plan calls for (see docs/online.md)
+    Mint(MintArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -125,4 +132,94 @@ pub enum RulesCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+/// What every online command shares: where the API is and how long to wait for it.
+#[derive(Debug, Args, Clone)]
+pub struct NetArgs {
+    /// Cloudflare API base URL (https only; plain http only for 127.0.0.1, localhost, [::1])
+    #[arg(long, value_name = "URL", default_value = "https://api.cloudflare.com/client/v4")]
+    pub api_base: String,
+    /// Give up on a request after this many seconds (connecting: at most 10)
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+    /// Log each request (method, URL, status; never headers or bodies) on stderr
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Longest wait between retries, whatever Retry-After says (tests shorten it)
+    #[arg(long, hide = true, value_name = "MS", default_value_t = 60_000)]
+    pub max_retry_wait_ms: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Fetch the permission groups (names, ids, scopes) and cache them for `mint` and policies
+    Sync(SyncArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub net: NetArgs,
+    /// Environment variable holding an API token with `API Tokens Read`
+    #[arg(long, value_name = "NAME", default_value = "CLOUDFLARE_API_TOKEN")]
+    pub token_env: String,
+    /// Cache file to write [default: $XDG_CACHE_HOME/scopesmith/permission-groups.json]
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Extra rule directories, to compare their groups too
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
+    pub net: NetArgs,
+    /// Send without asking (required when there is no terminal to ask on)
+    #[arg(long)]
+    pub yes: bool,
+    /// Environment variable holding the account email, for global keys whose file names none
+    #[arg(long, value_name = "NAME")]
+    pub email_env: Option<String>,
+    /// Account id, to verify account-owned tokens (cfat_)
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct MintArgs {
+    #[command(flatten)]
+    pub net: NetArgs,
+    /// Environment variable holding an API token with `Account API Tokens Write` (or `API Tokens Write` with --user-token)
+    #[arg(long, value_name = "NAME", default_value = "CLOUDFLARE_API_TOKEN")]
+    pub token_env: String,
+    /// A plan saved with `scopesmith plan --format json`
+    #[arg(long, value_name = "PLAN.json")]
+    pub plan: PathBuf,
+    /// Print the exact requests and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Account that owns the new tokens (required unless --user-token)
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// Create user tokens (POST /user/tokens) instead of account-owned ones
+    #[arg(long)]
+    pub user_token: bool,
+    /// Write each new token value to DIR/<credential>.token (mode 0600; DIR created 0700)
+    #[arg(long, value_name = "DIR", conflicts_with = "stdout")]
+    pub out_dir: Option<PathBuf>,
+    /// Print the new token values on stdout instead
+    #[arg(long)]
+    pub stdout: bool,
+    /// Permission-group cache from `catalog sync` [default: the sync default, if present]
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// Extra rule directories (for their permission groups)
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
 }

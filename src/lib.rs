@@ -5,6 +5,7 @@
 //! `Finding`s; `report` renders them. `main.rs` only parses arguments and maps the outcome to
 //! an exit code.
 
+pub mod api;
 pub mod ci;
 pub mod cli;
 pub mod error;
@@ -50,6 +51,9 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
             });
             Ok(if plan.credentials.is_empty() { Outcome::Clean } else { Outcome::Findings })
         }
+        Command::Catalog(cli::CatalogCommand::Sync(args)) => api::commands::sync(args),
+        Command::Verify(args) => api::commands::verify(args),
+        Command::Mint(args) => api::commands::mint(args),
         Command::Rules(RulesCommand::List { rules, format }) => {
             let set = RuleSet::load(&rules)?;
             print(&rules_list(&set, format));
@@ -220,6 +224,6 @@ pub fn print(text: &str) {
     }
 }
 
-fn eprint_text(text: &str) {
+pub(crate) fn eprint_text(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }

@@ -3,6 +3,7 @@
 
 pub mod human;
 pub mod json;
+pub mod online;
 pub mod plan;
 pub mod redact;
 pub mod sarif;

@@ -65,6 +65,26 @@ pub struct Knowledge {
 }
 
 impl Knowledge {
+    /// The catalog with each permission group's id taken from a `catalog sync` cache (an id
+    /// the cache lists replaces the bundled one). Returns how many groups got an id.
+    pub fn with_synced_ids(mut self, cache: &std::path::Path) -> Result<(Knowledge, usize), crate::api::ApiError> {
+        let remote = crate::api::sync::read_cache(cache)?;
+        let n = self.apply_synced_ids(&remote);
+        Ok((self, n))
+    }
+
+    /// Fills `PermissionGroup.id` from synced groups, matched by name and scope.
+    pub fn apply_synced_ids(&mut self, remote: &[crate::api::sync::RemoteGroup]) -> usize {
+        let mut n = 0;
+        for g in self.groups.values_mut() {
+            if let Some(id) = crate::api::sync::id_for(remote, &g.name, g.scope) {
+                g.id = Some(id.to_string());
+                n += 1;
+            }
+        }
+        n
+    }
+
     pub fn build(files: Vec<(&RuleSource, RuleFile)>, errors: &mut Vec<RuleError>) -> Knowledge {
         let mut k = Knowledge::default();
         // Groups first: everything else is checked against them.

@@ -1,0 +1,162 @@
+//! The online commands as `lib.rs` runs them: arguments to client, consent, the library
+//! calls of `sync.rs`, `verify.rs` and `mint.rs`, and the rendered result to stdout/stderr.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+use super::client::{Client, ClientOptions};
+use super::{mint, secret_from_env, sync, verify, ApiError};
+use crate::cli::{Format, MintArgs, NetArgs, SyncArgs, VerifyArgs};
+use crate::report::online as render;
+use crate::report::redact::scrub;
+use crate::rules::RuleSet;
+use crate::{eprint_text, print, Error, Outcome};
+
+fn client(net: &NetArgs, token_env: &str) -> Result<Client, Error> {
+    let timeout = Duration::from_secs(net.timeout.max(1));
+    let opts = ClientOptions {
+        base: net.api_base.clone(),
+        timeout,
+        connect_timeout: timeout.min(Duration::from_secs(10)),
+        max_wait: Duration::from_millis(net.max_retry_wait_ms),
+        token_env: token_env.to_string(),
+        ..ClientOptions::default()
+    };
+    let log: Box<dyn Fn(&str)> = if net.verbose {
+        Box::new(|line: &str| eprint_text(&format!("scopesmith: {}\n", scrub(line))))
+    } else {
+        Box::new(|_: &str| {})
+    };
+    Ok(Client::new(opts, log)?)
+}
+
+pub fn sync(args: SyncArgs) -> Result<Outcome, Error> {
+    let rules = RuleSet::load(&args.rules)?;
+    let out = args.out.clone().or_else(sync::default_cache_path).ok_or_else(|| Error::Usage {
+        message: "no cache directory is known (neither XDG_CACHE_HOME nor HOME is set)".into(),
+        help: "name the cache file with --out FILE".into(),
+    })?;
+    let client = client(&args.net, &args.token_env)?;
+    let token = secret_from_env(&args.token_env, sync::NEEDS)?;
+    let report = sync::sync(&client, &token, &rules.knowledge, &out)?;
+    print(&render::sync(&report));
+    Ok(Outcome::Clean)
+}
+
+pub fn verify(args: VerifyArgs) -> Result<Outcome, Error> {
+    let rules = RuleSet::load(&args.walk.rules)?;
+    if let Some(id) = &args.account_id {
+        check_account_id(id)?;
+    }
+    let result = crate::scan::scan(&args.walk.paths, &rules.detect, &crate::scan_options(&args.walk))?;
+    let candidates = verify::candidates(&result, args.email_env.as_deref());
+    let client = client(&args.net, "")?;
+    let account = args.account_id.as_deref();
+    let sending: Vec<&verify::Candidate> = candidates.iter().filter(|c| c.request(account).is_some()).collect();
+    if !sending.is_empty() && !args.yes {
+        consent(&render::verify_consent(client.base(), &sending, account))?;
+    }
+    let mut verdicts = Vec::new();
+    for c in &candidates {
+        verdicts.push(verify::check(&client, c, account)?);
+    }
+    print(&match args.format {
+        Format::Json => render::verify_json(&verdicts),
+        _ => render::verify_human(&verdicts),
+    });
+    let live = verdicts.iter().any(|v| v.status == verify::Status::LiveGlobalKey);
+    Ok(if live { Outcome::Findings } else { Outcome::Clean })
+}
+
+/// Asks on the terminal; refuses when there is none to ask on.
+fn consent(listing: &str) -> Result<(), Error> {
+    let refused = |message: &str| ApiError::Refused {
+        message: message.to_string(),
+        help: "verify sends each credential to the Cloudflare API; run it in a terminal to be asked, or pass --yes"
+            .into(),
+    };
+    if !std::io::stdin().is_terminal() {
+        return Err(refused("verify needs consent and there is no terminal to ask on").into());
+    }
+    eprint_text(listing);
+    eprint_text("Send these requests? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        Ok(())
+    } else {
+        Err(refused("nothing was sent: verification declined").into())
+    }
+}
+
+fn check_account_id(id: &str) -> Result<(), Error> {
+    if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(Error::Usage {
+            message: format!("`{id}` is not an account id"),
+            help: "an account id is 32 hex characters (dashboard, Account home, right column)".into(),
+        })
+    }
+}
+
+pub fn mint(args: MintArgs) -> Result<Outcome, Error> {
+    let plan = mint::read_plan(&args.plan)?;
+    let rules = RuleSet::load(&args.rules)?;
+    let cache = args.catalog.clone().or_else(|| sync::default_cache_path().filter(|p| p.exists()));
+    let synced = match &cache {
+        Some(p) => sync::read_cache(p)?,
+        None => Vec::new(),
+    };
+    if let Some(id) = &args.account_id {
+        check_account_id(id)?;
+    }
+    let owner = match (&args.account_id, args.user_token) {
+        (_, true) => mint::Owner::User { account_id: args.account_id.clone() },
+        (Some(id), false) => mint::Owner::Account(id.clone()),
+        (None, false) => {
+            return Err(Error::Usage {
+                message: "mint needs the account that will own the tokens".into(),
+                help: "pass --account-id ID (account-owned tokens), or --user-token to create user tokens".into(),
+            })
+        }
+    };
+    let (reqs, notes) = mint::requests(&plan, &rules.knowledge, &synced, &owner)?;
+    for n in &notes {
+        eprint_text(&scrub(&format!("note: {n}\n")));
+    }
+    let client = client(&args.net, &args.token_env)?;
+    if args.dry_run {
+        print(&render::mint_dry_run(&client, &owner, &reqs, &args.token_env));
+        return Ok(Outcome::Clean);
+    }
+    if args.out_dir.is_none() && !args.stdout {
+        return Err(Error::Usage {
+            message: "mint needs to know where the new token values go".into(),
+            help: "pass --out-dir DIR (one 0600 file per token) or --stdout".into(),
+        });
+    }
+    if let Some(dir) = &args.out_dir {
+        mint::token_files(dir, &reqs)?;
+    }
+    let token = secret_from_env(&args.token_env, owner.needs_write())?;
+    let out_dir = args.out_dir.clone();
+    let mut deliver = |minted: &[mint::Minted]| -> Result<(), Error> {
+        match &out_dir {
+            Some(dir) => mint::write_token_files(dir, minted),
+            None => {
+                // The one place a secret is printed in full, because the user asked for it.
+                let mut text = String::new();
+                for m in minted {
+                    text.push_str(&format!("{}\t{}\n", m.name, m.value.expose()));
+                }
+                print(&text);
+                Ok(())
+            }
+        }
+    };
+    let outcome = mint::mint(&client, &token, &owner, &reqs, &mut deliver)?;
+    eprint_text(&render::mint_summary(&outcome, args.out_dir.as_deref()));
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,406 @@
+//! `mint`: create the scoped tokens a saved plan calls for.
+//!
+//! Takes the JSON of `plan --format json` (read through a small serde view, so the plan types
+//! stay output-only) and the permission-group ids (sync cache, else the bundled catalog);
+//! [`requests`] builds one create-token request per credential (facts 5.1, 5.2) and [`mint`]
+//! sends them: existing tokens of the same name are listed first and skipped (names are
+//! `scopesmith: <credential>`), and when any step fails the tokens created in this run are
+//! deleted again. The new values are handed once to a `deliver` callback (a 0600 file, or
+//! stdout) and never logged.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::client::{Auth, Client};
+use super::sync::{id_for, RemoteGroup};
+use super::ApiError;
+use crate::rules::model::Scope;
+use crate::rules::Knowledge;
+use crate::secret::Secret;
+
+/// What `plan --format json` holds that minting needs.
+#[derive(Debug, Deserialize)]
+pub struct PlanFile {
+    pub credentials: Vec<PlannedCredential>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PlannedCredential {
+    pub name: String,
+    #[serde(default)]
+    pub permissions: Vec<PlannedGrant>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PlannedGrant {
+    pub name: String,
+    pub scope: Scope,
+    #[serde(default)]
+    pub resources: Vec<String>,
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+pub fn read_plan(path: &Path) -> Result<PlanFile, crate::Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| {
+        crate::Error::from(ApiError::Refused {
+            message: format!("{} is not a plan: {e}", path.display()),
+            help: "save one with `scopesmith plan --format json PATH > plan.json`".into(),
+        })
+    })
+}
+
+/// Who owns the new tokens.
+#[derive(Debug, Clone)]
+pub enum Owner {
+    /// `POST /accounts/{id}/tokens` (needs Account API Tokens Write).
+    Account(String),
+    /// `POST /user/tokens` (needs API Tokens Write).
+    User { account_id: Option<String> },
+}
+
+impl Owner {
+    pub fn tokens_path(&self) -> String {
+        match self {
+            Owner::Account(id) => format!("/accounts/{id}/tokens"),
+            Owner::User { .. } => "/user/tokens".to_string(),
+        }
+    }
+
+    fn account(&self) -> Option<&str> {
+        match self {
+            Owner::Account(id) => Some(id),
+            Owner::User { account_id } => account_id.as_deref(),
+        }
+    }
+
+    pub fn needs_read(&self) -> &'static str {
+        match self {
+            Owner::Account(_) => "Account API Tokens Read",
+            Owner::User { .. } => "API Tokens Read",
+        }
+    }
+
+    pub fn needs_write(&self) -> &'static str {
+        match self {
+            Owner::Account(_) => "Account API Tokens Write",
+            Owner::User { .. } => "API Tokens Write",
+        }
+    }
+}
+
+/// One token to create: `POST {path}` with `body`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenRequest {
+    pub credential: String,
+    pub name: String,
+    pub path: String,
+    pub body: Value,
+}
+
+pub fn token_name(credential: &str) -> String {
+    format!("scopesmith: {credential}")
+}
+
+fn is_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The create request of every credential with permissions; credentials with none are
+/// returned as notes. Every problem (a group without id, a zone given by name, ...) is
+/// reported at once.
+pub fn requests(
+    plan: &PlanFile,
+    knowledge: &Knowledge,
+    synced: &[RemoteGroup],
+    owner: &Owner,
+) -> Result<(Vec<TokenRequest>, Vec<String>), ApiError> {
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    let mut no_id: Vec<String> = Vec::new();
+    let mut problems: Vec<String> = Vec::new();
+    for c in &plan.credentials {
+        if c.permissions.is_empty() {
+            notes.push(format!("skipped `{}`: the plan has no permission for it", c.name));
+            continue;
+        }
+        let mut policies: BTreeMap<String, (Value, Vec<Value>)> = BTreeMap::new();
+        for g in &c.permissions {
+            let bundled = knowledge.groups.get(&g.name).filter(|k| k.scope == g.scope).and_then(|k| k.id.as_deref());
+            let Some(id) = id_for(synced, &g.name, g.scope).or(g.id.as_deref()).or(bundled) else {
+                if !no_id.contains(&g.name) {
+                    no_id.push(g.name.clone());
+                }
+                continue;
+            };
+            match resources(g, owner) {
+                Ok(res) => {
+                    let key = res.to_string();
+                    policies.entry(key).or_insert_with(|| (res, Vec::new())).1.push(json!({"id": id, "name": g.name}));
+                }
+                Err(p) => problems.push(format!("`{}`: {p}", c.name)),
+            }
+        }
+        let policies: Vec<Value> = policies
+            .into_values()
+            .map(|(res, groups)| json!({"effect": "allow", "resources": res, "permission_groups": groups}))
+            .collect();
+        let name = token_name(&c.name);
+        out.push(TokenRequest {
+            credential: c.name.clone(),
+            body: json!({"name": name, "policies": policies}),
+            name,
+            path: owner.tokens_path(),
+        });
+    }
+    if !no_id.is_empty() {
+        problems.push(format!("no id is known for the permission group(s) {}", no_id.join(", ")));
+    }
+    if problems.is_empty() {
+        Ok((out, notes))
+    } else {
+        Err(ApiError::Refused {
+            message: format!("the plan cannot be minted: {}", problems.join("; ")),
+            help: "run `scopesmith catalog sync` to fetch every group's id; edit the plan for the rest".into(),
+        })
+    }
+}
+
+/// The `resources` object of a grant (facts 5.2).
+fn resources(g: &PlannedGrant, owner: &Owner) -> Result<Value, String> {
+    let mut map = serde_json::Map::new();
+    match g.scope {
+        Scope::Zone => {
+            if let Some(name) = g.resources.iter().find(|r| !is_id(r)) {
+                return Err(format!(
+                    "zone `{name}` is named, not given by id: replace it in the plan with its zone id (dashboard, zone Overview)"
+                ));
+            }
+            for z in &g.resources {
+                map.insert(format!("com.cloudflare.api.account.zone.{z}"), json!("*"));
+            }
+            if g.resources.is_empty() {
+                match owner.account() {
+                    Some(acc) => {
+                        map.insert(
+                            format!("com.cloudflare.api.account.{acc}"),
+                            json!({"com.cloudflare.api.account.zone.*": "*"}),
+                        );
+                    }
+                    None => {
+                        map.insert("com.cloudflare.api.account.zone.*".into(), json!("*"));
+                    }
+                }
+            }
+        }
+        Scope::Account => {
+            let accounts: Vec<&str> = match (owner.account(), g.resources.is_empty()) {
+                (Some(acc), true) => vec![acc],
+                (None, true) => vec!["*"],
+                (_, false) => g.resources.iter().map(String::as_str).collect(),
+            };
+            if let Owner::Account(acc) = owner {
+                if accounts.iter().any(|a| a != acc) {
+                    return Err(format!("`{}` is planned for another account than {acc}", g.name));
+                }
+            }
+            for a in accounts {
+                map.insert(format!("com.cloudflare.api.account.{a}"), json!("*"));
+            }
+        }
+        Scope::User => {
+            return Err(format!(
+                "`{}` is a user-level permission, which mint does not grant; create that token in the dashboard",
+                g.name
+            ))
+        }
+    }
+    Ok(Value::Object(map))
+}
+
+/// A token created in this run.
+#[derive(Debug, Clone)]
+pub struct Minted {
+    pub credential: String,
+    pub name: String,
+    pub id: String,
+    pub value: Secret,
+}
+
+#[derive(Debug, Default)]
+pub struct MintOutcome {
+    pub created: Vec<(String, String)>,
+    /// Names that already existed and were left alone.
+    pub skipped: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ExistingToken {
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct CreatedToken {
+    id: String,
+    value: String,
+}
+
+/// Creates what does not exist yet, hands the values to `deliver`, and deletes everything it
+/// created if any step (a create, or `deliver`) fails.
+pub fn mint(
+    client: &Client,
+    token: &Secret,
+    owner: &Owner,
+    reqs: &[TokenRequest],
+    deliver: &mut dyn FnMut(&[Minted]) -> Result<(), crate::Error>,
+) -> Result<MintOutcome, crate::Error> {
+    let auth = Auth::Bearer(token);
+    let existing: Vec<ExistingToken> = client.all(&owner.tokens_path(), &auth, owner.needs_read())?;
+    let mut outcome = MintOutcome::default();
+    let mut minted: Vec<Minted> = Vec::new();
+    let mut failure: Option<crate::Error> = None;
+    for r in reqs {
+        if existing.iter().any(|t| t.name == r.name) {
+            outcome.skipped.push(r.name.clone());
+            continue;
+        }
+        match client.result::<CreatedToken>(Method::POST, &r.path, &auth, Some(&r.body), owner.needs_write()) {
+            Ok(t) => minted.push(Minted {
+                credential: r.credential.clone(),
+                name: r.name.clone(),
+                id: t.id,
+                value: Secret::new(t.value),
+            }),
+            Err(e) => {
+                failure = Some(e.into());
+                break;
+            }
+        }
+    }
+    if failure.is_none() && !minted.is_empty() {
+        if let Err(e) = deliver(&minted) {
+            failure = Some(e);
+        }
+    }
+    if let Some(cause) = failure {
+        return Err(rollback(client, &auth, owner, &minted, cause));
+    }
+    outcome.created = minted.into_iter().map(|m| (m.name, m.id)).collect();
+    Ok(outcome)
+}
+
+fn rollback(client: &Client, auth: &Auth, owner: &Owner, minted: &[Minted], cause: crate::Error) -> crate::Error {
+    let mut left = Vec::new();
+    for m in minted.iter().rev() {
+        let path = format!("{}/{}", owner.tokens_path(), m.id);
+        let gone = client.call(Method::DELETE, &path, auth, None, owner.needs_write()).is_ok();
+        if !gone {
+            left.push(format!("{} (id {})", m.name, m.id));
+        }
+    }
+    let deleted = minted.len() - left.len();
+    let help = if left.is_empty() {
+        "nothing created in this run remains; fix the cause and run mint again".to_string()
+    } else {
+        format!("delete these tokens by hand (dashboard, API Tokens): {}", left.join(", "))
+    };
+    ApiError::RolledBack { cause: format!("{cause}"), deleted, help }.into()
+}
+
+/// `<out-dir>/<credential>.token` for each request, refused if one exists already (so a run
+/// never creates a token whose value it cannot write).
+pub fn token_files(dir: &Path, reqs: &[TokenRequest]) -> Result<Vec<PathBuf>, crate::Error> {
+    let mut paths = Vec::new();
+    for r in reqs {
+        let stem: String = r
+            .credential
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+            .collect();
+        let path = dir.join(format!("{stem}.token"));
+        if path.exists() {
+            return Err(ApiError::Refused {
+                message: format!("{} exists already", path.display()),
+                help: "move it away (it may hold a token value) or pick another --out-dir".into(),
+            }
+            .into());
+        }
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
+/// Writes each value once, to a new file of mode 0600 in `dir` (created 0700).
+pub fn write_token_files(dir: &Path, minted: &[Minted]) -> Result<(), crate::Error> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| crate::Error::Write { path: dir.to_path_buf(), source: e })?;
+    let reqs: Vec<TokenRequest> = minted
+        .iter()
+        .map(|m| TokenRequest {
+            credential: m.credential.clone(),
+            name: m.name.clone(),
+            path: String::new(),
+            body: Value::Null,
+        })
+        .collect();
+    let paths = token_files(dir, &reqs)?;
+    for (m, path) in minted.iter().zip(paths) {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let write = |opts: &std::fs::OpenOptions| -> std::io::Result<()> {
+            use std::io::Write;
+            let mut f = opts.open(&path)?;
+            f.write_all(m.value.expose().as_bytes())?;
+            f.write_all(b"\n")
+        };
+        write(&opts).map_err(|e| crate::Error::Write { path: path.clone(), source: e })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ZONE: &str = "023e105f4ecef8ad9ca31a8372d0c353";
+    const ACC: &str = "01a7362d577a6c3019a474fd6f485823";
+
+    fn grant(name: &str, scope: Scope, resources: &[&str]) -> PlannedGrant {
+        PlannedGrant {
+            name: name.into(),
+            scope,
+            resources: resources.iter().map(|s| s.to_string()).collect(),
+            id: None,
+        }
+    }
+
+    #[test]
+    fn zone_and_account_resources() {
+        let owner = Owner::Account(ACC.into());
+        let z = resources(&grant("DNS Write", Scope::Zone, &[ZONE]), &owner).expect("zone");
+        assert_eq!(z, json!({format!("com.cloudflare.api.account.zone.{ZONE}"): "*"}));
+        let all = resources(&grant("DNS Write", Scope::Zone, &[]), &owner).expect("all zones");
+        assert_eq!(
+            all,
+            json!({format!("com.cloudflare.api.account.{ACC}"): {"com.cloudflare.api.account.zone.*": "*"}})
+        );
+        let a = resources(&grant("Workers Scripts Write", Scope::Account, &[]), &owner).expect("account");
+        assert_eq!(a, json!({format!("com.cloudflare.api.account.{ACC}"): "*"}));
+        assert!(resources(&grant("DNS Write", Scope::Zone, &["example.com"]), &owner).is_err());
+        assert!(resources(&grant("User Details Read", Scope::User, &[]), &owner).is_err());
+        let user = Owner::User { account_id: None };
+        let any = resources(&grant("DNS Write", Scope::Zone, &[]), &user).expect("user token, all zones");
+        assert_eq!(any, json!({"com.cloudflare.api.account.zone.*": "*"}));
+    }
+}

@@ -1,0 +1,613 @@
+//! The online commands (issue 8) against a fake Cloudflare API that each test serves on
+//! 127.0.0.1 and that records every request: exact requests (method, path, headers, bodies),
+//! 401/403, 429 with Retry-After, 5xx retries, pagination, mint idempotence and rollback,
+//! dry runs, verify's three answers, and no secret in any output at the most verbose level.
+//!
+//! All credentials here are fake.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+
+const TOKEN: &str = "BootstrapTokenBootstrapTokenBootstrap0001";
+const GLOBAL_KEY: &str = "0d6e2c61a3b1f0e0f9c4d7a8b2e5c3a1f0d9e";
+const LIVE_TOKEN: &str = "LiveTokenLiveTokenLiveTokenLiveToken0002";
+const DEAD_TOKEN: &str = "DeadTokenDeadTokenDeadTokenDeadToken0003";
+const NEW_VALUE: &str = "NewTokenValueNewTokenValueNewTokenVal004";
+const ACC: &str = "01a7362d577a6c3019a474fd6f485823";
+const ZONE: &str = "023e105f4ecef8ad9ca31a8372d0c353";
+const DNS_WRITE_ID: &str = "4755a26eedb94da69e1066d98aa820be";
+const WORKERS_ID: &str = "e086da7e2179491d91ee5f35b3ca210a";
+
+#[derive(Debug, Clone)]
+struct Req {
+    method: String,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Req {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    fn path(&self) -> &str {
+        self.url.split('?').next().unwrap_or("")
+    }
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).expect("JSON body")
+    }
+}
+
+struct Resp {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Value,
+}
+
+fn ok(result: Value) -> Resp {
+    Resp {
+        status: 200,
+        headers: vec![],
+        body: json!({"success": true, "errors": [], "messages": [], "result": result}),
+    }
+}
+
+fn fail(status: u16, code: u32, message: &str) -> Resp {
+    Resp {
+        status,
+        headers: vec![],
+        body: json!({"success": false, "errors": [{"code": code, "message": message}], "messages": [], "result": null}),
+    }
+}
+
+struct Fake {
+    base: String,
+    log: Arc<Mutex<Vec<Req>>>,
+}
+
+impl Fake {
+    fn requests(&self) -> Vec<Req> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+/// Serves `handler` on 127.0.0.1 (a free port) until the test process ends.
+fn serve(mut handler: impl FnMut(&Req) -> Resp + Send + 'static) -> Fake {
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1");
+    let port = server.server_addr().to_ip().expect("ip").port();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let seen = log.clone();
+    std::thread::spawn(move || {
+        for mut rq in server.incoming_requests() {
+            let mut body = String::new();
+            let _ = rq.as_reader().read_to_string(&mut body);
+            let req = Req {
+                method: rq.method().to_string(),
+                url: rq.url().to_string(),
+                headers: rq.headers().iter().map(|h| (h.field.to_string(), h.value.to_string())).collect(),
+                body,
+            };
+            seen.lock().unwrap().push(req.clone());
+            let r = handler(&req);
+            let mut resp = tiny_http::Response::from_string(r.body.to_string()).with_status_code(r.status);
+            resp.add_header(tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap());
+            for (k, v) in r.headers {
+                resp.add_header(tiny_http::Header::from_bytes(k, v.as_bytes()).unwrap());
+            }
+            let _ = rq.respond(resp);
+        }
+    });
+    Fake { base: format!("http://127.0.0.1:{port}/client/v4"), log }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs scopesmith with a clean credential environment and a private cache directory.
+fn run(cache: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::cargo_bin("scopesmith").expect("binary");
+    for var in ["CLOUDFLARE_API_TOKEN", "CF_API_KEY", "CF_API_EMAIL", "CF_TOKEN_ISH", "CF_DEAD"] {
+        cmd.env_remove(var);
+    }
+    cmd.env("XDG_CACHE_HOME", cache).env("HOME", cache).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run scopesmith");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn assert_no_secret(r: &Run) {
+    for s in [TOKEN, GLOBAL_KEY, LIVE_TOKEN, DEAD_TOKEN, NEW_VALUE] {
+        assert!(!r.stdout.contains(s), "secret {s} in stdout:\n{}", r.stdout);
+        assert!(!r.stderr.contains(s), "secret {s} in stderr:\n{}", r.stderr);
+    }
+}
+
+fn assert_token_call(req: &Req) {
+    assert_eq!(req.header("Authorization"), Some(format!("Bearer {TOKEN}").as_str()), "{req:?}");
+    assert!(req.header("X-Auth-Key").is_none() && req.header("X-Auth-Email").is_none(), "{req:?}");
+}
+
+fn group(id: &str, name: &str, scope: &str) -> Value {
+    json!({"id": id, "name": name, "scopes": [scope]})
+}
+
+fn page(items: Value, page: u32, total_pages: u32) -> Resp {
+    let mut r = ok(items);
+    r.body["result_info"] =
+        json!({"page": page, "per_page": 50, "count": 1, "total_count": total_pages, "total_pages": total_pages});
+    r
+}
+
+// ---- catalog sync
+
+#[test]
+fn sync_reads_every_page_and_writes_the_cache() {
+    let fake = serve(|r| match r.url.as_str() {
+        "/client/v4/user/tokens/permission_groups?page=1&per_page=50" => {
+            page(json!([group(DNS_WRITE_ID, "DNS Write", "com.cloudflare.api.account.zone")]), 1, 2)
+        }
+        "/client/v4/user/tokens/permission_groups?page=2&per_page=50" => {
+            page(json!([group("f".repeat(32).as_str(), "Made Up Group", "com.cloudflare.api.account")]), 2, 2)
+        }
+        _ => fail(404, 7003, "no route"),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("groups.json");
+    let r = run(
+        dir.path(),
+        &["catalog", "sync", "-v", "--api-base", &fake.base, "--out", out.to_str().unwrap()],
+        &[("CLOUDFLARE_API_TOKEN", TOKEN)],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 2);
+    for (i, req) in reqs.iter().enumerate() {
+        assert_eq!(req.method, "GET");
+        assert_eq!(req.url, format!("/client/v4/user/tokens/permission_groups?page={}&per_page=50", i + 1));
+        assert_token_call(req);
+    }
+    let cache: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let names: Vec<&str> = cache["groups"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["DNS Write", "Made Up Group"]);
+    assert!(r.stdout.contains("wrote 2 permission groups"), "{}", r.stdout);
+    assert!(r.stdout.contains("+ Made Up Group"), "{}", r.stdout);
+    assert!(r.stdout.contains("- Zone Read"), "bundled groups the API did not list:\n{}", r.stdout);
+    assert!(r.stderr.contains("GET http://127.0.0.1:") && r.stderr.contains("-> 200"), "{}", r.stderr);
+    assert_no_secret(&r);
+}
+
+#[test]
+fn sync_default_cache_is_under_xdg_cache_home() {
+    let fake = serve(|_| page(json!([group(DNS_WRITE_ID, "DNS Write", "com.cloudflare.api.account.zone")]), 1, 1));
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(dir.path(), &["catalog", "sync", "--api-base", &fake.base], &[("CLOUDFLARE_API_TOKEN", TOKEN)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(dir.path().join("scopesmith/permission-groups.json").is_file());
+}
+
+#[test]
+fn forbidden_names_the_missing_permission() {
+    let fake = serve(|_| fail(403, 9109, "Unauthorized to access requested resource"));
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(dir.path(), &["catalog", "sync", "-v", "--api-base", &fake.base], &[("CLOUDFLARE_API_TOKEN", TOKEN)]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("API Tokens Read"), "{}", r.stderr);
+    assert!(r.stderr.contains("CLOUDFLARE_API_TOKEN"), "{}", r.stderr);
+    assert_eq!(fake.requests().len(), 1, "a 403 is not retried");
+    assert_no_secret(&r);
+}
+
+#[test]
+fn rate_limit_waits_as_told_then_succeeds() {
+    let mut n = 0;
+    let fake = serve(move |_| {
+        n += 1;
+        if n == 1 {
+            let mut r = fail(429, 10000, "rate limited");
+            r.headers.push(("Retry-After", "1".into()));
+            r
+        } else {
+            page(json!([]), 1, 1)
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        dir.path(),
+        &["catalog", "sync", "-v", "--api-base", &fake.base, "--max-retry-wait-ms", "20"],
+        &[("CLOUDFLARE_API_TOKEN", TOKEN)],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(fake.requests().len(), 2);
+    assert!(r.stderr.contains("-> 429") && r.stderr.contains("Retry-After: 1 s"), "{}", r.stderr);
+    assert!(r.stderr.contains("retrying in 20 ms (attempt 2 of 4)"), "{}", r.stderr);
+}
+
+#[test]
+fn server_errors_are_retried_with_a_bound() {
+    let mut n = 0;
+    let fake = serve(move |_| {
+        n += 1;
+        if n <= 2 {
+            fail(502, 0, "bad gateway")
+        } else {
+            page(json!([]), 1, 1)
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["catalog", "sync", "--api-base", &fake.base, "--max-retry-wait-ms", "5"];
+    let r = run(dir.path(), &args, &[("CLOUDFLARE_API_TOKEN", TOKEN)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(fake.requests().len(), 3);
+
+    let always = serve(|_| fail(503, 0, "down"));
+    let args = ["catalog", "sync", "--api-base", &always.base, "--max-retry-wait-ms", "5"];
+    let r = run(dir.path(), &args, &[("CLOUDFLARE_API_TOKEN", TOKEN)]);
+    assert_eq!(r.code, 2);
+    assert_eq!(always.requests().len(), 4, "four attempts, then the error");
+    assert!(r.stderr.contains("503"), "{}", r.stderr);
+}
+
+#[test]
+fn token_only_from_the_named_variable_and_tls_only() {
+    let fake = serve(|_| page(json!([]), 1, 1));
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(dir.path(), &["catalog", "sync", "--api-base", &fake.base], &[]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("CLOUDFLARE_API_TOKEN"), "{}", r.stderr);
+    let r = run(
+        dir.path(),
+        &["catalog", "sync", "--api-base", &fake.base, "--token-env", "MY_BOOTSTRAP"],
+        &[("MY_BOOTSTRAP", TOKEN)],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(
+        dir.path(),
+        &["catalog", "sync", "--api-base", "http://api.example.com/client/v4"],
+        &[("CLOUDFLARE_API_TOKEN", TOKEN)],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("not a usable API base URL"), "{}", r.stderr);
+    assert_eq!(fake.requests().len(), 1);
+}
+
+// ---- mint
+
+fn write_plan(dir: &Path) -> std::path::PathBuf {
+    let plan = json!({
+        "version": 1,
+        "credentials": [
+            {"name": "CF_API_KEY", "scope": "zone", "hardcoded": false, "sites": [], "endpoints": [],
+             "permissions": [{"name": "DNS Write", "scope": "zone", "resources": [ZONE], "because": []}],
+             "unresolved": [], "warnings": []},
+            {"name": "DEPLOY_KEY", "scope": "account", "hardcoded": false, "sites": [], "endpoints": [],
+             "permissions": [{"name": "Workers Scripts Write", "scope": "account", "resources": [], "because": []}],
+             "unresolved": [], "warnings": []},
+            {"name": "UNUSED", "scope": "none", "hardcoded": false, "sites": [], "endpoints": [],
+             "permissions": [], "unresolved": [], "warnings": []}
+        ]
+    });
+    let path = dir.join("plan.json");
+    std::fs::write(&path, plan.to_string()).unwrap();
+    path
+}
+
+fn write_catalog(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("catalog.json");
+    let cache = json!({"version": 1, "source": "test", "groups": [
+        group(DNS_WRITE_ID, "DNS Write", "com.cloudflare.api.account.zone"),
+        group(WORKERS_ID, "Workers Scripts Write", "com.cloudflare.api.account"),
+    ]});
+    std::fs::write(&path, cache.to_string()).unwrap();
+    path
+}
+
+fn expected_bodies() -> [Value; 2] {
+    [
+        json!({"name": "scopesmith: CF_API_KEY", "policies": [{"effect": "allow",
+            "resources": {format!("com.cloudflare.api.account.zone.{ZONE}"): "*"},
+            "permission_groups": [{"id": DNS_WRITE_ID, "name": "DNS Write"}]}]}),
+        json!({"name": "scopesmith: DEPLOY_KEY", "policies": [{"effect": "allow",
+            "resources": {format!("com.cloudflare.api.account.{ACC}"): "*"},
+            "permission_groups": [{"id": WORKERS_ID, "name": "Workers Scripts Write"}]}]}),
+    ]
+}
+
+#[test]
+fn mint_dry_run_prints_the_requests_and_sends_nothing() {
+    let fake = serve(|_| fail(500, 0, "must not be called"));
+    let dir = tempfile::tempdir().unwrap();
+    let (plan, catalog) = (write_plan(dir.path()), write_catalog(dir.path()));
+    let r = run(
+        dir.path(),
+        &[
+            "mint",
+            "--dry-run",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--catalog",
+            catalog.to_str().unwrap(),
+            "--account-id",
+            ACC,
+            "--api-base",
+            &fake.base,
+        ],
+        &[("CLOUDFLARE_API_TOKEN", TOKEN)],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(fake.requests().is_empty());
+    let url = format!("POST {}/accounts/{ACC}/tokens", fake.base);
+    assert_eq!(r.stdout.matches(&url).count(), 2, "{}", r.stdout);
+    for body in expected_bodies() {
+        assert!(r.stdout.contains(&serde_json::to_string_pretty(&body).unwrap()), "{body}\n{}", r.stdout);
+    }
+    assert!(r.stderr.contains("skipped `UNUSED`"), "{}", r.stderr);
+    assert_no_secret(&r);
+}
+
+#[test]
+fn mint_without_an_id_asks_for_catalog_sync() {
+    let fake = serve(|_| fail(500, 0, "must not be called"));
+    let dir = tempfile::tempdir().unwrap();
+    let plan = write_plan(dir.path());
+    let r = run(
+        dir.path(),
+        &["mint", "--plan", plan.to_str().unwrap(), "--account-id", ACC, "--api-base", &fake.base, "--stdout"],
+        &[("CLOUDFLARE_API_TOKEN", TOKEN)],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("catalog sync") && r.stderr.contains("Workers Scripts Write"), "{}", r.stderr);
+    assert!(fake.requests().is_empty());
+}
+
+/// A fake token store: lists `existing`, creates with `NEW_VALUE`, fails the `fail_nth` create.
+fn token_api(existing: Vec<&'static str>, fail_nth: Option<usize>) -> Fake {
+    let mut created = 0;
+    serve(move |r| match (r.method.as_str(), r.path()) {
+        ("GET", p) if p.ends_with("/tokens") => {
+            let items: Vec<Value> =
+                existing.iter().enumerate().map(|(i, n)| json!({"id": format!("old{i}"), "name": n})).collect();
+            page(json!(items), 1, 1)
+        }
+        ("POST", p) if p.ends_with("/tokens") => {
+            created += 1;
+            if Some(created) == fail_nth {
+                return fail(500, 1001, "internal error");
+            }
+            let name = r.json()["name"].clone();
+            ok(json!({"id": format!("new{created}"), "name": name, "status": "active", "value": NEW_VALUE}))
+        }
+        ("DELETE", _) => ok(json!({"id": r.path().rsplit('/').next()})),
+        _ => fail(404, 7003, "no route"),
+    })
+}
+
+#[test]
+fn mint_creates_account_tokens_and_writes_each_value_once() {
+    let fake = token_api(vec![], None);
+    let dir = tempfile::tempdir().unwrap();
+    let (plan, catalog) = (write_plan(dir.path()), write_catalog(dir.path()));
+    let out = dir.path().join("tokens");
+    let r = run(
+        dir.path(),
+        &[
+            "mint",
+            "-v",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--catalog",
+            catalog.to_str().unwrap(),
+            "--account-id",
+            ACC,
+            "--api-base",
+            &fake.base,
+            "--out-dir",
+            out.to_str().unwrap(),
+        ],
+        &[("CLOUDFLARE_API_TOKEN", TOKEN)],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let reqs = fake.requests();
+    let lines: Vec<String> = reqs.iter().map(|q| format!("{} {}", q.method, q.url)).collect();
+    let tokens = format!("/client/v4/accounts/{ACC}/tokens");
+    assert_eq!(lines, [format!("GET {tokens}?page=1&per_page=50"), format!("POST {tokens}"), format!("POST {tokens}")]);
+    reqs.iter().for_each(assert_token_call);
+    let bodies: Vec<Value> = reqs[1..].iter().map(Req::json).collect();
+    assert_eq!(bodies, expected_bodies());
+    for name in ["CF_API_KEY", "DEPLOY_KEY"] {
+        let f = out.join(format!("{name}.token"));
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), format!("{NEW_VALUE}\n"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o700);
+    }
+    assert!(r.stderr.contains("created scopesmith: CF_API_KEY (id new1)"), "{}", r.stderr);
+    assert_no_secret(&r);
+}
+
+#[test]
+fn mint_skips_tokens_that_exist() {
+    let fake = token_api(vec!["scopesmith: CF_API_KEY", "someone else's token"], None);
+    let dir = tempfile::tempdir().unwrap();
+    let (plan, catalog) = (write_plan(dir.path()), write_catalog(dir.path()));
+    let r = run(
+        dir.path(),
+        &[
+            "mint",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--catalog",
+            catalog.to_str().unwrap(),
+            "--account-id",
+            ACC,
+            "--api-base",
+            &fake.base,
+            "--stdout",
+        ],
+        &[("CLOUDFLARE_API_TOKEN", TOKEN)],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let posts: Vec<Value> = fake.requests().iter().filter(|q| q.method == "POST").map(Req::json).collect();
+    assert_eq!(posts, [expected_bodies()[1].clone()]);
+    assert_eq!(r.stdout, format!("scopesmith: DEPLOY_KEY\t{NEW_VALUE}\n"), "--stdout prints the new value, once");
+    assert!(r.stderr.contains("exists already, left alone: scopesmith: CF_API_KEY"), "{}", r.stderr);
+}
+
+#[test]
+fn mint_rolls_back_on_partial_failure() {
+    let fake = token_api(vec![], Some(2));
+    let dir = tempfile::tempdir().unwrap();
+    let (plan, catalog) = (write_plan(dir.path()), write_catalog(dir.path()));
+    let out = dir.path().join("tokens");
+    let r = run(
+        dir.path(),
+        &[
+            "mint",
+            "-v",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--catalog",
+            catalog.to_str().unwrap(),
+            "--account-id",
+            ACC,
+            "--api-base",
+            &fake.base,
+            "--out-dir",
+            out.to_str().unwrap(),
+        ],
+        &[("CLOUDFLARE_API_TOKEN", TOKEN)],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let lines: Vec<String> = fake.requests().iter().map(|q| format!("{} {}", q.method, q.path())).collect();
+    let tokens = format!("/client/v4/accounts/{ACC}/tokens");
+    assert_eq!(
+        lines,
+        [format!("GET {tokens}"), format!("POST {tokens}"), format!("POST {tokens}"), format!("DELETE {tokens}/new1")],
+        "a failed POST is not retried (it may have been applied); the first token is deleted"
+    );
+    assert!(r.stderr.contains("deleted again"), "{}", r.stderr);
+    assert!(!out.join("CF_API_KEY.token").exists());
+    assert_no_secret(&r);
+}
+
+#[test]
+fn mint_refused_creation_names_the_permission() {
+    let fake = serve(|r| if r.method == "GET" { page(json!([]), 1, 1) } else { fail(403, 9109, "Unauthorized") });
+    let dir = tempfile::tempdir().unwrap();
+    let (plan, catalog) = (write_plan(dir.path()), write_catalog(dir.path()));
+    let r = run(
+        dir.path(),
+        &[
+            "mint",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--catalog",
+            catalog.to_str().unwrap(),
+            "--account-id",
+            ACC,
+            "--api-base",
+            &fake.base,
+            "--stdout",
+        ],
+        &[("CLOUDFLARE_API_TOKEN", TOKEN)],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("Account API Tokens Write"), "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+}
+
+// ---- verify
+
+fn verify_project(dir: &Path) -> std::path::PathBuf {
+    let root = dir.join("project");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join(".env"), format!("CF_API_EMAIL=ops@example.com\nCF_API_KEY={GLOBAL_KEY}\n")).unwrap();
+    std::fs::write(
+        root.join("deploy.sh"),
+        "curl -H \"X-Auth-Key: $CF_TOKEN_ISH\" https://api.cloudflare.com/client/v4/zones\n\
+         curl -H \"X-Auth-Key: $CF_DEAD\" https://api.cloudflare.com/client/v4/zones\n",
+    )
+    .unwrap();
+    root
+}
+
+fn verify_api() -> Fake {
+    serve(|r| match (r.path(), r.header("Authorization"), r.header("X-Auth-Key")) {
+        ("/client/v4/user", None, Some(k))
+            if k == GLOBAL_KEY && r.header("X-Auth-Email") == Some("ops@example.com") =>
+        {
+            ok(json!({"id": "u1", "email": "ops@example.com"}))
+        }
+        ("/client/v4/user/tokens/verify", Some(a), None) if a == format!("Bearer {LIVE_TOKEN}") => {
+            ok(json!({"id": "t1", "status": "active"}))
+        }
+        ("/client/v4/user/tokens/verify", Some(_), None) => fail(401, 1000, "Invalid API Token"),
+        _ => fail(400, 6003, "Invalid request headers"),
+    })
+}
+
+#[test]
+fn verify_tells_global_key_token_and_invalid_apart() {
+    let fake = verify_api();
+    let dir = tempfile::tempdir().unwrap();
+    let root = verify_project(dir.path());
+    let env = [("CF_API_EMAIL", "ops@example.com"), ("CF_TOKEN_ISH", LIVE_TOKEN), ("CF_DEAD", DEAD_TOKEN)];
+    let r = run(
+        dir.path(),
+        &["verify", root.to_str().unwrap(), "--yes", "-v", "--format", "json", "--api-base", &fake.base],
+        &env,
+    );
+    assert_eq!(r.code, 1, "a live global key fails like a finding\n{}", r.stderr);
+    let out: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let by_source = |s: &str| out["verdicts"].as_array().unwrap().iter().find(|v| v["source"] == s).cloned();
+    assert_eq!(by_source("literal").expect("literal")["status"], "live-global-key", "{}", r.stdout);
+    assert_eq!(by_source("$CF_TOKEN_ISH").expect("token")["status"], "token");
+    assert_eq!(by_source("$CF_DEAD").expect("dead")["status"], "invalid");
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 3);
+    let key_call = reqs.iter().find(|q| q.path() == "/client/v4/user").expect("GET /user");
+    assert_eq!(key_call.method, "GET");
+    assert!(key_call.header("Authorization").is_none());
+    for q in reqs.iter().filter(|q| q.path() == "/client/v4/user/tokens/verify") {
+        assert!(q.header("X-Auth-Key").is_none() && q.header("X-Auth-Email").is_none());
+    }
+    assert_no_secret(&r);
+
+    let human = run(dir.path(), &["verify", root.to_str().unwrap(), "--yes", "--api-base", &fake.base], &env);
+    assert!(human.stdout.contains("live global key") && human.stdout.contains("invalid"), "{}", human.stdout);
+    assert_no_secret(&human);
+}
+
+#[test]
+fn verify_without_a_terminal_or_yes_sends_nothing() {
+    let fake = verify_api();
+    let dir = tempfile::tempdir().unwrap();
+    let root = verify_project(dir.path());
+    let r = run(
+        dir.path(),
+        &["verify", root.to_str().unwrap(), "--api-base", &fake.base],
+        &[("CF_API_EMAIL", "ops@example.com")],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--yes"), "{}", r.stderr);
+    assert!(fake.requests().is_empty());
+    assert_no_secret(&r);
+}
