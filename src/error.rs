@@ -50,6 +50,10 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Diff(#[from] crate::ci::diff::DiffError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Saved(#[from] Box<crate::report::saved::SavedError>),
 }
 
 impl Error {
