@@ -28,7 +28,7 @@ h3 { font-size: 16px; margin: 0 0 6px; }
 .tile b { display: block; font-size: 26px; }
 .tile span { color: var(--muted); font-size: 13px; }
 .tile.alert b { color: var(--crit); }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 16px; margin-top: 16px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 16px; margin-top: 16px; align-items: start; }
 figure { margin: 0; background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
 figcaption { font-weight: 600; margin-bottom: 6px; }
 svg text { font: 12px system-ui, sans-serif; fill: var(--fg); }

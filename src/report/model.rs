@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use super::provenance::Source;
-use crate::finding::{Kind, Severity};
+use crate::finding::{Kind, Role, Severity};
 use crate::infer::{CredentialPlan, Plan};
 use crate::rules::model::Scope;
 use crate::scan::ScanResult;
@@ -25,6 +25,9 @@ pub struct SiteFinding {
     pub line: usize,
     pub column: usize,
     pub kind: Kind,
+    /// `email` sites are not credentials of their own; unknown in older saved scans.
+    #[serde(default)]
+    pub role: Option<Role>,
     pub credential: Option<String>,
     pub severity: Severity,
     pub message: String,
@@ -117,6 +120,7 @@ impl Repository {
                 line: f.line,
                 column: f.column,
                 kind: f.kind,
+                role: Some(f.role),
                 credential: f.credential.clone(),
                 severity: f.severity,
                 message: f.message.clone(),
@@ -146,11 +150,20 @@ impl Repository {
     /// Credential names: the plan's, else the scan's variable names (or the file, for a
     /// nameless hard-coded key), which is how `plan` groups them.
     pub fn credential_names(&self) -> BTreeSet<String> {
-        match (&self.credentials, &self.findings) {
-            (Some(c), _) => c.iter().map(|c| c.name.clone()).collect(),
-            (None, Some(f)) => f.iter().map(|f| f.credential.clone().unwrap_or_else(|| f.path.clone())).collect(),
-            _ => BTreeSet::new(),
+        match &self.credentials {
+            Some(c) => c.iter().map(|c| c.name.clone()).collect(),
+            None => self.finding_credentials(),
         }
+    }
+
+    /// Credential names as the scan's key sites give them (e-mail sites left out).
+    pub fn finding_credentials(&self) -> BTreeSet<String> {
+        self.findings
+            .iter()
+            .flatten()
+            .filter(|f| f.role != Some(Role::Email))
+            .map(|f| f.credential.clone().unwrap_or_else(|| f.path.clone()))
+            .collect()
     }
 
     pub fn files(&self) -> BTreeSet<&str> {
@@ -454,12 +467,20 @@ impl Report {
         let now = site_keys(self, previous);
         let migrated = before.iter().filter(|(k, _)| !now.contains_key(*k)).map(|(_, v)| v.clone()).collect();
         let new = now.iter().filter(|(k, _)| !before.contains_key(*k)).map(|(_, v)| v.clone()).collect();
+        // Names from the same kind of data on both sides: `plan` renames generic settings and
+        // nameless keys, so a scan's names only match a scan's.
+        let by_findings = all_have_findings(previous, self);
         let creds = |r: &Report, qualify: bool| -> BTreeSet<(String, String)> {
             r.repositories
                 .iter()
                 .flat_map(|repo| {
                     let name = if qualify { repo.name.clone() } else { String::new() };
-                    repo.credential_names().into_iter().map(move |c| (name.clone(), c))
+                    let names = if by_findings {
+                        repo.finding_credentials()
+                    } else {
+                        repo.credential_names().iter().map(|n| base_name(n).to_string()).collect()
+                    };
+                    names.into_iter().map(move |c| (name.clone(), c))
                 })
                 .collect()
         };
@@ -478,6 +499,10 @@ impl Report {
     }
 }
 
+fn all_have_findings(a: &Report, b: &Report) -> bool {
+    a.repositories.iter().chain(&b.repositories).all(|x| x.findings.is_some())
+}
+
 /// Repository names take part in matching only when both sides are stamped.
 fn qualified(a: &Report, b: &Report) -> bool {
     a.repositories.iter().chain(&b.repositories).all(|r| r.stamped)
@@ -489,7 +514,7 @@ type SiteKey = (String, String, String, String);
 /// sides have scan findings, else `path+credential` from whatever each side has.
 fn site_keys(r: &Report, other: &Report) -> BTreeMap<SiteKey, (String, String, String)> {
     let qualify = qualified(r, other);
-    let by_fingerprint = r.repositories.iter().chain(&other.repositories).all(|x| x.findings.is_some());
+    let by_fingerprint = all_have_findings(r, other);
     let mut out = BTreeMap::new();
     for repo in &r.repositories {
         let name = if qualify { repo.name.clone() } else { String::new() };
