@@ -187,3 +187,20 @@ fn html_renders_in_headless_chromium() {
     assert!(status.success(), "tests/browser/check_report.sh failed");
     assert!(std::fs::metadata(shot.path().join("report.png")).unwrap().len() > 10_000);
 }
+
+/// A repository present in only one of the two results is neither "migrated" nor "new".
+#[test]
+fn compare_leaves_out_repositories_in_one_result_only() {
+    let md = report(&[
+        "fixtures/shell",
+        &data("dns-sync.plan.json"),
+        "--repo-name",
+        "acme/edge-scripts",
+        "--compare",
+        &data("edge-scripts.previous.scan.json"),
+        "--format",
+        "markdown",
+    ]);
+    assert!(md.contains("Burn-down: 10 sites then, 2 migrated, 2 new, 10 left."), "{md}");
+    assert!(md.contains("Not compared (in one result only): acme/dns-sync"), "{md}");
+}

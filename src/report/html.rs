@@ -32,6 +32,7 @@ h3 { font-size: 16px; margin: 0 0 6px; }
 figure { margin: 0; background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
 figcaption { font-weight: 600; margin-bottom: 6px; }
 svg text { font: 12px system-ui, sans-serif; fill: var(--fg); }
+#chart-burndown svg { max-width: 440px; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 4px; font-size: 14px; }
 th, td { text-align: left; border-bottom: 1px solid var(--line); padding: 5px 8px; vertical-align: top; }
 th { background: var(--bg); font-weight: 600; }
@@ -227,6 +228,10 @@ fn progress(out: &mut String, p: &Progress) {
             })
             .collect();
         let _ = writeln!(out, "<p>Credentials retired: {}</p>", names.join(", "));
+    }
+    if !p.uncompared.is_empty() {
+        let names: Vec<String> = p.uncompared.iter().map(|n| esc(n)).collect();
+        let _ = writeln!(out, "<p class=\"facts\">Not compared (in one result only): {}</p>", names.join(", "));
     }
     out.push_str("</div>\n</div>\n");
     for (title, rows) in [("Sites migrated", &p.migrated), ("New sites", &p.new)] {

@@ -136,6 +136,10 @@ fn progress(out: &mut String, p: &Progress) {
             .collect();
         let _ = writeln!(out, "**Credentials retired:** {}\n", names.join(", "));
     }
+    if !p.uncompared.is_empty() {
+        let names: Vec<String> = p.uncompared.iter().map(|n| esc(n)).collect();
+        let _ = writeln!(out, "Not compared (in one result only): {}\n", names.join(", "));
+    }
 }
 
 pub(crate) fn delta(before: usize, now: usize) -> String {

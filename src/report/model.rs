@@ -411,6 +411,8 @@ pub struct Progress {
     pub credentials_before: usize,
     pub credentials_now: usize,
     pub retired: Vec<(String, String)>,
+    /// Repositories in only one of the two results, left out of the comparison.
+    pub uncompared: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -462,45 +464,57 @@ impl Report {
     }
 
     /// Compares with `previous` (saved results read the same way) and records the progress.
+    /// Stamped results are compared repository by repository; a repository on one side only is
+    /// left out and named in `uncompared`. Unstamped results are compared as one pool.
     pub fn compare(&mut self, previous: &Report, label: String) {
-        let before = site_keys(previous, self);
-        let now = site_keys(self, previous);
-        let migrated = before.iter().filter(|(k, _)| !now.contains_key(*k)).map(|(_, v)| v.clone()).collect();
-        let new = now.iter().filter(|(k, _)| !before.contains_key(*k)).map(|(_, v)| v.clone()).collect();
-        // Names from the same kind of data on both sides: `plan` renames generic settings and
-        // nameless keys, so a scan's names only match a scan's.
-        let by_findings = all_have_findings(previous, self);
-        let creds = |r: &Report, qualify: bool| -> BTreeSet<(String, String)> {
-            r.repositories
-                .iter()
-                .flat_map(|repo| {
-                    let name = if qualify { repo.name.clone() } else { String::new() };
-                    let names = if by_findings {
-                        repo.finding_credentials()
-                    } else {
-                        repo.credential_names().iter().map(|n| base_name(n).to_string()).collect()
-                    };
-                    names.into_iter().map(move |c| (name.clone(), c))
-                })
-                .collect()
+        let mut progress = Progress { previous: label, ..Progress::default() };
+        let pairs: Vec<(Vec<&Repository>, Vec<&Repository>)> = if qualified(previous, self) {
+            let names = |r: &Report| r.repositories.iter().map(|x| x.name.clone()).collect::<BTreeSet<_>>();
+            let (before, now) = (names(previous), names(self));
+            progress.uncompared = before.symmetric_difference(&now).cloned().collect();
+            before.intersection(&now).map(|n| (pick(previous, n), pick(self, n))).collect()
+        } else {
+            vec![(previous.repositories.iter().collect(), self.repositories.iter().collect())]
         };
-        let qualify = qualified(previous, self);
-        let (c_before, c_now) = (creds(previous, qualify), creds(self, qualify));
-        self.progress = Some(Progress {
-            previous: label,
-            sites_before: before.len(),
-            sites_now: now.len(),
-            migrated,
-            new,
-            credentials_before: c_before.len(),
-            credentials_now: c_now.len(),
-            retired: c_before.difference(&c_now).cloned().collect(),
-        });
+        let mut creds_before = BTreeSet::new();
+        let mut creds_now = BTreeSet::new();
+        for (before, now) in pairs {
+            let all = || before.iter().chain(&now);
+            let basis = if all().all(|r| r.findings.is_some()) {
+                Basis::Fingerprint
+            } else if all().all(|r| r.credentials.is_some()) {
+                Basis::Plan
+            } else {
+                Basis::Mixed
+            };
+            let (kb, kn) = (site_keys(&before, basis), site_keys(&now, basis));
+            progress.sites_before += kb.len();
+            progress.sites_now += kn.len();
+            progress.migrated.extend(kb.iter().filter(|(k, _)| !kn.contains_key(*k)).map(|(_, v)| v.clone()));
+            progress.new.extend(kn.iter().filter(|(k, _)| !kb.contains_key(*k)).map(|(_, v)| v.clone()));
+            creds_before.extend(credential_keys(&before, basis));
+            creds_now.extend(credential_keys(&now, basis));
+        }
+        progress.credentials_before = creds_before.len();
+        progress.credentials_now = creds_now.len();
+        progress.retired = creds_before.difference(&creds_now).cloned().collect();
+        self.progress = Some(progress);
     }
 }
 
-fn all_have_findings(a: &Report, b: &Report) -> bool {
-    a.repositories.iter().chain(&b.repositories).all(|x| x.findings.is_some())
+fn pick<'r>(r: &'r Report, name: &str) -> Vec<&'r Repository> {
+    r.repositories.iter().filter(|x| x.name == name).collect()
+}
+
+/// What sites are matched on between two results of one repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Basis {
+    /// Both scans: rule + path + fingerprint, which survives moved lines.
+    Fingerprint,
+    /// Both plans: path + credential.
+    Plan,
+    /// A scan against a plan: path + credential, from whatever each side has.
+    Mixed,
 }
 
 /// Repository names take part in matching only when both sides are stamped.
@@ -508,21 +522,17 @@ fn qualified(a: &Report, b: &Report) -> bool {
     a.repositories.iter().chain(&b.repositories).all(|r| r.stamped)
 }
 
-type SiteKey = (String, String, String, String);
+type SiteKey = (String, String, String);
 
-/// Each site of `r` under a key that survives line moves: `rule+path+fingerprint` when both
-/// sides have scan findings, else `path+credential` from whatever each side has.
-fn site_keys(r: &Report, other: &Report) -> BTreeMap<SiteKey, (String, String, String)> {
-    let qualify = qualified(r, other);
-    let by_fingerprint = all_have_findings(r, other);
+/// Each site under its matching key, with `(repository, path:line, use)` to show.
+fn site_keys(repos: &[&Repository], basis: Basis) -> BTreeMap<SiteKey, (String, String, String)> {
     let mut out = BTreeMap::new();
-    for repo in &r.repositories {
-        let name = if qualify { repo.name.clone() } else { String::new() };
+    for repo in repos {
         match (&repo.findings, &repo.credentials) {
-            (Some(f), _) if by_fingerprint => {
+            (Some(f), _) if basis == Basis::Fingerprint => {
                 for f in f {
-                    let key = (name.clone(), f.rule.clone(), f.path.clone(), f.fingerprint.clone());
                     let what = format!("{} {}", f.kind.as_str(), f.credential.as_deref().unwrap_or("(hard-coded)"));
+                    let key = (f.rule.clone(), f.path.clone(), f.fingerprint.clone());
                     out.insert(key, (repo.name.clone(), format!("{}:{}", f.path, f.line), what));
                 }
             }
@@ -530,17 +540,14 @@ fn site_keys(r: &Report, other: &Report) -> BTreeMap<SiteKey, (String, String, S
                 for f in f {
                     let cred = f.credential.clone().unwrap_or_else(|| f.path.clone());
                     let at = format!("{}:{}", f.path, f.line);
-                    out.insert(
-                        (name.clone(), f.path.clone(), cred.clone(), String::new()),
-                        (repo.name.clone(), at, cred),
-                    );
+                    out.insert((f.path.clone(), cred.clone(), String::new()), (repo.name.clone(), at, cred));
                 }
             }
             (_, Some(c)) => {
                 for c in c {
                     for s in &c.sites {
                         let at = format!("{}:{}", s.path, s.line);
-                        let key = (name.clone(), s.path.clone(), base_name(&c.name).to_string(), String::new());
+                        let key = (s.path.clone(), base_name(&c.name).to_string(), String::new());
                         out.insert(key, (repo.name.clone(), at, c.name.clone()));
                     }
                 }
@@ -549,6 +556,22 @@ fn site_keys(r: &Report, other: &Report) -> BTreeMap<SiteKey, (String, String, S
         }
     }
     out
+}
+
+/// `(repository, credential)`: names from the same kind of data on both sides, since `plan`
+/// renames generic settings and nameless keys.
+fn credential_keys(repos: &[&Repository], basis: Basis) -> BTreeSet<(String, String)> {
+    repos
+        .iter()
+        .flat_map(|r| {
+            let names: BTreeSet<String> = if basis == Basis::Fingerprint {
+                r.finding_credentials()
+            } else {
+                r.credential_names().iter().map(|n| base_name(n).to_string()).collect()
+            };
+            names.into_iter().map(|n| (r.name.clone(), n))
+        })
+        .collect()
 }
 
 /// `plan` names a generic setting after its file (`api_key (a/b.ini)`); a scan names it bare.
