@@ -23,6 +23,9 @@ pub enum Command {
     Scan(ScanArgs),
     /// Infer the least-privilege scoped token each legacy credential needs
     Plan(PlanArgs),
+    /// Write the migration report for security teams (HTML or Markdown), from scans of PATHs
+    /// and saved `scan`/`plan` JSON files
+    Report(ReportArgs),
     /// List or check detection and permission rules
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -79,6 +82,9 @@ pub struct ScanArgs {
     /// Also list binary files skipped
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// Repository name for the JSON `source` stamp (default: from the `origin` remote)
+    #[arg(long, value_name = "NAME")]
+    pub repo_name: Option<String>,
     #[command(flatten)]
     pub gate: GateArgs,
 }
@@ -116,6 +122,36 @@ pub struct PlanArgs {
     pub walk: WalkArgs,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Repository name for the JSON `source` stamp (default: from the `origin` remote)
+    #[arg(long, value_name = "NAME")]
+    pub repo_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// one self-contained page (inline CSS and SVG, no scripts), prints well
+    Html,
+    /// GitHub-flavoured Markdown tables, for pull-request comments and wikis
+    Markdown,
+}
+
+/// PATHs are scanned and planned; `.json` files are read as saved `scan --format json` or
+/// `plan --format json` results (see docs/report.md).
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// A saved scan or plan JSON to measure progress against (repeatable, one per repository)
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub compare: Vec<PathBuf>,
+    /// Repository name of a single scanned PATH (default: its `origin` remote or folder name)
+    #[arg(long, value_name = "NAME")]
+    pub repo_name: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -54,6 +54,10 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Api(#[from] crate::api::ApiError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Saved(#[from] Box<crate::report::saved::SavedError>),
 }
 
 impl Error {

@@ -20,7 +20,7 @@ use std::io::{IsTerminal, Write};
 
 pub use error::Error;
 
-use cli::{Cli, Command, Format, RulesCommand, ScanArgs, WalkArgs};
+use cli::{Cli, Command, Format, ReportArgs, ReportFormat, RulesCommand, ScanArgs, WalkArgs};
 use rules::RuleSet;
 
 /// How a command ended, as the process exit code says it.
@@ -40,7 +40,10 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
             let result = scan::scan(&args.walk.paths, &rules.detect, &scan_options(&args.walk))?;
             let plan = infer::plan(&result, &rules.knowledge);
             print(&match args.format {
-                Format::Json => report::plan::json(&plan),
+                Format::Json => report::plan::json_with_source(
+                    &plan,
+                    report::provenance::detect(&args.walk.paths, args.repo_name.as_deref()).as_ref(),
+                ),
                 Format::Human => report::plan::human(&plan),
                 Format::Sarif => {
                     return Err(Error::Usage {
@@ -54,6 +57,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Catalog(cli::CatalogCommand::Sync(args)) => api::commands::sync(args),
         Command::Verify(args) => api::commands::verify(args),
         Command::Mint(args) => api::commands::mint(args),
+        Command::Report(args) => report_command(args),
         Command::Rules(RulesCommand::List { rules, format }) => {
             let set = RuleSet::load(&rules)?;
             print(&rules_list(&set, format));
@@ -120,7 +124,10 @@ fn scan_command(mut args: ScanArgs) -> Result<Outcome, Error> {
     let ids: Vec<&str> = rules.detect.iter().map(|r| r.id.as_str()).collect();
     let tally = ci::narrow(&mut result, &args.walk.paths, &ids, &settings)?;
     match args.format {
-        Format::Json => print(&report::json::render(&result, &tally)),
+        Format::Json => {
+            let source = report::provenance::detect(&args.walk.paths, args.repo_name.as_deref());
+            print(&report::json::render_with_source(&result, &tally, source.as_ref()))
+        }
         Format::Sarif => print(&report::sarif::render(&result, &rules.detect, &sarif_prefix(&args.walk.paths))),
         Format::Human => {
             let (out, err) = report::human::render(&result, &tally, std::io::stdout().is_terminal(), args.verbose);
@@ -136,6 +143,91 @@ fn scan_command(mut args: ScanArgs) -> Result<Outcome, Error> {
         )));
     }
     Ok(if ci::gate::fails(&result.findings, settings.fail_on) { Outcome::Findings } else { Outcome::Clean })
+}
+
+/// `report`: scan and plan each PATH on its own (one repository each), read the saved results,
+/// merge, compare, render.
+fn report_command(args: ReportArgs) -> Result<Outcome, Error> {
+    use report::model::{Report, Repository};
+    let (saved, roots): (Vec<_>, Vec<_>) = args.walk.paths.iter().cloned().partition(|p| report::saved::is_saved(p));
+    let mut repos = Vec::new();
+    for path in &saved {
+        repos.push(report::saved::read(path)?);
+    }
+    let repo_name = if roots.len() == 1 { args.repo_name.as_deref() } else { None };
+    for root in &roots {
+        let mut walk = args.walk.clone();
+        walk.paths = vec![root.clone()];
+        let (result, rules) = configured_scan(walk)?;
+        let plan = infer::plan(&result, &rules.knowledge);
+        let source = report::provenance::detect(std::slice::from_ref(root), repo_name);
+        let folder = root
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| root.display().to_string());
+        let name = repo_name.map(str::to_string).unwrap_or(folder);
+        repos.push(Repository::live(name, source, root.display().to_string(), &result, &plan));
+    }
+    let mut doc = Report::new(report::saved::merge(repos));
+    if !args.compare.is_empty() {
+        let mut previous = Vec::new();
+        for path in &args.compare {
+            previous.push(report::saved::read(path)?);
+        }
+        let previous = Report::new(report::saved::merge(previous));
+        let label = match previous.repositories.as_slice() {
+            [one] => one.label(),
+            many => format!("{} saved results", many.len()),
+        };
+        doc.compare(&previous, label);
+    }
+    let text = match args.format {
+        ReportFormat::Html => report::html::render(&doc),
+        ReportFormat::Markdown => report::markdown::render(&doc),
+    };
+    match &args.out {
+        Some(path) => std::fs::write(path, text).map_err(|source| Error::Write { path: path.clone(), source })?,
+        None => print(&text),
+    }
+    Ok(Outcome::Clean)
+}
+
+/// A scan as `scan` would report it, without the gate: `.scopesmith.yaml` (excludes, extra
+/// rules, severities) and inline suppressions apply, so a live report agrees with the saved
+/// `scan --format json` of the same tree.
+fn configured_scan(mut walk: WalkArgs) -> Result<(scan::ScanResult, RuleSet), Error> {
+    let config = match walk.paths.first() {
+        Some(root) if root.is_dir() => ci::config::Config::discover(root)?.unwrap_or_default(),
+        _ => ci::config::Config::default(),
+    };
+    walk.exclude = config.exclude.iter().cloned().chain(walk.exclude).collect();
+    walk.rules = config.rules.iter().cloned().chain(walk.rules).collect();
+    let mut rules = RuleSet::load(&walk.rules)?;
+    let ids: Vec<&str> = rules.detect.iter().map(|r| r.id.as_str()).collect();
+    config.check_rules(&ids)?;
+    for rule in &mut rules.detect {
+        if let Some(s) = config.severity.get(&rule.id) {
+            rule.severity = *s;
+        }
+    }
+    let mut result = scan::scan(&walk.paths, &rules.detect, &scan_options(&walk))?;
+    for f in &mut result.findings {
+        if let Some(s) = config.severity.get(&f.rule) {
+            f.severity = *s;
+        }
+    }
+    let settings = ci::GateSettings {
+        fail_on: finding::Severity::Low,
+        baseline: None,
+        write_baseline: None,
+        diff_base: None,
+        suppress: true,
+    };
+    let ids: Vec<String> = rules.detect.iter().map(|r| r.id.clone()).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    ci::narrow(&mut result, &walk.paths, &ids, &settings)?;
+    Ok((result, rules))
 }
 
 /// SARIF URIs are relative to where scopesmith runs: a single relative root (or a file's

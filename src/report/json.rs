@@ -2,6 +2,8 @@
 //!
 //! `findings[].{rule,path,line,column,kind,credential,severity,message}` are stable; more
 //! fields may be added. No timestamps and no absolute paths, so runs are byte-identical.
+//! `source: {repository, commit}` is present only when the root is a git work tree (or
+//! `--repo-name` is given); see `provenance.rs`.
 
 use serde::Serialize;
 
@@ -13,6 +15,8 @@ use crate::scan::{ScanResult, Stats};
 struct Document<'a> {
     version: u32,
     tool: Tool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a super::provenance::Source>,
     findings: &'a [Finding],
     warnings: &'a [Warning],
     summary: Summary<'a>,
@@ -36,6 +40,11 @@ struct Summary<'a> {
 }
 
 pub fn render(result: &ScanResult, tally: &Tally) -> String {
+    render_with_source(result, tally, None)
+}
+
+/// The same document, stamped with the repository and commit it describes.
+pub fn render_with_source(result: &ScanResult, tally: &Tally, source: Option<&super::provenance::Source>) -> String {
     let mut by_severity = std::collections::BTreeMap::new();
     let mut by_kind = std::collections::BTreeMap::new();
     for f in &result.findings {
@@ -45,6 +54,7 @@ pub fn render(result: &ScanResult, tally: &Tally) -> String {
     let doc = Document {
         version: 1,
         tool: Tool { name: "scopesmith", version: env!("CARGO_PKG_VERSION") },
+        source,
         findings: &result.findings,
         warnings: &result.warnings,
         summary: Summary { findings: result.findings.len(), tally, by_severity, by_kind, stats: &result.stats },

@@ -1,12 +1,17 @@
 //! Reporters: one file per output format, all reading the same scan result. Only this
 //! module decides what reaches stdout, and everything it prints passes `redact::scrub`.
 
+pub mod html;
 pub mod human;
 pub mod json;
+pub mod markdown;
+pub mod model;
 pub mod online;
 pub mod plan;
+pub mod provenance;
 pub mod redact;
 pub mod sarif;
+pub mod saved;
 
 /// What the CI gate hid from a report, for its summary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]

@@ -6,12 +6,20 @@ use std::fmt::Write;
 use crate::infer::Plan;
 
 pub fn json(plan: &Plan) -> String {
-    let mut out = serde_json::to_string_pretty(&serde_json::json!({
+    json_with_source(plan, None)
+}
+
+/// The plan JSON stamped with `source: {repository, commit}` when known.
+pub fn json_with_source(plan: &Plan, source: Option<&super::provenance::Source>) -> String {
+    let mut doc = serde_json::json!({
         "version": 1,
         "tool": {"name": "scopesmith", "version": env!("CARGO_PKG_VERSION")},
         "credentials": plan.credentials,
-    }))
-    .expect("plans always serialise");
+    });
+    if let Some(s) = source {
+        doc["source"] = serde_json::json!(s);
+    }
+    let mut out = serde_json::to_string_pretty(&doc).expect("plans always serialise");
     out.push('\n');
     super::redact::scrub(&out)
 }

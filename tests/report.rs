@@ -1,0 +1,206 @@
+//! `scopesmith report` (issue 7): the Markdown report pinned as reviewed snapshots (a fixture,
+//! a merge of three saved results, progress against an earlier scan), no secret in either
+//! format, saved-result errors, the `source` stamp, and the HTML in a real headless browser
+//! (`tests/browser/check_report.sh`, run when `SCOPESMITH_BROWSER_TESTS=1`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn data(name: &str) -> String {
+    format!("tests/data/report/{name}")
+}
+
+/// Runs `scopesmith report ARGS` from the crate root; returns stdout (exit 0 required).
+fn report(args: &[&str]) -> String {
+    let out = Command::cargo_bin("scopesmith").unwrap().current_dir(root()).arg("report").args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn markdown_of_a_fixture() {
+    let md = report(&["fixtures/shell", "--format", "markdown"]);
+    insta::assert_snapshot!("report_markdown_shell", md);
+}
+
+#[test]
+fn markdown_merges_three_saved_results() {
+    let md = report(&[
+        &data("edge-scripts.scan.json"),
+        &data("dns-sync.plan.json"),
+        &data("infra-live.plan.json"),
+        "--format",
+        "markdown",
+    ]);
+    insta::assert_snapshot!("report_markdown_merge", md);
+}
+
+#[test]
+fn markdown_shows_progress_since_a_saved_scan() {
+    let md = report(&[
+        "fixtures/shell",
+        "--repo-name",
+        "acme/edge-scripts",
+        "--compare",
+        &data("edge-scripts.previous.scan.json"),
+        "--format",
+        "markdown",
+    ]);
+    insta::assert_snapshot!("report_markdown_compare", md);
+}
+
+#[test]
+fn html_has_every_section_and_no_external_asset() {
+    let html = report(&[
+        "fixtures/shell",
+        &data("dns-sync.plan.json"),
+        "--compare",
+        &data("edge-scripts.previous.scan.json"),
+        "--format",
+        "html",
+    ]);
+    for id in [
+        "summary",
+        "progress",
+        "repositories",
+        "credentials",
+        "secrets",
+        "blockers",
+        "chart-severity",
+        "chart-burndown",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "missing section {id}");
+    }
+    assert!(!html.contains("<script"), "no scripts");
+    assert!(!html.contains("http://") && !html.contains("src="), "no external assets");
+    assert!(html.contains("@media print"));
+}
+
+/// A fake 37-hex key planted in a temporary tree never reaches either format.
+#[test]
+fn no_secret_in_either_format() {
+    let key = "5f3c9a0e1b7d2468ace13579bdf02468ace13";
+    assert_eq!(key.len(), 37);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("purge.sh"),
+        format!(
+            "#!/bin/sh\ncurl -X POST https://api.cloudflare.com/client/v4/zones/$ZONE/purge_cache \\\n  -H \"X-Auth-Email: ops@example.com\" \\\n  -H \"X-Auth-Key: {key}\" \\\n  --data '{{\"purge_everything\":true}}'\n"
+        ),
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    for format in ["markdown", "html"] {
+        let out = report(&[path, "--format", format]);
+        assert!(!out.contains(key), "{format} shows the key");
+        assert!(!out.contains(&key[..20]), "{format} shows most of the key");
+        assert!(out.contains("5f3c…(37 chars)"), "{format} names the key by its redacted form:\n{out}");
+    }
+    let file = dir.path().join("out.html");
+    report(&[path, "--format", "html", "--out", file.to_str().unwrap()]);
+    assert!(!std::fs::read_to_string(&file).unwrap().contains(key));
+}
+
+#[test]
+fn malformed_saved_json_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.json");
+    std::fs::write(&bad, "{\n  \"findings\": [\n    {\"rule\": \"x\", \"path\": 3}\n  ]\n}\n").unwrap();
+    let out = Command::cargo_bin("scopesmith").unwrap().arg("report").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.json") && err.contains("line 3") && err.contains("column"), "{err}");
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Process::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+fn json_of(dir: &Path, cmd: &str, extra: &[&str]) -> Value {
+    let out = Command::cargo_bin("scopesmith")
+        .unwrap()
+        .arg(cmd)
+        .arg(dir)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Saved results carry `source: {repository, commit}` in a git work tree, without any
+/// credential embedded in the remote URL; none outside one.
+#[test]
+fn scan_and_plan_json_are_stamped_with_repository_and_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("env.sh"), "export CF_API_KEY=\"$CF_API_KEY\"\n").unwrap();
+    for cmd in ["scan", "plan"] {
+        assert!(json_of(dir.path(), cmd, &[]).get("source").is_none(), "{cmd}: no git, no source");
+    }
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["remote", "add", "origin", "https://x-access-token:ghs_notreal@github.com/acme/app.git"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-qm", "init"]);
+    for cmd in ["scan", "plan"] {
+        let v = json_of(dir.path(), cmd, &[]);
+        assert_eq!(v["source"]["repository"], "acme/app", "{cmd}");
+        let commit = v["source"]["commit"].as_str().unwrap();
+        assert!(commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit()), "{commit}");
+        assert!(!v.to_string().contains("ghs_notreal"));
+        let named = json_of(dir.path(), cmd, &["--repo-name", "acme/renamed"]);
+        assert_eq!(named["source"]["repository"], "acme/renamed");
+    }
+}
+
+/// The HTML opened in a real headless Chromium: sections visible in the rendered DOM and a
+/// screenshot. Needs `/usr/bin/chromium` (`apt-get install -y chromium`); `.ci/run` sets
+/// `SCOPESMITH_BROWSER_TESTS=1`.
+#[test]
+fn html_renders_in_headless_chromium() {
+    if std::env::var_os("SCOPESMITH_BROWSER_TESTS").is_none() {
+        eprintln!("skipped: set SCOPESMITH_BROWSER_TESTS=1 (needs /usr/bin/chromium)");
+        return;
+    }
+    let shot = tempfile::tempdir().unwrap();
+    let status = Process::new("sh")
+        .arg(root().join("tests/browser/check_report.sh"))
+        .env("SCOPESMITH", assert_cmd::cargo::cargo_bin("scopesmith"))
+        .env("SCREENSHOT", shot.path().join("report.png"))
+        .current_dir(root())
+        .status()
+        .unwrap();
+    assert!(status.success(), "tests/browser/check_report.sh failed");
+    assert!(std::fs::metadata(shot.path().join("report.png")).unwrap().len() > 10_000);
+}
+
+/// A repository present in only one of the two results is neither "migrated" nor "new".
+#[test]
+fn compare_leaves_out_repositories_in_one_result_only() {
+    let md = report(&[
+        "fixtures/shell",
+        &data("dns-sync.plan.json"),
+        "--repo-name",
+        "acme/edge-scripts",
+        "--compare",
+        &data("edge-scripts.previous.scan.json"),
+        "--format",
+        "markdown",
+    ]);
+    assert!(md.contains("Burn-down: 10 sites then, 2 migrated, 2 new, 10 left."), "{md}");
+    assert!(md.contains("Not compared (in one result only): acme/dns-sync"), "{md}");
+}
