@@ -26,6 +26,8 @@ pub enum Command {
     /// Write the migration report for security teams (HTML or Markdown), from scans of PATHs
     /// and saved `scan`/`plan` JSON files
     Report(ReportArgs),
+    /// Rewrite legacy-key call sites to scoped tokens: print a unified diff, or `--apply` it
+    Fix(FixArgs),
     /// List or check detection and permission rules
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -125,6 +127,24 @@ pub struct PlanArgs {
     /// Repository name for the JSON `source` stamp (default: from the `origin` remote)
     #[arg(long, value_name = "NAME")]
     pub repo_name: Option<String>,
+    /// Write token definitions for each credential instead of the plan (needs --out)
+    #[arg(long, value_enum, value_name = "FORM", requires = "out")]
+    pub emit: Option<Emit>,
+    /// Directory for the emitted files (created if missing)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Only allow the token from this IP or CIDR range (repeatable)
+    #[arg(long, value_name = "CIDR")]
+    pub allow_ip: Vec<String>,
+    /// Expiry of the token, RFC 3339 UTC (e.g. 2026-12-31T23:59:59Z)
+    #[arg(long, value_name = "TIME")]
+    pub expires_on: Option<String>,
+    /// Emit user-owned tokens (POST /user/tokens) instead of account-owned ones
+    #[arg(long)]
+    pub user_token: bool,
+    /// With `--emit terraform`: provider v4 syntax instead of v5
+    #[arg(long)]
+    pub terraform_v4: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -152,6 +172,23 @@ pub struct ReportArgs {
     /// Repository name of a single scanned PATH (default: its `origin` remote or folder name)
     #[arg(long, value_name = "NAME")]
     pub repo_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// One create-token request body per credential (<name>.json) and its notes
+    CloudflareJson,
+    /// A tokens.tf for the cloudflare/cloudflare Terraform provider
+    Terraform,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    /// Write the changes instead of printing the diff
+    #[arg(long)]
+    pub apply: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,7 +10,9 @@ pub mod ci;
 pub mod cli;
 pub mod error;
 pub mod finding;
+pub mod fix;
 pub mod infer;
+pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod scan;
@@ -39,6 +41,9 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
             let rules = RuleSet::load(&args.walk.rules)?;
             let result = scan::scan(&args.walk.paths, &rules.detect, &scan_options(&args.walk))?;
             let plan = infer::plan(&result, &rules.knowledge);
+            if let (Some(emit), Some(out)) = (args.emit, &args.out) {
+                return emit_command(&plan, emit, out, &args);
+            }
             print(&match args.format {
                 Format::Json => report::plan::json_with_source(
                     &plan,
@@ -58,6 +63,19 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Verify(args) => api::commands::verify(args),
         Command::Mint(args) => api::commands::mint(args),
         Command::Report(args) => report_command(args),
+        Command::Fix(args) => {
+            let rules = RuleSet::load(&args.walk.rules)?;
+            let result = scan::scan(&args.walk.paths, &rules.detect, &scan_options(&args.walk))?;
+            let fixes = fix::plan(&result);
+            if args.apply {
+                let written = fix::apply(&fixes, &args.walk.paths)?;
+                eprint_text(&report::redact::scrub(&fix::summary(&fixes, Some(written))));
+            } else {
+                print(&fix::diff(&fixes));
+                eprint_text(&report::redact::scrub(&fix::summary(&fixes, None)));
+            }
+            Ok(if fixes.edits.is_empty() { Outcome::Clean } else { Outcome::Findings })
+        }
         Command::Rules(RulesCommand::List { rules, format }) => {
             let set = RuleSet::load(&rules)?;
             print(&rules_list(&set, format));
@@ -85,6 +103,53 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
             Ok(Outcome::Clean)
         }
     }
+}
+
+/// `plan --emit`: token definitions written under `out`, a one-line summary per file.
+fn emit_command(
+    plan: &infer::Plan,
+    emit: cli::Emit,
+    out: &std::path::Path,
+    args: &cli::PlanArgs,
+) -> Result<Outcome, Error> {
+    let opts = policy::validate(&policy::EmitOptions {
+        allow_ip: args.allow_ip.clone(),
+        expires_on: args.expires_on.clone(),
+        user_token: args.user_token,
+    })?;
+    let tokens = policy::tokens(plan, &opts);
+    let files: Vec<(String, String)> = match emit {
+        cli::Emit::CloudflareJson => policy::cloudflare::render(&tokens),
+        cli::Emit::Terraform => {
+            let provider =
+                if args.terraform_v4 { policy::terraform::Provider::V4 } else { policy::terraform::Provider::V5 };
+            if tokens.is_empty() {
+                Vec::new()
+            } else {
+                vec![("tokens.tf".to_string(), policy::terraform::render(&tokens, provider))]
+            }
+        }
+    };
+    std::fs::create_dir_all(out).map_err(|e| Error::Write { path: out.to_path_buf(), source: e })?;
+    let mut summary = String::new();
+    for (name, text) in &files {
+        let path = out.join(name);
+        std::fs::write(&path, text).map_err(|e| Error::Write { path: path.clone(), source: e })?;
+        summary.push_str(&format!("wrote {}\n", path.display()));
+    }
+    for t in &tokens {
+        for n in &t.notes {
+            summary.push_str(&format!("note: {}: {n}\n", t.credential));
+        }
+    }
+    let skipped = plan.credentials.len() - tokens.len();
+    if skipped > 0 {
+        summary.push_str(&format!(
+            "{skipped} credential(s) with no inferred permission: no token emitted (see `scopesmith plan`)\n"
+        ));
+    }
+    print(&report::redact::scrub(&summary));
+    Ok(if plan.credentials.is_empty() { Outcome::Clean } else { Outcome::Findings })
 }
 
 /// `scan`: settings from `.scopesmith.yaml` under the flags, scan, narrow (diff, suppressions,

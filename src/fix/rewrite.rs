@@ -1,0 +1,382 @@
+//! Line rewrites: one legacy-key line in, its token form out (or a reason not to touch it).
+//!
+//! The rewrite table is Rust data (`SETTINGS`, `SDK_ARGS`, `RENAMES`): each row is a small
+//! regex with the languages it applies to, so adding a tool is one row, and the compiler checks
+//! the table with the code that uses it. YAML rule files would add a loader and a schema for
+//! a table that only this module reads. Header rewrites are code: the value expression has to
+//! be wrapped in each language's string concatenation (`"Bearer " + e`, `` `Bearer ${e}` ``,
+//! `"Bearer #{e}"`, `format!("Bearer {}", e)`, ...).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// The language of a file, from its name; decides how an expression is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Shell,
+    Python,
+    Js,
+    Go,
+    Php,
+    Ruby,
+    Rust,
+    Jvm,
+    CSharp,
+    Yaml,
+    Terraform,
+    TfVars,
+    /// Files that hold values only: dotenv, INI, JSON, conf.
+    Data,
+    Docker,
+}
+
+pub fn lang_of(path: &str, text: &str) -> Lang {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    match ext {
+        "sh" | "bash" | "zsh" => Lang::Shell,
+        "py" => Lang::Python,
+        "js" | "mjs" | "cjs" | "ts" | "mts" | "tsx" | "jsx" => Lang::Js,
+        "go" => Lang::Go,
+        "php" => Lang::Php,
+        "rb" => Lang::Ruby,
+        "rs" => Lang::Rust,
+        "java" | "kt" | "kts" => Lang::Jvm,
+        "cs" => Lang::CSharp,
+        "yml" | "yaml" => Lang::Yaml,
+        "tf" => Lang::Terraform,
+        "tfvars" => Lang::TfVars,
+        _ if name == "Dockerfile" || name.starts_with("Dockerfile.") => Lang::Docker,
+        _ if text.starts_with("#!") && text.lines().next().is_some_and(|l| l.contains("ruby")) => Lang::Ruby,
+        _ if text.starts_with("#!") && text.lines().next().is_some_and(|l| l.contains("python")) => Lang::Python,
+        _ if text.starts_with("#!") => Lang::Shell,
+        _ => Lang::Data,
+    }
+}
+
+/// Env var and setting names with a documented token name (facts 1.3, 1.4).
+const RENAMES: &[(&str, &str)] = &[
+    ("CF_API_KEY", "CF_API_TOKEN"),
+    ("CLOUDFLARE_API_KEY", "CLOUDFLARE_API_TOKEN"),
+    ("CF_GLOBAL_API_KEY", "CF_API_TOKEN"),
+    ("CF_GLOBAL_KEY", "CF_API_TOKEN"),
+    ("CF_Key", "CF_Token"),
+    ("SAVED_CF_Key", "SAVED_CF_Token"),
+    ("CLOUDFLARE_KEY", "CLOUDFLARE_API_TOKEN"),
+    ("cloudflare_api_key", "cloudflare_api_token"),
+    ("dns_cloudflare_api_key", "dns_cloudflare_api_token"),
+];
+
+/// lego and Traefik read their token from other names (go-acme/lego cloudflare.toml).
+const LEGO_RENAMES: &[(&str, &str)] =
+    &[("CF_API_KEY", "CF_DNS_API_TOKEN"), ("CLOUDFLARE_API_KEY", "CLOUDFLARE_DNS_API_TOKEN")];
+
+/// The token-side name of a key variable: the table, else `KEY` -> `TOKEN` in the name.
+pub fn token_name(old: &str, lego: bool) -> Option<String> {
+    let table = if lego { LEGO_RENAMES.iter().chain(RENAMES) } else { [].iter().chain(RENAMES) };
+    if let Some((_, new)) = table.clone().find(|(o, _)| *o == old) {
+        return Some((*new).to_string());
+    }
+    static VAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*$").expect("var pattern"));
+    if !VAR.is_match(old) {
+        return None;
+    }
+    for (k, t) in [("KEY", "TOKEN"), ("Key", "Token"), ("key", "token")] {
+        if let Some(i) = old.rfind(k) {
+            return Some(format!("{}{t}{}", &old[..i], &old[i + k.len()..]));
+        }
+    }
+    None
+}
+
+/// A setting renamed in place: `(languages, pattern, replacement)`.
+type Row = (&'static [Lang], &'static str, &'static str);
+
+/// Tool settings: key setting -> token setting (facts 1.4).
+const SETTINGS: &[Row] = &[
+    (&[Lang::Terraform], r"^(\s*)api_key(\s*=)", "${1}api_token${2}"),
+    (&[Lang::Yaml], r"^(\s*)apiKey(\s*:)", "${1}apiToken${2}"),
+    (&[Lang::Yaml], r"^(\s*)apiKeySecretRef(\s*:)", "${1}apiTokenSecretRef${2}"),
+    (&[Lang::Yaml], r"^(\s*)account_api_(?:key|token)(\s*:)", "${1}api_token${2}"),
+    (&[Lang::Data], r"^(\s*)dns_cloudflare_api_key(\s*=)", "${1}dns_cloudflare_api_token${2}"),
+];
+
+/// SDK constructor arguments, one per line inside a multi-line call, or a whole one-line
+/// call (facts 1.3). A replacement of `""` removes the line (the email argument).
+const SDK_ARGS: &[Row] = &[
+    // cloudflare-go v0
+    (
+        &[Lang::Go],
+        r"cloudflare\.New\(\s*((?:[^,()]|\([^()]*\))+?)\s*,\s*(?:[^,()]|\([^()]*\))+?\s*\)",
+        "cloudflare.NewWithAPIToken(${1})",
+    ),
+    // cloudflare-go v2+
+    (&[Lang::Go], r"option\.WithAPIKey\(", "option.WithAPIToken("),
+    (&[Lang::Go], r"^\s*option\.WithAPIEmail\((?:[^()]|\([^()]*\))*\),?\s*$", ""),
+    // cloudflare-python >= 3 (one line)
+    (
+        &[Lang::Python],
+        r"Cloudflare\(\s*api_email\s*=\s*(?:[^,()]|\([^()]*\))+?,\s*api_key\s*=",
+        "Cloudflare(api_token=",
+    ),
+    (&[Lang::Python], r"^(\s*)api_key(\s*=)", "${1}api_token${2}"),
+    (&[Lang::Python], r"^\s*api_email\s*=[^,]*,?\s*$", ""),
+    // python-cloudflare <= 2
+    (&[Lang::Python], r"^(\s*)key(\s*=)", "${1}token${2}"),
+    (&[Lang::Python], r"^\s*email\s*=[^,]*,?\s*$", ""),
+    // node cloudflare <= 2 and >= 3
+    (&[Lang::Js], r"^(\s*)key(\s*:)", "${1}token${2}"),
+    (&[Lang::Js], r"^(\s*)apiKey(\s*:)", "${1}apiToken${2}"),
+    (&[Lang::Js], r"^\s*(?:email|apiEmail)\s*:[^,]*,?\s*$", ""),
+    // cloudflare-rs
+    (&[Lang::Rust], r"Credentials::UserAuthKey\b", "Credentials::UserAuthToken"),
+    (&[Lang::Rust], r"^(\s*)key(\s*:)", "${1}token${2}"),
+    (&[Lang::Rust], r"^\s*email\s*:[^,]*,?\s*$", ""),
+    // cloudflare-php
+    (&[Lang::Php], r"\bAPIKey\(\s*[^,()]+,\s*([^,()]+)\)", "APIToken(${1})"),
+];
+
+fn compile(rows: &'static [Row]) -> Vec<(&'static [Lang], Regex, &'static str)> {
+    rows.iter().map(|(l, p, r)| (*l, Regex::new(p).expect("built-in rewrite pattern"), *r)).collect()
+}
+
+static SETTINGS_RE: LazyLock<Vec<(&'static [Lang], Regex, &'static str)>> = LazyLock::new(|| compile(SETTINGS));
+static SDK_RE: LazyLock<Vec<(&'static [Lang], Regex, &'static str)>> = LazyLock::new(|| compile(SDK_ARGS));
+
+/// What becomes of one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineFix {
+    Keep,
+    Replace(String),
+    Remove,
+}
+
+fn apply_rows(rows: &[(&'static [Lang], Regex, &'static str)], lang: Lang, line: &str) -> LineFix {
+    for (langs, re, rep) in rows {
+        if langs.contains(&lang) && re.is_match(line) {
+            return if rep.is_empty() {
+                LineFix::Remove
+            } else {
+                LineFix::Replace(re.replace(line, *rep).into_owned())
+            };
+        }
+    }
+    LineFix::Keep
+}
+
+pub fn sdk_line(lang: Lang, line: &str) -> LineFix {
+    apply_rows(&SDK_RE, lang, line)
+}
+
+pub fn setting_line(lang: Lang, line: &str) -> LineFix {
+    apply_rows(&SETTINGS_RE, lang, line)
+}
+
+/// `"Bearer " + e` in the language's own syntax.
+fn bearer(lang: Lang, e: &str) -> Option<String> {
+    Some(match lang {
+        Lang::Python | Lang::Go | Lang::Jvm | Lang::CSharp => format!("\"Bearer \" + {e}"),
+        Lang::Js => format!("`Bearer ${{{e}}}`"),
+        Lang::Ruby => format!("\"Bearer #{{{e}}}\""),
+        Lang::Php => format!("'Bearer ' . {e}"),
+        Lang::Rust => format!("format!(\"Bearer {{}}\", {e})"),
+        _ => return None,
+    })
+}
+
+/// How code reads environment variable `name`.
+pub fn env_ref(lang: Lang, name: &str) -> Option<String> {
+    Some(match lang {
+        Lang::Shell => format!("\"${{{name}:?set {name} to the new scoped API token}}\""),
+        Lang::Python => format!("os.environ[\"{name}\"]"),
+        Lang::Js => format!("process.env.{name}"),
+        Lang::Go => format!("os.Getenv(\"{name}\")"),
+        Lang::Php => format!("getenv('{name}')"),
+        Lang::Ruby => format!("ENV.fetch(\"{name}\")"),
+        Lang::Rust => format!("std::env::var(\"{name}\")?"),
+        _ => return None,
+    })
+}
+
+static HEADER_IN_STRING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bx-auth-key:[ \t]*").expect("header pattern"));
+static HEADER_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)(["'])(x-auth-key)(["'])(\s*(?::|=>|,|\]\s*=)\s*)"#).expect("header name pattern")
+});
+
+/// The end (byte index) of the expression starting at `s[from..]`: the first `,` `)` `}` `]`
+/// `;` at depth 0, outside strings.
+fn expr_end(s: &str, from: usize) -> usize {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut prev = ' ';
+    for (i, c) in s[from..].char_indices() {
+        if let Some(q) = quote {
+            if c == q && prev != '\\' {
+                quote = None;
+            }
+        } else {
+            match c {
+                '"' | '\'' | '`' => quote = Some(c),
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' if depth == 0 => return from + i,
+                ')' | ']' | '}' => depth -= 1,
+                ',' | ';' if depth == 0 => return from + i,
+                _ => {}
+            }
+        }
+        prev = c;
+    }
+    s.len()
+}
+
+/// `X-Auth-Key` -> `Authorization: Bearer`. `token_var` is what the value now reads; the
+/// caller has replaced any hard-coded value already. Err: why not.
+pub fn header_line(lang: Lang, line: &str, token_var: &str) -> Result<String, String> {
+    let lower = |m: &str| m.chars().all(|c| !c.is_ascii_uppercase());
+    if let Some(m) = HEADER_IN_STRING.find(line) {
+        // `-H "X-Auth-Key: $K"`, PHP `'X-Auth-Key: ' . $k`: the value follows in the string.
+        let name = if lower(m.as_str()) { "authorization: Bearer " } else { "Authorization: Bearer " };
+        let _ = token_var;
+        return Ok(format!("{}{name}{}", &line[..m.start()], &line[m.end()..]));
+    }
+    let Some(c) = HEADER_NAME.captures(line) else {
+        return Err("the X-Auth-Key header is not written as a name and a value on this line".into());
+    };
+    if c[1] != c[3] {
+        return Err("unbalanced quotes around the header name".into());
+    }
+    let whole = c.get(0).map(|m| m.range()).unwrap_or_default();
+    let start = whole.end;
+    let end = expr_end(line, start);
+    let expr = line[start..end].trim_end();
+    if expr.is_empty() {
+        return Err("the header name is held in a constant: change the code that sends it (Authorization: Bearer <token>) by hand".into());
+    }
+    let Some(value) = bearer(lang, expr) else {
+        return Err("no Bearer form known for this language".into());
+    };
+    let q = &c[1];
+    let name = if lower(&c[2]) { "authorization" } else { "Authorization" };
+    Ok(format!("{}{q}{name}{q}{}{value}{}", &line[..whole.start], &c[4], &line[start + expr.len()..]))
+}
+
+static EMAIL_HEADER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)x-auth-email").expect("email pattern"));
+static ALONE_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^(?:-H\s*|--header[= ]\s*|\.header\(|[\w.]+\.(?:add_header|header|Set|Add)\(|\w+\[)?["']"#)
+        .expect("email header start pattern")
+});
+
+fn balanced(s: &str) -> bool {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '"' | '\'' | '`' => quote = Some(c),
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                _ => {}
+            },
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    depth == 0 && quote.is_none()
+}
+
+/// Whether an `X-Auth-Email` line can simply go: the header is the only thing on it.
+pub fn email_header_alone(line: &str, prev: Option<&str>) -> Result<(), String> {
+    let t = line.trim();
+    if EMAIL_HEADER.find_iter(t).count() != 1
+        || HEADER_IN_STRING.is_match(t)
+        || t.to_ascii_lowercase().contains("x-auth-key")
+    {
+        return Err("the X-Auth-Email header shares its line with other code: remove it by hand".into());
+    }
+    if !ALONE_START.is_match(t) || t.matches("-H").count() > 1 {
+        return Err("the X-Auth-Email header shares its line with other code: remove it by hand".into());
+    }
+    let body = t.trim_end_matches('\\').trim_end().trim_end_matches([',', ';']);
+    if !balanced(body) {
+        return Err("the X-Auth-Email header is part of a construct that spans lines: remove it by hand".into());
+    }
+    // Shell: removing the last line of a `\` continuation would join the next command.
+    if !t.ends_with('\\') && prev.is_some_and(|p| p.trim_end().ends_with('\\')) {
+        return Err("the X-Auth-Email header ends a line continuation: remove it and the `\\` before it by hand".into());
+    }
+    Ok(())
+}
+
+static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^\s*(?:(?:export|ENV|ARG|readonly|local|const|let|var|val|private|public|static|final|String|string)\s+)*(?:-\s+)?\$?([A-Za-z_][\w:.-]*)\s*(?:=|:=|:)\s*\S",
+    )
+    .expect("assignment pattern")
+});
+
+/// The name an email line sets (`export CF_EMAIL=...` -> `CF_EMAIL`), if it only sets one.
+pub fn assigned_name(line: &str) -> Option<String> {
+    let t = line.trim_end();
+    if t.contains(';') && !t.trim_end().ends_with(';') || t.contains("&&") || t.ends_with('\\') {
+        return None;
+    }
+    let c = ASSIGN.captures(t)?;
+    balanced(t.trim_end_matches([',', ';'])).then(|| c[1].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_become_bearer() {
+        let t = "CF_API_TOKEN";
+        assert_eq!(
+            header_line(Lang::Shell, r#"  -H "X-Auth-Key: ${CF_API_TOKEN}" \"#, t).unwrap(),
+            r#"  -H "Authorization: Bearer ${CF_API_TOKEN}" \"#
+        );
+        assert_eq!(
+            header_line(Lang::Python, r#"    "X-Auth-Key": CF_KEY,"#, t).unwrap(),
+            r#"    "Authorization": "Bearer " + CF_KEY,"#
+        );
+        assert_eq!(header_line(Lang::Js, "  'x-auth-key': key,", t).unwrap(), "  'authorization': `Bearer ${key}`,");
+        assert_eq!(
+            header_line(Lang::Ruby, r#"req["X-Auth-Key"] = ENV["K"]"#, t).unwrap(),
+            r#"req["Authorization"] = "Bearer #{ENV["K"]}""#
+        );
+        assert_eq!(
+            header_line(Lang::Rust, r#".header("X-Auth-Key", &key)"#, t).unwrap(),
+            r#".header("Authorization", format!("Bearer {}", &key))"#
+        );
+        assert_eq!(
+            header_line(Lang::Php, "'X-Auth-Key' => getenv('K'),", t).unwrap(),
+            "'Authorization' => 'Bearer ' . getenv('K'),"
+        );
+        assert!(header_line(Lang::Go, r#"	keyHeader   = "X-Auth-Key""#, t).is_err());
+    }
+
+    #[test]
+    fn names_map_to_token_names() {
+        assert_eq!(token_name("CF_API_KEY", false).as_deref(), Some("CF_API_TOKEN"));
+        assert_eq!(token_name("CF_API_KEY", true).as_deref(), Some("CF_DNS_API_TOKEN"));
+        assert_eq!(token_name("SAVED_CF_Key", false).as_deref(), Some("SAVED_CF_Token"));
+        assert_eq!(token_name("CF_DDNS_KEY", false).as_deref(), Some("CF_DDNS_TOKEN"));
+        assert_eq!(token_name("X-Auth-Key", false), None);
+    }
+
+    #[test]
+    fn email_lines() {
+        assert!(email_header_alone(r#"  -H "X-Auth-Email: ${E}" \"#, None).is_ok());
+        assert!(email_header_alone(r#"  -H "X-Auth-Email: ${E}" -H "X-Auth-Key: ${K}" \"#, None).is_err());
+        assert!(email_header_alone(r#"headers = {"X-Auth-Email": e,"#, None).is_err());
+        assert!(email_header_alone(r#"  -H "X-Auth-Email: ${E}""#, Some("curl \\")).is_err());
+        assert_eq!(assigned_name("export CF_Email=\"ops@example.com\"").as_deref(), Some("CF_Email"));
+        assert_eq!(assigned_name("  String email = System.getenv(\"E\");").as_deref(), Some("email"));
+        assert_eq!(assigned_name("$email = getenv('CF_EMAIL');").as_deref(), Some("email"));
+    }
+}
