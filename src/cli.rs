@@ -228,6 +228,14 @@ pub struct NetArgs {
 pub enum CatalogCommand {
     /// Fetch the permission groups (names, ids, scopes) and cache them for `mint` and policies
     Sync(SyncArgs),
+    /// Build catalog files from Cloudflare's OpenAPI document (offline); use them with --rules DIR
+    ImportOpenapi {
+        /// Cloudflare's openapi.json (github.com/cloudflare/api-schemas)
+        file: PathBuf,
+        /// Directory for the catalog files (one <family>.yaml each)
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,8 @@ pub struct Operation {
     pub groups: Vec<String>,
     pub auth: Vec<Auth>,
     pub note: Option<String>,
+    /// From the embedded catalog (a user's file may replace it).
+    pub origin_builtin: bool,
 }
 
 impl Operation {
@@ -136,6 +138,15 @@ impl Knowledge {
                                 errors.push(unknown_group(source, &op.id, "groups", g));
                             }
                         }
+                        // A user's catalog (e.g. from `catalog import-openapi`) replaces the
+                        // built-in operation with the same id, or the same method and path.
+                        let user = !source.name.starts_with("builtin:");
+                        let same = |o: &Operation| {
+                            o.id == op.id || (o.method.eq_ignore_ascii_case(&op.method) && o.path == op.path)
+                        };
+                        if user && k.operations.iter().any(|o| same(o) && o.origin_builtin) {
+                            k.operations.retain(|o| !(same(o) && o.origin_builtin));
+                        }
                         if k.operations.iter().any(|o| o.id == op.id) {
                             errors.push(source.error_at(
                                 Some(&op.id),
@@ -161,6 +172,7 @@ impl Knowledge {
                             groups: op.groups,
                             auth: op.auth,
                             note: op.note,
+                            origin_builtin: !user,
                         });
                     }
                 }

@@ -7,6 +7,7 @@ pub mod compile;
 pub mod knowledge;
 pub mod load;
 pub mod model;
+pub mod openapi;
 
 use std::path::PathBuf;
 

@@ -75,14 +75,14 @@ pub struct Examples {
     pub no_match: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogFile {
     pub family: String,
     pub operations: Vec<OperationSpec>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OperationSpec {
     pub id: String,
@@ -91,6 +91,7 @@ pub struct OperationSpec {
     pub scope: Scope,
     pub groups: Vec<String>,
     pub auth: Vec<Auth>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
