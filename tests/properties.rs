@@ -247,7 +247,9 @@ proptest! {
             "cf.py" => "requests.get(URL, headers={\"X-Auth-Email\": os.environ[\"CF_EMAIL\"], \"X-Auth-Key\": os.environ[\"CF_API_KEY\"]})",
             _ => "fetch(url, { headers: { 'X-Auth-Email': process.env.CF_EMAIL, 'X-Auth-Key': process.env.CF_API_KEY } })",
         };
-        let mut text = format!("{}\n{line}\n{}", before.concat(), after.concat());
+        // Whole lines around the use: fragments glued onto one line can make a line that is
+        // still a key use after any rewrite (`x-auth-key${curl -H "X-Auth-Key: …"`).
+        let mut text = format!("{}\n{line}\n{}\n", before.join("\n"), after.join("\n"));
         if crlf {
             text = text.replace("\r\n", "\n").replace('\n', "\r\n");
         }
