@@ -185,7 +185,9 @@ pub fn plan(result: &ScanResult) -> FixSet {
     // Whole-file renames of env-like names, then the email sites against the renamed text.
     for w in files.values_mut() {
         for (old, new) in w.renames.clone() {
-            let re = Regex::new(&format!(r"\b{}\b", regex::escape(&old))).expect("escaped name");
+            // ASCII boundaries, as the detection rules' names are ASCII: `éCF_API_KEY` was
+            // found as `CF_API_KEY` and must be renamed too (issue 9, property test).
+            let re = Regex::new(&format!(r"(?-u:\b){}(?-u:\b)", regex::escape(&old))).expect("escaped name");
             for (i, (line, _)) in w.lines.iter().enumerate() {
                 let current = match w.fixes.get(&i) {
                     Some(LineFix::Remove) => continue,
@@ -551,7 +553,18 @@ fn write_one(e: &FileEdit, roots: &[PathBuf]) -> Result<(), crate::Error> {
     let dir = canon.parent().unwrap_or(Path::new("."));
     let name = canon.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.scopesmith-{}.tmp", std::process::id()));
-    std::fs::write(&tmp, &e.new).map_err(|err| crate::Error::Write { path: tmp.clone(), source: err })?;
+    // `create_new`: a file or link already at the temporary name (planted in the tree) is
+    // an error, never written through. Owner-only until the file's own mode is set below.
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut file = opts.open(&tmp).map_err(|err| crate::Error::Write { path: tmp.clone(), source: err })?;
+    if let Err(err) = std::io::Write::write_all(&mut file, e.new.as_bytes()) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(crate::Error::Write { path: tmp, source: err });
+    }
+    drop(file);
     if let Err(err) = std::fs::set_permissions(&tmp, meta.permissions()) {
         let _ = std::fs::remove_file(&tmp);
         return Err(crate::Error::Write { path: tmp, source: err });

@@ -83,6 +83,8 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
     }
     result.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     result.warnings.sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
+    // Each file once, whichever stages (walk, read, decode) had something to say about it.
+    result.warnings.dedup_by(|later, first| later.path == first.path);
     Ok(result)
 }
 
@@ -114,11 +116,16 @@ fn scan_file(detector: &Detector, path: &std::path::Path, display: &str, max: u6
             let text = match String::from_utf8(b) {
                 Ok(t) => t,
                 Err(e) => {
-                    out.warnings.push(Warning {
-                        path: display.to_string(),
-                        reason: WarningReason::InvalidUtf8,
-                        message: "not valid UTF-8: invalid bytes were replaced and the rest scanned".into(),
-                    });
+                    let message = "not valid UTF-8: invalid bytes were replaced and the rest scanned";
+                    match out.warnings.first_mut() {
+                        // One warning per file: a capped file says both in one.
+                        Some(w) => w.message.push_str(&format!("; {message}")),
+                        None => out.warnings.push(Warning {
+                            path: display.to_string(),
+                            reason: WarningReason::InvalidUtf8,
+                            message: message.into(),
+                        }),
+                    }
                     String::from_utf8_lossy(e.as_bytes()).into_owned()
                 }
             };

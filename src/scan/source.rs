@@ -39,9 +39,11 @@ pub fn read(path: &Path, display: &str, max_bytes: u64) -> Loaded {
     }
     let mut warning = None;
     if len > max_bytes || bytes.len() as u64 == max_bytes && file.read(&mut [0u8]).map(|n| n > 0).unwrap_or(false) {
-        // Keep whole lines only, so the last line is not a cut-off fragment.
-        if let Some(nl) = memchr::memrchr(b'\n', &bytes) {
-            bytes.truncate(nl + 1);
+        // Keep whole lines only, so the last line is not a cut-off fragment; one long line
+        // (minified code) is cut at a character boundary, so the cut is no invalid UTF-8.
+        match memchr::memrchr(b'\n', &bytes) {
+            Some(nl) => bytes.truncate(nl + 1),
+            None => bytes.truncate(char_boundary(&bytes)),
         }
         warning = Some(Warning {
             path: display.to_string(),
@@ -60,6 +62,25 @@ pub fn read(path: &Path, display: &str, max_bytes: u64) -> Loaded {
         return warn(WarningReason::Binary, "binary file (NUL byte): skipped".into());
     }
     Loaded { content: Some(Content::Bytes(bytes)), warning }
+}
+
+/// The length of `bytes` without a UTF-8 sequence cut off at its end.
+fn char_boundary(bytes: &[u8]) -> usize {
+    let n = bytes.len();
+    for back in 1..=n.min(4) {
+        let b = bytes[n - back];
+        if b & 0xC0 == 0x80 {
+            continue; // a continuation byte: look further back for the lead
+        }
+        let need = match b {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            _ => 1,
+        };
+        return if need > back { n - back } else { n };
+    }
+    n
 }
 
 /// UTF-16 with a byte-order mark, as Windows tools write `.ps1` and `.reg` files.
@@ -94,6 +115,18 @@ pub fn human_size(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_character_is_dropped_not_kept_half() {
+        let text = "ab\u{e9}\u{2601}\u{1f600}".as_bytes();
+        for cut in 0..=text.len() {
+            let keep = char_boundary(&text[..cut]);
+            assert!(std::str::from_utf8(&text[..keep]).is_ok(), "cut at {cut}");
+            assert!(cut - keep < 4);
+        }
+        // Not UTF-8 at all: left alone.
+        assert_eq!(char_boundary(b"ab\xff"), 3);
+    }
 
     #[test]
     fn utf16_with_bom_is_decoded() {

@@ -84,10 +84,23 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions) -> (Vec<FileEntry>, V
                     let Some(ft) = entry.file_type() else {
                         return WalkState::Continue;
                     };
+                    let display = display_path(root, entry.path(), prefix);
+                    if entry.path_is_symlink() && !ft.is_symlink() && leaves(root_canon.as_deref(), entry.path()) {
+                        // A followed link (its type is its target's), checked at the link
+                        // itself: the files under a followed folder link are not links.
+                        push(
+                            warnings,
+                            Warning {
+                                path: display,
+                                reason: WarningReason::NotAFile,
+                                message: "link points outside the scanned root: skipped".into(),
+                            },
+                        );
+                        return WalkState::Skip;
+                    }
                     if ft.is_dir() {
                         return WalkState::Continue;
                     }
-                    let display = display_path(root, entry.path(), prefix);
                     if ft.is_symlink() {
                         // Not followed (the default): a link is neither scanned nor a problem.
                         return WalkState::Continue;
@@ -102,21 +115,6 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions) -> (Vec<FileEntry>, V
                             },
                         );
                         return WalkState::Continue;
-                    }
-                    if entry.path_is_symlink() {
-                        if let (Some(root), Ok(target)) = (&root_canon, entry.path().canonicalize()) {
-                            if !target.starts_with(root) {
-                                push(
-                                    warnings,
-                                    Warning {
-                                        path: display,
-                                        reason: WarningReason::NotAFile,
-                                        message: "link points outside the scanned root: skipped".into(),
-                                    },
-                                );
-                                return WalkState::Continue;
-                            }
-                        }
                     }
                     push(files, FileEntry { display, path: entry.into_path() });
                 }
@@ -142,6 +140,14 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions) -> (Vec<FileEntry>, V
     warnings.sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
     warnings.dedup();
     (files, warnings)
+}
+
+/// Whether a followed link resolves outside the scanned root.
+fn leaves(root: Option<&Path>, link: &Path) -> bool {
+    match (root, link.canonicalize()) {
+        (Some(root), Ok(target)) => !target.starts_with(root),
+        _ => false,
+    }
 }
 
 fn push<T>(v: &Mutex<Vec<T>>, item: T) {
