@@ -65,3 +65,15 @@ impl Error {
         Error::Io { path: path.to_path_buf(), source }
     }
 }
+
+/// Byte offset of a 1-based line and column as serde_json reports them (clamped to the text).
+pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return (offset + column.saturating_sub(1)).min(text.len());
+        }
+        offset += l.len();
+    }
+    text.len()
+}

@@ -117,7 +117,7 @@ pub fn parse(path: &Path, text: String) -> Result<Baseline, Box<BaselineError>> 
     let file: File = match serde_json::from_str(&text) {
         Ok(f) => f,
         Err(e) => {
-            let offset = offset_of(&text, e.line(), e.column());
+            let offset = crate::error::offset_of(&text, e.line(), e.column());
             let message = e.to_string();
             let label = message.split(" at line ").next().unwrap_or(&message).to_string();
             return Err(Box::new(BaselineError {
@@ -140,18 +140,6 @@ pub fn parse(path: &Path, text: String) -> Result<Baseline, Box<BaselineError>> 
         }));
     }
     Ok(Baseline { keys: file.entries.into_iter().map(|e| (e.rule, e.path, e.fingerprint)).collect() })
-}
-
-/// Byte offset of a 1-based line and column as serde_json reports them (clamped to the text).
-fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let mut offset = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            return (offset + column.saturating_sub(1)).min(text.len());
-        }
-        offset += l.len();
-    }
-    text.len()
 }
 
 #[cfg(test)]

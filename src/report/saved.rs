@@ -127,7 +127,7 @@ pub fn merge(repos: Vec<Repository>) -> Vec<Repository> {
 }
 
 fn error(path: &Path, text: &str, e: &serde_json::Error, what: &str) -> Box<SavedError> {
-    let offset = offset_of(text, e.line(), e.column());
+    let offset = crate::error::offset_of(text, e.line(), e.column());
     let message = e.to_string();
     let label = message.split(" at line ").next().unwrap_or(&message).to_string();
     Box::new(SavedError {
@@ -137,18 +137,6 @@ fn error(path: &Path, text: &str, e: &serde_json::Error, what: &str) -> Box<Save
         span: SourceSpan::from((offset, 0)),
         label,
     })
-}
-
-/// Byte offset of a 1-based line and column as serde_json reports them (clamped to the text).
-fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let mut offset = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            return (offset + column.saturating_sub(1)).min(text.len());
-        }
-        offset += l.len();
-    }
-    text.len()
 }
 
 #[cfg(test)]
