@@ -327,6 +327,8 @@ pub fn scan_options(w: &WalkArgs) -> scan::ScanOptions {
             excludes: w.exclude.clone(),
         },
         max_file_size: w.max_file_size.max(1),
+        // Only for a person watching: never in CI logs or when stderr is piped.
+        progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
     }
 }
 

@@ -18,6 +18,7 @@ fn scan(dir: &Path) -> scopesmith::scan::ScanResult {
     let opts = scopesmith::scan::ScanOptions {
         walk: scopesmith::scan::WalkOptions { no_ignore: false, follow_links: false, threads: 1, excludes: vec![] },
         max_file_size: 16 << 20,
+        progress: false,
     };
     scopesmith::scan::scan(&[dir.to_path_buf()], &rules.detect, &opts).expect("scan runs")
 }

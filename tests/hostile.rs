@@ -403,6 +403,7 @@ fn files_deleted_during_the_scan() {
     let opts = scopesmith::scan::ScanOptions {
         walk: scopesmith::scan::WalkOptions { no_ignore: false, follow_links: false, threads: 2, excludes: vec![] },
         max_file_size: 16 << 20,
+        progress: false,
     };
     let remover = {
         let many = many.clone();

@@ -16,6 +16,7 @@ fn plan(dir: &Path) -> scopesmith::infer::Plan {
     let opts = scopesmith::scan::ScanOptions {
         walk: scopesmith::scan::WalkOptions { no_ignore: false, follow_links: false, threads: 1, excludes: vec![] },
         max_file_size: 16 << 20,
+        progress: false,
     };
     let result = scopesmith::scan::scan(&[dir.to_path_buf()], &rules.detect, &opts).expect("scan runs");
     scopesmith::infer::plan(&result, &rules.knowledge)

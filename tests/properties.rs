@@ -187,6 +187,7 @@ fn scan_options() -> scopesmith::scan::ScanOptions {
     scopesmith::scan::ScanOptions {
         walk: scopesmith::scan::WalkOptions { no_ignore: false, follow_links: false, threads: 1, excludes: vec![] },
         max_file_size: 1 << 20,
+        progress: false,
     }
 }
 

@@ -84,6 +84,7 @@ fn every_detection_rule_on_its_own_fires_on_some_fixture() {
     let opts = scopesmith::scan::ScanOptions {
         walk: scopesmith::scan::WalkOptions { no_ignore: false, follow_links: false, threads: 0, excludes: vec![] },
         max_file_size: 16 << 20,
+        progress: false,
     };
     // Alone, so that a rule whose lines a stronger rule wins still shows it works.
     let missing: Vec<&str> = set

@@ -24,7 +24,12 @@ pub use walk::WalkOptions;
 pub struct ScanOptions {
     pub walk: WalkOptions,
     pub max_file_size: u64,
+    /// A progress bar on stderr for large trees (the CLI asks for it on a terminal, not in CI).
+    pub progress: bool,
 }
+
+/// Below this many files a scan is over before a bar would be read.
+const PROGRESS_MIN_FILES: usize = 2000;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
@@ -64,8 +69,30 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
         let prefix =
             if roots.len() > 1 { root.to_string_lossy().trim_end_matches('/').to_string() } else { String::new() };
         let (files, mut warnings) = walk::walk(root, &prefix, &opts.walk);
-        let per_file: Vec<FileResult> =
-            files.par_iter().map(|f| scan_file(&detector, &f.path, &f.display, opts.max_file_size)).collect();
+        let bar = (opts.progress && files.len() >= PROGRESS_MIN_FILES).then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(files.len() as u64),
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} scanning {pos}/{len} files {wide_bar} {eta}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        let per_file: Vec<FileResult> = files
+            .par_iter()
+            .map(|f| {
+                let r = scan_file(&detector, &f.path, &f.display, opts.max_file_size);
+                if let Some(bar) = &bar {
+                    bar.inc(1);
+                }
+                r
+            })
+            .collect();
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
         for (r, f) in per_file.into_iter().zip(&files) {
             if !r.findings.is_empty() {
                 result.sources.insert(f.display.clone(), f.path.clone());
