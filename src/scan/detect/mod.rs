@@ -254,7 +254,12 @@ fn merge(
     }
     let mut out: Vec<Finding> = Vec::new();
     for (_, mut group) in per_line {
-        group.sort_by(|a, b| (b.kind, b.severity, &a.rule).cmp(&(a.kind, a.severity, &b.rule)));
+        // Among equals, a rule that knows the construct (an X-Auth-Key header holding a
+        // literal) says more than the bare key-shape rule.
+        let specific = |f: &Finding| rules.iter().any(|r| r.id == f.rule && r.kind == f.kind && r.kind == Kind::Literal);
+        group.sort_by(|a, b| {
+            (b.kind, b.severity, specific(a), &a.rule).cmp(&(a.kind, a.severity, specific(b), &b.rule))
+        });
         let credential = group.iter().find_map(|f| f.credential.clone());
         let tool = group.iter().find_map(|f| f.tool.clone());
         let sdk = group.iter().find_map(|f| f.sdk.clone());
