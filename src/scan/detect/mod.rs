@@ -256,7 +256,8 @@ fn merge(
     for (_, mut group) in per_line {
         // Among equals, a rule that knows the construct (an X-Auth-Key header holding a
         // literal) says more than the bare key-shape rule.
-        let specific = |f: &Finding| rules.iter().any(|r| r.id == f.rule && r.kind == f.kind && r.kind == Kind::Literal);
+        let specific =
+            |f: &Finding| rules.iter().any(|r| r.id == f.rule && r.kind == f.kind && r.kind == Kind::Literal);
         group.sort_by(|a, b| {
             (b.kind, b.severity, specific(a), &a.rule).cmp(&(a.kind, a.severity, specific(b), &b.rule))
         });
