@@ -308,8 +308,8 @@ def f(x):
     except ValueError: return float("nan")
 s = f(secs)
 ok = s == s and s > 0
-mbs = f"{int(nbytes) / 1e6 / s:.1f}" if ok else "n/a"
-fps = f"{int(nfiles) / s:,.0f}" if ok else "n/a"
+mbs = f"{float(nbytes) / 1e6 / s:.1f}" if ok else "n/a"
+fps = f"{float(nfiles) / s:,.0f}" if ok else "n/a"
 secs_s = f"{s:.3f} ± {f(sd):.3f} (min {f(mn):.3f})" if ok else "n/a"
 rss_s = f"{int(rss) / 1024:.1f} MB" if rss.isdigit() else "n/a"
 print(f"| {tool} | {secs_s} | {mbs} | {fps} | {rss_s} | {rec} | {rcf} | {neg} | {ign} | {fl} |")
