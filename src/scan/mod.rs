@@ -30,6 +30,27 @@ pub struct ScanOptions {
 
 /// Below this many files a scan is over before a bar would be read.
 const PROGRESS_MIN_FILES: usize = 2000;
+/// Files found but not yet scanned, at most.
+const QUEUE: usize = 4096;
+
+/// Keeps what a file gave only if it gave something; counts always.
+fn result_summary(acc: &mut Vec<(FileResult, walk::FileEntry)>, r: FileResult, f: walk::FileEntry) {
+    let scanned = usize::from(!r.skipped);
+    let skipped = usize::from(r.skipped);
+    match acc.last_mut() {
+        // Files without findings or warnings fold into one counting entry.
+        Some((last, _)) if r.findings.is_empty() && r.warnings.is_empty() && last.is_tally => {
+            last.bytes += r.bytes;
+            last.scanned += scanned;
+            last.skipped_count += skipped;
+        }
+        _ if r.findings.is_empty() && r.warnings.is_empty() => acc.push((
+            FileResult { bytes: r.bytes, scanned, skipped_count: skipped, is_tally: true, ..Default::default() },
+            walk::FileEntry { display: String::new(), path: PathBuf::new() },
+        )),
+        _ => acc.push((FileResult { scanned, skipped_count: skipped, ..r }, f)),
+    }
+}
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
@@ -54,6 +75,10 @@ struct FileResult {
     warnings: Vec<Warning>,
     bytes: u64,
     skipped: bool,
+    scanned: usize,
+    skipped_count: usize,
+    /// Counts only, for files that gave nothing to report.
+    is_tally: bool,
 }
 
 pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Result<ScanResult, crate::Error> {
@@ -68,43 +93,55 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
         }
         let prefix =
             if roots.len() > 1 { root.to_string_lossy().trim_end_matches('/').to_string() } else { String::new() };
-        let (files, mut warnings) = walk::walk(root, &prefix, &opts.walk);
-        let bar = (opts.progress && files.len() >= PROGRESS_MIN_FILES).then(|| {
-            let bar = indicatif::ProgressBar::with_draw_target(
-                Some(files.len() as u64),
-                indicatif::ProgressDrawTarget::stderr(),
-            );
+        // The walk feeds a bounded queue that rayon drains while the walk goes on: memory
+        // holds the files being read, not a list of the tree.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<walk::FileEntry>(QUEUE);
+        let bar = opts.progress.then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} scanning {pos}/{len} files {wide_bar} {eta}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template("{spinner} scanned {pos} files ({per_sec})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             );
             bar
         });
-        let per_file: Vec<FileResult> = files
-            .par_iter()
-            .map(|f| {
-                let r = scan_file(&detector, &f.path, &f.display, opts.max_file_size);
-                if let Some(bar) = &bar {
-                    bar.inc(1);
-                }
-                r
-            })
-            .collect();
+        let (mut warnings, per_file) = std::thread::scope(|s| {
+            let walker = s.spawn(|| walk::walk(root, &prefix, &opts.walk, tx));
+            let per_file: Vec<(FileResult, walk::FileEntry)> = rx
+                .into_iter()
+                .par_bridge()
+                .map(|f| {
+                    let r = scan_file(&detector, &f.path, &f.display, opts.max_file_size);
+                    if let Some(bar) = &bar {
+                        // Drawn only past a threshold, so small scans never flash a bar.
+                        if bar.position() + 1 == PROGRESS_MIN_FILES as u64 {
+                            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+                        }
+                        bar.inc(1);
+                    }
+                    (r, f)
+                })
+                .fold(Vec::new, |mut acc, (r, f)| {
+                    result_summary(&mut acc, r, f);
+                    acc
+                })
+                .reduce(Vec::new, |mut a, mut b| {
+                    a.append(&mut b);
+                    a
+                });
+            (walker.join().unwrap_or_default(), per_file)
+        });
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        for (r, f) in per_file.into_iter().zip(&files) {
+        for (r, f) in per_file {
             if !r.findings.is_empty() {
                 result.sources.insert(f.display.clone(), f.path.clone());
             }
             result.findings.extend(r.findings);
             warnings.extend(r.warnings);
             result.stats.bytes_scanned += r.bytes;
-            if r.skipped {
-                result.stats.files_skipped += 1;
-            } else {
-                result.stats.files_scanned += 1;
-            }
+            result.stats.files_scanned += r.scanned;
+            result.stats.files_skipped += r.skipped_count;
         }
         result.warnings.extend(warnings);
     }

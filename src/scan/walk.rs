@@ -2,6 +2,7 @@
 //! unless asked, dependency and VCS folders skipped by default.
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::SyncSender;
 use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
@@ -42,8 +43,9 @@ pub struct FileEntry {
     pub path: PathBuf,
 }
 
-pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions) -> (Vec<FileEntry>, Vec<Warning>) {
-    let files = Mutex::new(Vec::new());
+/// Walks `root`, sending each file to `files` as it is found (the receiver scans while the
+/// walk goes on, so no list of the whole tree is ever held), and returns the warnings.
+pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions, files: SyncSender<FileEntry>) -> Vec<Warning> {
     let warnings = Mutex::new(Vec::new());
     let mut builder = WalkBuilder::new(root);
     builder
@@ -75,7 +77,7 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions) -> (Vec<FileEntry>, V
     });
     let root_canon = root.canonicalize().ok();
     builder.build_parallel().run(|| {
-        let files = &files;
+        let files = files.clone();
         let warnings = &warnings;
         let root_canon = root_canon.clone();
         Box::new(move |result| {
@@ -116,7 +118,10 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions) -> (Vec<FileEntry>, V
                         );
                         return WalkState::Continue;
                     }
-                    push(files, FileEntry { display, path: entry.into_path() });
+                    if files.send(FileEntry { display, path: entry.into_path() }).is_err() {
+                        // The scan side has stopped: nothing more to do.
+                        return WalkState::Quit;
+                    }
                 }
                 Err(err) => {
                     let (path, reason) = describe(&err);
@@ -133,13 +138,10 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions) -> (Vec<FileEntry>, V
             WalkState::Continue
         })
     });
-    let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
-    files.sort();
-    files.dedup();
     let mut warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
     warnings.sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
     warnings.dedup();
-    (files, warnings)
+    warnings
 }
 
 /// Whether a followed link resolves outside the scanned root.
