@@ -314,11 +314,8 @@ fn sarif_prefix(roots: &[std::path::PathBuf]) -> String {
 }
 
 pub fn scan_options(w: &WalkArgs) -> scan::ScanOptions {
+    // The walker's threads read and match the files too; 0 lets it pick one per core.
     let threads = w.threads.unwrap_or(0);
-    if threads > 0 {
-        // The global pool can only be set once; a second call in the same process is harmless.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
-    }
     scan::ScanOptions {
         walk: scan::WalkOptions {
             no_ignore: w.no_ignore,

@@ -1,7 +1,9 @@
 //! `scan`: paths in, sorted findings and warnings out.
 //!
-//! The walk lists files (`walk.rs`), rayon reads and matches them in parallel (`source.rs`,
-//! `detect/`), and the results are sorted so that the output does not depend on thread count.
+//! The parallel walk (`walk.rs`) hands each file, on the thread that found it, to the reader
+//! (`source.rs`) and the detector (`detect/`); the results are sorted so that the output does
+//! not depend on the thread count. (A walk-then-rayon design held the whole file list and, on a
+//! million files, needed 300 MB and twice the time; see bench/RESULTS.md.)
 
 pub mod credential;
 pub mod detect;
@@ -11,8 +13,9 @@ pub mod walk;
 
 use std::path::PathBuf;
 
-use rayon::prelude::*;
 use serde::Serialize;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use crate::finding::{Finding, Warning, WarningReason};
 use crate::rules::DetectRule;
@@ -30,27 +33,6 @@ pub struct ScanOptions {
 
 /// Below this many files a scan is over before a bar would be read.
 const PROGRESS_MIN_FILES: usize = 2000;
-/// Files found but not yet scanned, at most.
-const QUEUE: usize = 4096;
-
-/// Keeps what a file gave only if it gave something; counts always.
-fn result_summary(acc: &mut Vec<(FileResult, walk::FileEntry)>, r: FileResult, f: walk::FileEntry) {
-    let scanned = usize::from(!r.skipped);
-    let skipped = usize::from(r.skipped);
-    match acc.last_mut() {
-        // Files without findings or warnings fold into one counting entry.
-        Some((last, _)) if r.findings.is_empty() && r.warnings.is_empty() && last.is_tally => {
-            last.bytes += r.bytes;
-            last.scanned += scanned;
-            last.skipped_count += skipped;
-        }
-        _ if r.findings.is_empty() && r.warnings.is_empty() => acc.push((
-            FileResult { bytes: r.bytes, scanned, skipped_count: skipped, is_tally: true, ..Default::default() },
-            walk::FileEntry { display: String::new(), path: PathBuf::new() },
-        )),
-        _ => acc.push((FileResult { scanned, skipped_count: skipped, ..r }, f)),
-    }
-}
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
@@ -75,10 +57,6 @@ struct FileResult {
     warnings: Vec<Warning>,
     bytes: u64,
     skipped: bool,
-    scanned: usize,
-    skipped_count: usize,
-    /// Counts only, for files that gave nothing to report.
-    is_tally: bool,
 }
 
 pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Result<ScanResult, crate::Error> {
@@ -93,9 +71,9 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
         }
         let prefix =
             if roots.len() > 1 { root.to_string_lossy().trim_end_matches('/').to_string() } else { String::new() };
-        // The walk feeds a bounded queue that rayon drains while the walk goes on: memory
-        // holds the files being read, not a list of the tree.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<walk::FileEntry>(QUEUE);
+        // Each file is scanned on the walker thread that found it, as ripgrep does: memory
+        // holds the files being read, not a list of the tree, and only files with something
+        // to report are kept.
         let bar = opts.progress.then(|| {
             let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
             bar.set_style(
@@ -104,32 +82,28 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
             );
             bar
         });
-        let (mut warnings, per_file) = std::thread::scope(|s| {
-            let walker = s.spawn(|| walk::walk(root, &prefix, &opts.walk, tx));
-            let per_file: Vec<(FileResult, walk::FileEntry)> = rx
-                .into_iter()
-                .par_bridge()
-                .map(|f| {
-                    let r = scan_file(&detector, &f.path, &f.display, opts.max_file_size);
-                    if let Some(bar) = &bar {
-                        // Drawn only past a threshold, so small scans never flash a bar.
-                        if bar.position() + 1 == PROGRESS_MIN_FILES as u64 {
-                            bar.enable_steady_tick(std::time::Duration::from_millis(200));
-                        }
-                        bar.inc(1);
-                    }
-                    (r, f)
-                })
-                .fold(Vec::new, |mut acc, (r, f)| {
-                    result_summary(&mut acc, r, f);
-                    acc
-                })
-                .reduce(Vec::new, |mut a, mut b| {
-                    a.append(&mut b);
-                    a
-                });
-            (walker.join().unwrap_or_default(), per_file)
-        });
+        let kept: Mutex<Vec<(FileResult, walk::FileEntry)>> = Mutex::new(Vec::new());
+        let (scanned, skipped, bytes) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicU64::new(0));
+        let visit = |f: walk::FileEntry| {
+            let r = scan_file(&detector, &f.path, &f.display, opts.max_file_size);
+            if r.skipped { &skipped } else { &scanned }.fetch_add(1, Ordering::Relaxed);
+            bytes.fetch_add(r.bytes, Ordering::Relaxed);
+            if let Some(bar) = &bar {
+                // Drawn only past a threshold, so small scans never flash a bar.
+                if bar.position() + 1 == PROGRESS_MIN_FILES as u64 {
+                    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+                }
+                bar.inc(1);
+            }
+            if !r.findings.is_empty() || !r.warnings.is_empty() {
+                kept.lock().unwrap_or_else(|e| e.into_inner()).push((r, f));
+            }
+        };
+        let mut warnings = walk::walk(root, &prefix, &opts.walk, &visit);
+        let per_file = kept.into_inner().unwrap_or_else(|e| e.into_inner());
+        result.stats.files_scanned += scanned.into_inner();
+        result.stats.files_skipped += skipped.into_inner();
+        result.stats.bytes_scanned += bytes.into_inner();
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
@@ -139,9 +113,6 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
             }
             result.findings.extend(r.findings);
             warnings.extend(r.warnings);
-            result.stats.bytes_scanned += r.bytes;
-            result.stats.files_scanned += r.scanned;
-            result.stats.files_skipped += r.skipped_count;
         }
         result.warnings.extend(warnings);
     }

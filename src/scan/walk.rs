@@ -2,7 +2,6 @@
 //! unless asked, dependency and VCS folders skipped by default.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::SyncSender;
 use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
@@ -43,9 +42,10 @@ pub struct FileEntry {
     pub path: PathBuf,
 }
 
-/// Walks `root`, sending each file to `files` as it is found (the receiver scans while the
-/// walk goes on, so no list of the whole tree is ever held), and returns the warnings.
-pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions, files: SyncSender<FileEntry>) -> Vec<Warning> {
+/// Walks `root` on the walker's threads, handing each file to `visit` as it is found (so the
+/// scan runs while the walk goes on and no list of the tree is ever held), and returns the
+/// warnings.
+pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions, visit: &(dyn Fn(FileEntry) + Sync)) -> Vec<Warning> {
     let warnings = Mutex::new(Vec::new());
     let mut builder = WalkBuilder::new(root);
     builder
@@ -77,7 +77,6 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions, files: SyncSender<Fil
     });
     let root_canon = root.canonicalize().ok();
     builder.build_parallel().run(|| {
-        let files = files.clone();
         let warnings = &warnings;
         let root_canon = root_canon.clone();
         Box::new(move |result| {
@@ -118,10 +117,7 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions, files: SyncSender<Fil
                         );
                         return WalkState::Continue;
                     }
-                    if files.send(FileEntry { display, path: entry.into_path() }).is_err() {
-                        // The scan side has stopped: nothing more to do.
-                        return WalkState::Quit;
-                    }
+                    visit(FileEntry { display, path: entry.into_path() });
                 }
                 Err(err) => {
                     let (path, reason) = describe(&err);
