@@ -68,7 +68,7 @@ pub struct WalkArgs {
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
     /// Scan at most this many bytes of each file; the rest of a larger file is reported
-    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = crate::scan::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
     /// Extra rule files or directories (repeatable); same id replaces a built-in rule
     #[arg(long = "rules", value_name = "DIR")]

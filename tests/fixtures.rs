@@ -57,11 +57,7 @@ fn ecosystems() -> Vec<(String, Expect)> {
 
 fn scan(dir: &Path) -> scopesmith::scan::ScanResult {
     let rules = scopesmith::rules::RuleSet::load(&[]).expect("built-in rules load");
-    let opts = scopesmith::scan::ScanOptions {
-        walk: scopesmith::scan::WalkOptions { no_ignore: false, follow_links: false, threads: 0, excludes: vec![] },
-        max_file_size: 16 << 20,
-        progress: false,
-    };
+    let opts = scopesmith::scan::ScanOptions::default();
     scopesmith::scan::scan(&[dir.to_path_buf()], &rules.detect, &opts).expect("scan runs")
 }
 

@@ -401,9 +401,8 @@ fn files_deleted_during_the_scan() {
     }
     let rules = scopesmith::rules::RuleSet::load(&[]).unwrap();
     let opts = scopesmith::scan::ScanOptions {
-        walk: scopesmith::scan::WalkOptions { no_ignore: false, follow_links: false, threads: 2, excludes: vec![] },
-        max_file_size: 16 << 20,
-        progress: false,
+        walk: scopesmith::scan::WalkOptions { threads: 2, ..scopesmith::scan::ScanOptions::default().walk },
+        ..Default::default()
     };
     let remover = {
         let many = many.clone();

@@ -13,11 +13,7 @@ fn root() -> PathBuf {
 
 fn plan(dir: &Path) -> scopesmith::infer::Plan {
     let rules = scopesmith::rules::RuleSet::load(&[]).expect("built-in rules load");
-    let opts = scopesmith::scan::ScanOptions {
-        walk: scopesmith::scan::WalkOptions { no_ignore: false, follow_links: false, threads: 1, excludes: vec![] },
-        max_file_size: 16 << 20,
-        progress: false,
-    };
+    let opts = scopesmith::scan::ScanOptions::default();
     let result = scopesmith::scan::scan(&[dir.to_path_buf()], &rules.detect, &opts).expect("scan runs");
     scopesmith::infer::plan(&result, &rules.knowledge)
 }

@@ -184,11 +184,7 @@ fn file_name() -> impl Strategy<Value = String> {
 }
 
 fn scan_options() -> scopesmith::scan::ScanOptions {
-    scopesmith::scan::ScanOptions {
-        walk: scopesmith::scan::WalkOptions { no_ignore: false, follow_links: false, threads: 1, excludes: vec![] },
-        max_file_size: 1 << 20,
-        progress: false,
-    }
+    scopesmith::scan::ScanOptions { max_file_size: 1 << 20, ..Default::default() }
 }
 
 fn scan(dir: &Path) -> scopesmith::scan::ScanResult {

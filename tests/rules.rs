@@ -81,11 +81,7 @@ fn known_endpoints_resolve_to_their_documented_groups() {
 fn every_detection_rule_on_its_own_fires_on_some_fixture() {
     let set = rules();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let opts = scopesmith::scan::ScanOptions {
-        walk: scopesmith::scan::WalkOptions { no_ignore: false, follow_links: false, threads: 0, excludes: vec![] },
-        max_file_size: 16 << 20,
-        progress: false,
-    };
+    let opts = scopesmith::scan::ScanOptions::default();
     // Alone, so that a rule whose lines a stronger rule wins still shows it works.
     let missing: Vec<&str> = set
         .detect

@@ -31,6 +31,20 @@ pub struct ScanOptions {
     pub progress: bool,
 }
 
+impl Default for ScanOptions {
+    /// What `scopesmith scan` does without flags (minus the progress bar).
+    fn default() -> Self {
+        ScanOptions {
+            walk: WalkOptions { no_ignore: false, follow_links: false, threads: 0, excludes: Vec::new() },
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            progress: false,
+        }
+    }
+}
+
+/// `--max-file-size` when not given: 16 MiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
 /// Below this many files a scan is over before a bar would be read.
 const PROGRESS_MIN_FILES: usize = 2000;
 
@@ -131,45 +145,38 @@ fn scan_file(detector: &Detector, path: &std::path::Path, display: &str, max: u6
         return out;
     };
     let file_name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-    let (text, bytes_len) = match content {
-        Content::Text(t) => {
-            let n = t.len() as u64;
-            let Some(c) = detector.candidates(t.as_bytes(), &file_name) else {
-                out.bytes = n;
-                return out;
-            };
-            out.findings = detector.detect(display, &t, c);
-            out.bytes = n;
-            return out;
-        }
-        Content::Bytes(b) => {
-            let n = b.len() as u64;
-            if detector.candidates(&b, &file_name).is_none() {
-                out.bytes = n;
-                return out;
-            }
-            let text = match String::from_utf8(b) {
-                Ok(t) => t,
-                Err(e) => {
-                    let message = "not valid UTF-8: invalid bytes were replaced and the rest scanned";
-                    match out.warnings.first_mut() {
-                        // One warning per file: a capped file says both in one.
-                        Some(w) => w.message.push_str(&format!("; {message}")),
-                        None => out.warnings.push(Warning {
-                            path: display.to_string(),
-                            reason: WarningReason::InvalidUtf8,
-                            message: message.into(),
-                        }),
-                    }
-                    String::from_utf8_lossy(e.as_bytes()).into_owned()
-                }
-            };
-            (text, n)
-        }
+    let bytes: &[u8] = match &content {
+        Content::Text(t) => t.as_bytes(),
+        Content::Bytes(b) => b,
     };
-    out.bytes = bytes_len;
-    if let Some(c) = detector.candidates(text.as_bytes(), &file_name) {
-        out.findings = detector.detect(display, &text, c);
-    }
+    out.bytes = bytes.len() as u64;
+    // The prefilter runs on raw bytes: most files end here, never decoded.
+    let Some(mut candidates) = detector.candidates(bytes, &file_name) else { return out };
+    let text = match content {
+        Content::Text(t) => t,
+        Content::Bytes(b) => match String::from_utf8(b) {
+            Ok(t) => t,
+            Err(e) => {
+                let message = "not valid UTF-8: invalid bytes were replaced and the rest scanned";
+                match out.warnings.first_mut() {
+                    // One warning per file: a capped file says both in one.
+                    Some(w) => w.message.push_str(&format!("; {message}")),
+                    None => out.warnings.push(Warning {
+                        path: display.to_string(),
+                        reason: WarningReason::InvalidUtf8,
+                        message: message.into(),
+                    }),
+                }
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                // Replacement characters moved the offsets: find the keywords again.
+                match detector.candidates(text.as_bytes(), &file_name) {
+                    Some(c) => candidates = c,
+                    None => return out,
+                }
+                text
+            }
+        },
+    };
+    out.findings = detector.detect(display, &text, candidates);
     out
 }

@@ -85,14 +85,15 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions, visit: &(dyn Fn(FileE
                     let Some(ft) = entry.file_type() else {
                         return WalkState::Continue;
                     };
-                    let display = display_path(root, entry.path(), prefix);
+                    // Built only for what is reported or scanned, not for every folder walked.
+                    let display = || display_path(root, entry.path(), prefix);
                     if entry.path_is_symlink() && !ft.is_symlink() && leaves(root_canon.as_deref(), entry.path()) {
                         // A followed link (its type is its target's), checked at the link
                         // itself: the files under a followed folder link are not links.
                         push(
                             warnings,
                             Warning {
-                                path: display,
+                                path: display(),
                                 reason: WarningReason::NotAFile,
                                 message: "link points outside the scanned root: skipped".into(),
                             },
@@ -110,13 +111,14 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions, visit: &(dyn Fn(FileE
                         push(
                             warnings,
                             Warning {
-                                path: display,
+                                path: display(),
                                 reason: WarningReason::NotAFile,
                                 message: "not a regular file (FIFO, socket or device): skipped".into(),
                             },
                         );
                         return WalkState::Continue;
                     }
+                    let display = display();
                     visit(FileEntry { display, path: entry.into_path() });
                 }
                 Err(err) => {
