@@ -11,6 +11,7 @@ pub mod cli;
 pub mod error;
 pub mod finding;
 pub mod fix;
+pub mod history;
 pub mod infer;
 pub mod policy;
 pub mod report;
@@ -181,7 +182,10 @@ fn scan_command(mut args: ScanArgs) -> Result<Outcome, Error> {
         diff_base: args.gate.diff_base.clone(),
         suppress: !args.gate.no_suppress,
     };
-    let mut result = scan::scan(&args.walk.paths, &rules.detect, &scan_options(&args.walk))?;
+    let mut result = match &args.history.history {
+        Some(range) => history_scan(&args, range, &rules.detect)?,
+        None => scan::scan(&args.walk.paths, &rules.detect, &scan_options(&args.walk))?,
+    };
     for f in &mut result.findings {
         if let Some(s) = config.severity.get(&f.rule) {
             f.severity = *s;
@@ -209,6 +213,38 @@ fn scan_command(mut args: ScanArgs) -> Result<Outcome, Error> {
         )));
     }
     Ok(if ci::gate::fails(&result.findings, settings.fail_on) { Outcome::Findings } else { Outcome::Clean })
+}
+
+/// `scan --history`: the repository's commits instead of its working tree. The gate then
+/// applies baselines and `--fail-on` as for a tree; suppressions were read from each blob.
+fn history_scan(args: &ScanArgs, range: &str, rules: &[rules::DetectRule]) -> Result<scan::ScanResult, Error> {
+    if args.gate.diff_base.is_some() {
+        return Err(Error::Usage {
+            message: "`--history` and `--diff-base` do not go together".into(),
+            help: "to scan only a pull request's commits, give their range: `--history=BASE..HEAD`".into(),
+        });
+    }
+    let dir = history::repository_dir(&args.walk.paths)?;
+    let opts = history::HistoryOptions {
+        range: Some(range.to_string()).filter(|r| !r.is_empty()),
+        since: args.history.since.clone(),
+        until: args.history.until.clone(),
+        threads: args.walk.threads.unwrap_or(0),
+        max_file_size: args.walk.max_file_size.max(1),
+        excludes: args.walk.exclude.clone(),
+        no_ignore: args.walk.no_ignore,
+    };
+    let (result, stats) = history::scan(dir, rules, &opts)?;
+    eprint_text(&format!(
+        "note: history: {} commit{}, {} file change{}, {} blobs scanned ({} seen again and not rescanned)\n",
+        stats.commits,
+        if stats.commits == 1 { "" } else { "s" },
+        stats.changes,
+        if stats.changes == 1 { "" } else { "s" },
+        stats.blobs_scanned,
+        stats.blobs_reused
+    ));
+    Ok(result)
 }
 
 /// `report`: scan and plan each PATH on its own (one repository each), read the saved results,
