@@ -248,7 +248,7 @@ impl From<&CredentialPlan> for Credential {
                 .map(|p| Permission {
                     name: p.name.clone(),
                     scope: p.scope,
-                    resources: p.resources.clone(),
+                    resources: p.resource_names(),
                     because: p.because.clone(),
                 })
                 .collect(),

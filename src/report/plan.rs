@@ -44,7 +44,7 @@ pub fn human(plan: &Plan) -> String {
                 let on = if p.resources.is_empty() {
                     format!("all {}s", p.scope.as_str())
                 } else {
-                    format!("{} {}", p.scope.as_str(), p.resources.join(", "))
+                    format!("{} {}", p.scope.as_str(), p.resource_names().join(", "))
                 };
                 let _ = writeln!(s, "    {}  on {on}", p.name);
                 for why in &p.because {
