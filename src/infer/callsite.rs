@@ -109,6 +109,11 @@ fn get_by_default(text: &str, lines: &Lines, line: usize) -> Option<String> {
 
 fn method_near(text: &str, lines: &Lines, line: usize, after: usize) -> Option<String> {
     let from = line.saturating_sub(3);
+    // A call that opens and closes on the URL's line (`fetch(url, { headers })`) ends there:
+    // a method a few lines down belongs to the next call.
+    let own = lines.text(text, line);
+    let closed = own.contains('(') && own.matches('(').count() == own.matches(')').count() && !own.trim_end().ends_with(['\\', '{', ',']);
+    let after = if closed { 0 } else { after };
     let to = (line + after).min(lines.count().saturating_sub(1));
     let mut best: Option<(usize, u8, String)> = None;
     for l in from..=to {

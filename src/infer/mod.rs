@@ -124,8 +124,9 @@ fn plan_one(
         let sdks = sdks_for(k, path, &sdk_names);
         let mut found = callsite::http_calls(path, &text, &lines);
         found.extend(callsite::sdk_calls(path, &text, &lines, &sdks));
-        // Calls in a file used by several credentials go to the nearest use.
-        if let Some(owners) = owner.get(path.as_str()) {
+        // Calls in a key file used by several credentials go to the nearest use; a file
+        // reached through a link gives all its calls.
+        if let Some(owners) = owner.get(path.as_str()).filter(|_| key_files.contains(path.as_str())) {
             found.retain(|c| nearest(owners, c.line).is_none_or(|n| n == id));
         }
         if has_sdk {

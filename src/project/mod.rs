@@ -95,6 +95,46 @@ impl Project {
             links.extend(why);
             reach.insert(id.clone(), files);
         }
+        absorb_linked_units(&mut credentials, &mut reach);
         Project { credentials, reach, links }
+    }
+}
+
+/// Units join through graph edges: when one credential's key files are all reached from
+/// another credential of the same secret in another unit (a script its workflow runs, a
+/// child module), and not the other way round, the reached one is part of that consumer and
+/// its sites move there. A unit reached from several consumers joins each of them.
+fn absorb_linked_units(
+    credentials: &mut BTreeMap<CredentialId, Vec<Finding>>,
+    reach: &mut BTreeMap<CredentialId, BTreeSet<String>>,
+) {
+    let key_files = |sites: &[Finding]| -> BTreeSet<String> {
+        sites.iter().filter(|f| f.role == Role::Key).map(|f| f.path.clone()).collect()
+    };
+    let files: BTreeMap<CredentialId, BTreeSet<String>> =
+        credentials.iter().map(|(id, sites)| (id.clone(), key_files(sites))).collect();
+    let mut moves: Vec<(CredentialId, CredentialId)> = Vec::new();
+    for (a, reach_a) in reach.iter() {
+        for (b, files_b) in &files {
+            if b == a || b.secret != a.secret || b.consumer == a.consumer || files_b.is_empty() {
+                continue;
+            }
+            let a_reaches_b = files_b.is_subset(reach_a);
+            let b_reaches_a = reach.get(b).is_some_and(|rb| files.get(a).is_some_and(|fa| fa.is_subset(rb)));
+            if a_reaches_b && !b_reaches_a {
+                moves.push((b.clone(), a.clone()));
+            }
+        }
+    }
+    let absorbed: BTreeSet<CredentialId> = moves.iter().map(|(b, _)| b.clone()).collect();
+    for (b, a) in &moves {
+        let sites = credentials.get(b).cloned().unwrap_or_default();
+        if let Some(into) = credentials.get_mut(a) {
+            into.extend(sites);
+        }
+    }
+    for b in &absorbed {
+        credentials.remove(b);
+        reach.remove(b);
     }
 }
