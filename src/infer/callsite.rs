@@ -97,7 +97,7 @@ fn method_for(text: &str, lines: &Lines, line: usize) -> String {
 
 /// Clients that send GET when the code names no method.
 static GET_DEFAULT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bcurl\b|\bwget\b|\bfetch\s*\(|\burlopen\s*\(|\bInvoke-(?:RestMethod|WebRequest)\b|\bhttp\.Get\s*\(|\bfile_get_contents\s*\(|\bURI\.open\b|\bURI\(|\baxios\s*\(|\bgot\s*\(|\bcurl_init\s*\(|\breqwest::get\b|\bhttpGet\b|HttpRequest\.newBuilder|\bGetAsync\s*\(|\bUrlFetchApp\.fetch")
+    Regex::new(r"(?i)\bcurl\b|\bwget\b|\bfetch\s*\(|\burlopen\s*\(|\bInvoke-(?:RestMethod|WebRequest)\b|\bhttp\.Get\s*\(|\bfile_get_contents\s*\(|\bURI\.open\b|\baxios\s*\(|\bgot\s*\(|\bcurl_init\s*\(|\breqwest::get\b|\bhttpGet\b|HttpRequest\.newBuilder|\bGetAsync\s*\(|\bUrlFetchApp\.fetch")
         .expect("GET default pattern")
 });
 
@@ -112,7 +112,13 @@ fn method_near(text: &str, lines: &Lines, line: usize, after: usize) -> Option<S
     // A call that opens and closes on the URL's line (`fetch(url, { headers })`) ends there:
     // a method a few lines down belongs to the next call.
     let own = lines.text(text, line);
-    let closed = own.contains('(') && own.matches('(').count() == own.matches(')').count() && !own.trim_end().ends_with(['\\', '{', ',']);
+    let closed = own.contains('(')
+        && own.matches('(').count() == own.matches(')').count()
+        && !own.trim_end().ends_with(['\\', '{', ','])
+        // ... and the call is the request itself, not a URL being built (`format!(…)`).
+        && (GET_DEFAULT.is_match(own) || METHOD_HINTS.iter().any(|h| h.re.is_match(own)))
+        // A curl handle gets its method after it is made (`curl_setopt`).
+        && !own.contains("curl_init");
     let after = if closed { 0 } else { after };
     let to = (line + after).min(lines.count().saturating_sub(1));
     let mut best: Option<(usize, u8, String)> = None;
@@ -316,7 +322,8 @@ static ACCOUNT_ID: LazyLock<Regex> = LazyLock::new(|| {
 static ZONE_NAME: LazyLock<Regex> = LazyLock::new(|| {
     // Only a quoted literal shaped like a domain: `ZONE = os.environ[...]` or
     // `domain = publicsuffix.parse(host)` names no zone.
-    Regex::new(r#"(?i)(?:[?&]name=|\b(?:zone|domain)(?:_?name)?["']?\s*[:=]>?\s*["'])([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})(?:["'&#]|$)"#)
+    // `?name=` names a zone only on a zones lookup; on `dns_records?name=` it is a record.
+    Regex::new(r#"(?i)(?:/zones\?(?:[^"'\s]*&)?name=|\b(?:zone|domain)(?:_?name)?["']?\s*[:=]>?\s*["'])([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})(?:["'&#]|$)"#)
         .expect("zone name pattern")
 });
 

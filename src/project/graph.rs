@@ -77,7 +77,8 @@ impl<'a> Graph<'a> {
         let mut seen: BTreeSet<String> = starts.clone();
         let mut why = BTreeMap::new();
         // A file reached through a link into a key file (the module that imports the config)
-        // is searched but not followed further: its other imports serve other purposes.
+        // is searched but not followed further: its other imports serve other purposes. A
+        // compose file that loads the key's `.env` is the exception: it runs the consumer.
         let mut queue: VecDeque<(String, bool)> = starts.iter().map(|s| (s.clone(), true)).collect();
         let own: BTreeSet<Consumer> = starts.iter().map(|s| units.consumer_of(s)).collect();
         while let Some((file, follow)) = queue.pop_front() {
@@ -96,7 +97,8 @@ impl<'a> Graph<'a> {
                 next.extend(
                     self.importers(&unit, units, &file)
                         .into_iter()
-                        .map(|(from, kind)| (from, format!("{kind} of {file}"), false)),
+                        // A compose file that loads the `.env` is followed on to what it runs.
+                        .map(|(from, kind)| (from, format!("{kind} of {file}"), kind == "compose env_file")),
                 );
             }
             for (to, reason, follow) in next {
