@@ -5,6 +5,7 @@
 //! `Finding`s; `report` renders them. `main.rs` only parses arguments and maps the outcome to
 //! an exit code.
 
+#[cfg(feature = "online")]
 pub mod api;
 pub mod ci;
 pub mod cli;
@@ -12,17 +13,20 @@ pub mod error;
 pub mod finding;
 pub mod fix;
 pub mod infer;
+mod online;
+pub mod output;
 pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod secret;
+pub mod units;
 
 use std::io::{IsTerminal, Write};
 
 pub use error::Error;
 
-use cli::{Cli, Command, Format, ReportArgs, ReportFormat, RulesCommand, ScanArgs, WalkArgs};
+use cli::{Cli, Command, DataFormat, Format, ReportArgs, ReportFormat, RulesCommand, ScanArgs, WalkArgs};
 use rules::RuleSet;
 
 /// How a command ended, as the process exit code says it.
@@ -45,24 +49,19 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
                 return emit_command(&plan, emit, out, &args);
             }
             print(&match args.format {
-                Format::Json => report::plan::json_with_source(
+                DataFormat::Json => report::plan::json_with_source(
                     &plan,
                     report::provenance::detect(&args.walk.paths, args.repo_name.as_deref()).as_ref(),
                 ),
-                Format::Human => report::plan::human(&plan),
-                Format::Sarif => {
-                    return Err(Error::Usage {
-                        message: "`plan` has no SARIF form".into(),
-                        help: "use `--format json` for plans; SARIF is for `scan` findings".into(),
-                    })
-                }
+                DataFormat::Human => report::plan::human(&plan),
             });
-            Ok(if plan.credentials.is_empty() { Outcome::Clean } else { Outcome::Findings })
+            // A plan is an answer, not a gate: exit 0 (README, exit codes).
+            Ok(Outcome::Clean)
         }
-        Command::Catalog(cli::CatalogCommand::Sync(args)) => api::commands::sync(args),
+        Command::Catalog(cli::CatalogCommand::Sync(args)) => online::sync(args),
         Command::Catalog(cli::CatalogCommand::ImportOpenapi { file, out }) => import_openapi(&file, &out),
-        Command::Verify(args) => api::commands::verify(args),
-        Command::Mint(args) => api::commands::mint(args),
+        Command::Verify(args) => online::verify(args),
+        Command::Mint(args) => online::mint(args),
         Command::Report(args) => report_command(args),
         Command::Fix(args) => {
             let rules = RuleSet::load(&args.walk.rules)?;
@@ -75,7 +74,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
                 print(&fix::diff(&fixes));
                 eprint_text(&report::redact::scrub(&fix::summary(&fixes, None)));
             }
-            Ok(if fixes.edits.is_empty() { Outcome::Clean } else { Outcome::Findings })
+            Ok(Outcome::Clean)
         }
         Command::Rules(RulesCommand::List { rules, format }) => {
             let set = RuleSet::load(&rules)?;
@@ -83,24 +82,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
             Ok(Outcome::Clean)
         }
         Command::Rules(RulesCommand::Check { files }) => {
-            let mut user = Vec::new();
-            for f in &files {
-                user.extend(rules::load::user_sources(f)?);
-            }
-            let names: Vec<String> = user.iter().map(|s| s.name.clone()).collect();
-            // Checking a copy of a built-in file (`rules check rules/detect/env.yaml`) must not
-            // report its ids as defined twice.
-            let mut sources: Vec<_> =
-                rules::load::builtin_sources().into_iter().filter(|b| !user.iter().any(|u| u.text == b.text)).collect();
-            sources.extend(user);
-            let set = RuleSet::from_sources(&sources)?;
-            print(&format!(
-                "ok: {} file{} checked ({} detection rules, {} operations in effect)\n",
-                names.len(),
-                if names.len() == 1 { "" } else { "s" },
-                set.detect.len(),
-                set.knowledge.operations.len()
-            ));
+            print(&rules::entries::check(&files)?);
             Ok(Outcome::Clean)
         }
     }
@@ -150,7 +132,7 @@ fn emit_command(
         ));
     }
     print(&report::redact::scrub(&summary));
-    Ok(if plan.credentials.is_empty() { Outcome::Clean } else { Outcome::Findings })
+    Ok(Outcome::Clean)
 }
 
 /// `scan`: settings from `.scopesmith.yaml` under the flags, scan, narrow (diff, suppressions,
@@ -169,6 +151,9 @@ fn scan_command(mut args: ScanArgs) -> Result<Outcome, Error> {
     let mut rules = RuleSet::load(&args.walk.rules)?;
     let ids: Vec<&str> = rules.detect.iter().map(|r| r.id.as_str()).collect();
     config.check_rules(&ids)?;
+    if args.gate.baseline.is_none() && args.gate.write_baseline.is_none() {
+        config.check_baseline()?;
+    }
     for rule in &mut rules.detect {
         if let Some(s) = config.severity.get(&rule.id) {
             rule.severity = *s;
@@ -188,18 +173,30 @@ fn scan_command(mut args: ScanArgs) -> Result<Outcome, Error> {
         }
     }
     let ids: Vec<&str> = rules.detect.iter().map(|r| r.id.as_str()).collect();
+    if let Some(output) = &args.output {
+        // An earlier run's report in the tree names the rules and sites it found.
+        ci::drop_own_files(&mut result, &args.walk.paths, std::iter::once(output));
+    }
     let tally = ci::narrow(&mut result, &args.walk.paths, &ids, &settings)?;
-    match args.format {
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let text = match args.format {
         Format::Json => {
             let source = report::provenance::detect(&args.walk.paths, args.repo_name.as_deref());
-            print(&report::json::render_with_source(&result, &tally, source.as_ref()))
+            report::json::render_with_source(&result, &tally, source.as_ref())
         }
-        Format::Sarif => print(&report::sarif::render(&result, &rules.detect, &sarif_prefix(&args.walk.paths))),
-        Format::Human => {
-            let (out, err) = report::human::render(&result, &tally, std::io::stdout().is_terminal(), args.verbose);
+        Format::Sarif => report::sarif::render(&result, &rules.detect, &sarif_prefix(&args.walk.paths)),
+        Format::Human | Format::Compact => {
+            let (out, err) = match args.format {
+                Format::Compact => report::compact::render(&result, &tally),
+                _ => report::human::render(&result, &tally, to_terminal, args.verbose),
+            };
             eprint_text(&err);
-            print(&out);
+            out
         }
+    };
+    match &args.output {
+        Some(path) => output::write_atomic(path, &text)?,
+        None => print(&text),
     }
     if let (Some(path), Some(n)) = (&settings.write_baseline, tally.baseline_written) {
         eprint_text(&report::redact::scrub(&format!(
@@ -253,7 +250,7 @@ fn report_command(args: ReportArgs) -> Result<Outcome, Error> {
         ReportFormat::Markdown => report::markdown::render(&doc),
     };
     match &args.out {
-        Some(path) => std::fs::write(path, text).map_err(|source| Error::Write { path: path.clone(), source })?,
+        Some(path) => output::write_atomic(path, &text)?,
         None => print(&text),
     }
     Ok(Outcome::Clean)
@@ -329,9 +326,9 @@ pub fn scan_options(w: &WalkArgs) -> scan::ScanOptions {
     }
 }
 
-fn rules_list(set: &RuleSet, format: Format) -> String {
+fn rules_list(set: &RuleSet, format: DataFormat) -> String {
     match format {
-        Format::Json | Format::Sarif => {
+        DataFormat::Json => {
             let rows: Vec<serde_json::Value> = set
                 .detect
                 .iter()
@@ -346,7 +343,7 @@ fn rules_list(set: &RuleSet, format: Format) -> String {
             s.push('\n');
             s
         }
-        Format::Human => {
+        DataFormat::Human => {
             let width = set.detect.iter().map(|r| r.id.len()).max().unwrap_or(0);
             let mut s = String::new();
             for r in &set.detect {
