@@ -95,7 +95,10 @@ fn checksum_mismatch_stops_without_installing_or_building() {
     let sum = publish(&tmp.path().join("releases"), "9.9.9");
     let text = std::fs::read_to_string(&sum).unwrap();
     // One flipped hex digit: what a tampered or truncated download looks like.
-    let flipped = if text.starts_with('0') { format!("1{}", &text[1..]) } else { format!("0{}", &text[1..]) };
+    let flipped = match text.strip_prefix('0') {
+        Some(rest) => format!("1{rest}"),
+        None => format!("0{}", &text[1..]),
+    };
     std::fs::write(&sum, flipped).unwrap();
     let r = install(tmp.path(), "9.9.9");
     let err = String::from_utf8_lossy(&r.out.stderr);
