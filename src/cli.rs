@@ -40,6 +40,7 @@ pub enum Command {
     Mint(MintArgs),
 }
 
+/// `scan --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// rustc-style diagnostics
@@ -48,6 +49,18 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers
     Sarif,
+    /// one line per finding: `path:line:col: severity rule: message`
+    Compact,
+}
+
+/// `--format` of the commands whose output is not findings (`plan`, `rules list`, `verify`):
+/// each command lists only the forms it can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DataFormat {
+    /// text for a person
+    Human,
+    /// JSON, for scripts (and `report`/`mint` for saved plans)
+    Json,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -67,8 +80,9 @@ pub struct WalkArgs {
     /// Worker threads (default: one per core)
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
-    /// Scan at most this many bytes of each file; the rest of a larger file is reported
-    #[arg(long, value_name = "BYTES", default_value_t = crate::scan::DEFAULT_MAX_FILE_SIZE)]
+    /// Scan at most this much of each file (bytes, or 512KiB, 16MiB, 1GiB, 10MB); the rest of a
+    /// larger file is reported
+    #[arg(long, value_name = "SIZE", default_value = "16MiB", value_parser = crate::units::parse_size)]
     pub max_file_size: u64,
     /// Extra rule files or directories (repeatable); same id replaces a built-in rule
     #[arg(long = "rules", value_name = "DIR")]
@@ -81,6 +95,9 @@ pub struct ScanArgs {
     pub walk: WalkArgs,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Write the output to FILE (atomically: replaced whole or not at all) instead of stdout
+    #[arg(long, short = 'o', visible_alias = "out", value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Also list binary files skipped
     #[arg(long, short = 'v')]
     pub verbose: bool,
@@ -139,8 +156,8 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 pub struct PlanArgs {
     #[command(flatten)]
     pub walk: WalkArgs,
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = DataFormat::Human)]
+    pub format: DataFormat,
     /// Repository name for the JSON `source` stamp (default: from the `origin` remote)
     #[arg(long, value_name = "NAME")]
     pub repo_name: Option<String>,
@@ -180,8 +197,8 @@ pub struct ReportArgs {
     pub walk: WalkArgs,
     #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
     pub format: ReportFormat,
-    /// Write the report to FILE instead of stdout
-    #[arg(long, short = 'o', value_name = "FILE")]
+    /// Write the report to FILE (atomically) instead of stdout
+    #[arg(long, short = 'o', visible_alias = "output", value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// A saved scan or plan JSON to measure progress against (repeatable, one per repository)
     #[arg(long, value_name = "PREVIOUS.json")]
@@ -214,8 +231,8 @@ pub enum RulesCommand {
     List {
         #[arg(long = "rules", value_name = "DIR")]
         rules: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = DataFormat::Human)]
+        format: DataFormat,
     },
     /// Check rule files (detection, catalog, SDK maps, tool profiles) and report every problem
     Check {
@@ -285,8 +302,8 @@ pub struct VerifyArgs {
     /// Account id, to verify account-owned tokens (cfat_)
     #[arg(long, value_name = "ID")]
     pub account_id: Option<String>,
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = DataFormat::Human)]
+    pub format: DataFormat,
 }
 
 #[derive(Debug, Args)]
@@ -308,7 +325,8 @@ pub struct MintArgs {
     /// Create user tokens (POST /user/tokens) instead of account-owned ones
     #[arg(long)]
     pub user_token: bool,
-    /// Write each new token value to DIR/<credential>.token (mode 0600; DIR created 0700)
+    /// Write each new token value to DIR/<token name>.token (CF_API_KEY's to CF_API_TOKEN.token; mode
+    /// 0600, DIR created 0700)
     #[arg(long, value_name = "DIR", conflicts_with = "stdout")]
     pub out_dir: Option<PathBuf>,
     /// Print the new token values on stdout instead

@@ -53,6 +53,7 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    #[cfg(feature = "online")]
     Api(#[from] crate::api::ApiError),
 
     #[error(transparent)]

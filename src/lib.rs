@@ -5,6 +5,7 @@
 //! `Finding`s; `report` renders them. `main.rs` only parses arguments and maps the outcome to
 //! an exit code.
 
+#[cfg(feature = "online")]
 pub mod api;
 pub mod ci;
 pub mod cli;
@@ -14,6 +15,8 @@ pub mod finding;
 pub mod fix;
 pub mod history;
 pub mod infer;
+mod online;
+pub mod output;
 pub mod policy;
 pub mod project;
 pub mod report;
@@ -21,6 +24,7 @@ pub mod rules;
 pub mod scan;
 pub mod secret;
 pub mod session;
+pub mod units;
 
 pub(crate) use commands::out::eprint_text;
 pub use commands::out::print;
@@ -42,12 +46,12 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
     match cli.command {
         Command::Scan(args) => commands::scan::run(args),
         Command::Plan(args) => commands::plan::run(args),
-        Command::Catalog(cli::CatalogCommand::Sync(args)) => api::commands::sync(args),
+        Command::Catalog(cli::CatalogCommand::Sync(args)) => online::sync(args),
         Command::Catalog(cli::CatalogCommand::ImportOpenapi { file, out }) => {
             commands::catalog::import_openapi(&file, &out)
         }
-        Command::Verify(args) => api::commands::verify(args),
-        Command::Mint(args) => api::commands::mint(args),
+        Command::Verify(args) => online::verify(args),
+        Command::Mint(args) => online::mint(args),
         Command::Report(args) => commands::report::run(args),
         Command::Fix(args) => commands::fix::run(args),
         Command::Rules(RulesCommand::List { rules, format }) => commands::rules::list(&rules, format),

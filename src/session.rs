@@ -57,6 +57,9 @@ impl Session {
         let mut rules = RuleSet::load(&walk.rules)?;
         let ids: Vec<&str> = rules.detect.iter().map(|r| r.id.as_str()).collect();
         config.check_rules(&ids)?;
+        if matches!(gate, Gate::Full(g) if g.baseline.is_none() && g.write_baseline.is_none()) {
+            config.check_baseline()?;
+        }
         for rule in &mut rules.detect {
             if let Some(s) = config.severity.get(&rule.id) {
                 rule.severity = *s;

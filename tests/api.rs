@@ -5,6 +5,8 @@
 //!
 //! All credentials here are fake.
 
+#![cfg(feature = "online")]
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -425,7 +427,8 @@ fn mint_creates_account_tokens_and_writes_each_value_once() {
     reqs.iter().for_each(assert_token_call);
     let bodies: Vec<Value> = reqs[1..].iter().map(Req::json).collect();
     assert_eq!(bodies, expected_bodies());
-    for name in ["CF_API_KEY", "DEPLOY_KEY"] {
+    // Named for the token each file holds (as `fix` renames the variable), not the key.
+    for name in ["CF_API_TOKEN", "DEPLOY_TOKEN"] {
         let f = out.join(format!("{name}.token"));
         assert_eq!(std::fs::read_to_string(&f).unwrap(), format!("{NEW_VALUE}\n"));
         #[cfg(unix)]
@@ -504,7 +507,7 @@ fn mint_rolls_back_on_partial_failure() {
         "a failed POST is not retried (it may have been applied); the first token is deleted"
     );
     assert!(r.stderr.contains("deleted again"), "{}", r.stderr);
-    assert!(!out.join("CF_API_KEY.token").exists());
+    assert!(!out.join("CF_API_TOKEN.token").exists());
     assert_no_secret(&r);
 }
 

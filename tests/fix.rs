@@ -215,7 +215,8 @@ fn apply_says_what_it_changed() {
         .arg(tmp.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    // Success exits 0 (issue 20: `set -e` scripts).
+    assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("purge.sh:1: migrated (CF_API_KEY)") && err.contains("wrote 1 file"), "{err}");
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::client::{Client, ClientOptions};
 use super::{mint, secret_from_env, sync, verify, ApiError};
-use crate::cli::{Format, MintArgs, NetArgs, SyncArgs, VerifyArgs};
+use crate::cli::{DataFormat, MintArgs, NetArgs, SyncArgs, VerifyArgs};
 use crate::report::online as render;
 use crate::report::redact::scrub;
 use crate::rules::RuleSet;
@@ -62,8 +62,8 @@ pub fn verify(args: VerifyArgs) -> Result<Outcome, Error> {
         verdicts.push(verify::check(&client, c, account)?);
     }
     print(&match args.format {
-        Format::Json => render::verify_json(&verdicts),
-        _ => render::verify_human(&verdicts),
+        DataFormat::Json => render::verify_json(&verdicts),
+        DataFormat::Human => render::verify_human(&verdicts),
     });
     let live = verdicts.iter().any(|v| v.status == verify::Status::LiveGlobalKey);
     Ok(if live { Outcome::Findings } else { Outcome::Clean })

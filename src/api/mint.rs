@@ -313,16 +313,15 @@ fn rollback(client: &Client, auth: &Auth, owner: &Owner, minted: &[Minted], caus
     ApiError::RolledBack { cause: format!("{cause}"), deleted, help }.into()
 }
 
-/// `<out-dir>/<credential>.token` for each request, refused if one exists already (so a run
-/// never creates a token whose value it cannot write).
+/// `<out-dir>/<token name>.token` for each request (`CF_API_KEY` -> `CF_API_TOKEN.token`: the
+/// file holds the token, and is named as `fix` renames the variable), refused if one exists
+/// already (so a run never creates a token whose value it cannot write).
 pub fn token_files(dir: &Path, reqs: &[TokenRequest]) -> Result<Vec<PathBuf>, crate::Error> {
     let mut paths = Vec::new();
     for r in reqs {
-        let stem: String = r
-            .credential
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
-            .collect();
+        let name = token_file_stem(&r.credential);
+        let stem: String =
+            name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
         let path = dir.join(format!("{stem}.token"));
         if path.exists() {
             return Err(ApiError::Refused {
@@ -334,6 +333,14 @@ pub fn token_files(dir: &Path, reqs: &[TokenRequest]) -> Result<Vec<PathBuf>, cr
         paths.push(path);
     }
     Ok(paths)
+}
+
+/// The token-side name of a credential: `fix`'s rename (`CLOUDFLARE_API_KEY` ->
+/// `CLOUDFLARE_API_TOKEN`), else the credential with `_token` added.
+pub fn token_file_stem(credential: &str) -> String {
+    // `api_key (tools/a.ini)`: the setting, not its file.
+    let base = credential.split(" (").next().unwrap_or(credential);
+    crate::fix::rewrite::token_name(base, false).unwrap_or_else(|| format!("{base}_token"))
 }
 
 /// Writes each value once, to a new file of mode 0600 in `dir` (created 0700).

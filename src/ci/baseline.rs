@@ -40,13 +40,12 @@ struct File {
 /// A baseline file that cannot be used.
 #[derive(Debug, Error, Diagnostic)]
 #[error("{}: {message}", path.display())]
-#[diagnostic(
-    code(scopesmith::baseline::invalid),
-    help("write a fresh one with `scopesmith scan --write-baseline {}`", path.display())
-)]
+#[diagnostic(code(scopesmith::baseline::invalid))]
 pub struct BaselineError {
     path: PathBuf,
     message: String,
+    #[help]
+    help: String,
     #[source_code]
     src: NamedSource<String>,
     #[label("{label}")]
@@ -123,6 +122,7 @@ pub fn parse(path: &Path, text: String) -> Result<Baseline, Box<BaselineError>> 
             return Err(Box::new(BaselineError {
                 path: path.to_path_buf(),
                 message: format!("not a valid baseline: {message}"),
+                help: rewrite_help(path, &text),
                 src: NamedSource::new(path.display().to_string(), text),
                 span: SourceSpan::from((offset, 0)),
                 label,
@@ -134,12 +134,28 @@ pub fn parse(path: &Path, text: String) -> Result<Baseline, Box<BaselineError>> 
         return Err(Box::new(BaselineError {
             path: path.to_path_buf(),
             message: format!("baseline version {} is not supported (expected {VERSION})", file.version),
+            help: rewrite_help(path, &text),
             src: NamedSource::new(path.display().to_string(), text),
             span: SourceSpan::from((offset, "\"version\"".len())),
             label: "this version".into(),
         }));
     }
     Ok(Baseline { keys: file.entries.into_iter().map(|e| (e.rule, e.path, e.fingerprint)).collect() })
+}
+
+/// Suggests rewriting the file in place only when it is a (broken or old) baseline: for a
+/// report, a SARIF log or any other file, `--write-baseline` on its path would destroy it.
+fn rewrite_help(path: &Path, text: &str) -> String {
+    let looks_like_baseline = serde_json::from_str::<serde_json::Value>(text)
+        .map(|v| v.get("entries").is_some() && v.get("version").is_some())
+        .unwrap_or_else(|_| text.trim_start().starts_with('{') && text.contains("\"entries\""));
+    if looks_like_baseline {
+        format!("write a fresh one with `scopesmith scan --write-baseline {}`", path.display())
+    } else {
+        "this is not a scopesmith baseline (one is written by `scopesmith scan --write-baseline \
+         .scopesmith-baseline.json`); pass that file to --baseline"
+            .into()
+    }
 }
 
 #[cfg(test)]
@@ -188,6 +204,15 @@ pub(crate) mod tests {
         let b = render(&[finding("r", "a.sh", 1, "1"), finding("r", "b.sh", 1, "2")]);
         assert_eq!(a, b);
         assert!(a.find("a.sh").unwrap() < a.find("b.sh").unwrap());
+    }
+
+    #[test]
+    fn only_a_baseline_is_offered_to_be_rewritten() {
+        let report = parse(Path::new("report.md"), "# Migration report\n".into()).unwrap_err();
+        assert!(!report.help.contains("--write-baseline report.md"), "{}", report.help);
+        assert!(report.help.contains("not a scopesmith baseline"), "{}", report.help);
+        let old = parse(Path::new("b.json"), "{\"version\": 9, \"entries\": []}".into()).unwrap_err();
+        assert!(old.help.contains("--write-baseline b.json"), "{}", old.help);
     }
 
     #[test]

@@ -99,6 +99,30 @@ impl Config {
         })
     }
 
+    /// A `baseline:` from the file must exist: the error points at the setting, so a wrong
+    /// path is not mistaken for a wrong `--baseline` flag.
+    pub fn check_baseline(&self) -> Result<(), Box<ConfigError>> {
+        let (Some(baseline), Some((path, text))) = (&self.baseline, &self.source) else {
+            return Ok(());
+        };
+        if baseline.is_file() {
+            return Ok(());
+        }
+        let (offset, len) = value_span(text, "baseline");
+        Err(Box::new(ConfigError {
+            path: path.clone(),
+            message: format!("`baseline:` names {}, which is not a file", baseline.display()),
+            help: Some(format!(
+                "fix the path (relative to {}) or write the baseline with `scopesmith scan --write-baseline {}`",
+                path.display(),
+                baseline.display()
+            )),
+            src: NamedSource::new(path.display().to_string(), text.clone()),
+            span: SourceSpan::from((offset, len)),
+            label: "no such file".into(),
+        }))
+    }
+
     /// Every `severity:` key must name a rule in effect.
     pub fn check_rules(&self, known: &[&str]) -> Result<(), Box<ConfigError>> {
         let Some(bad) = self.severity.keys().find(|id| !known.contains(&id.as_str())) else {
@@ -116,6 +140,20 @@ impl Config {
             label: "not a rule id".into(),
         }))
     }
+}
+
+/// Byte span of a top-level `key: value`'s value (the whole text when the key is absent).
+fn value_span(text: &str, key: &str) -> (usize, usize) {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix(key).and_then(|r| r.strip_prefix(':')) {
+            let value = rest.trim();
+            let start = at + key.len() + 1 + (rest.len() - rest.trim_start().len());
+            return (start, value.len());
+        }
+        at += line.len();
+    }
+    (0, 0)
 }
 
 #[cfg(test)]

@@ -86,8 +86,9 @@ pub fn narrow(
     Ok(tally)
 }
 
-/// Removes findings in files scopesmith itself reads or writes (the baseline).
-fn drop_own_files<'a>(result: &mut ScanResult, roots: &[PathBuf], own: impl Iterator<Item = &'a PathBuf>) {
+/// Removes findings in files scopesmith itself reads or writes (the baseline, an earlier
+/// `scan -o` output).
+pub fn drop_own_files<'a>(result: &mut ScanResult, roots: &[PathBuf], own: impl Iterator<Item = &'a PathBuf>) {
     let own: Vec<PathBuf> = own.filter_map(|p| p.canonicalize().ok()).collect();
     if own.is_empty() {
         return;

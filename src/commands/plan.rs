@@ -1,7 +1,7 @@
 //! `plan` and `plan --emit`.
 
 use super::out::print;
-use crate::cli::{self, Format, PlanArgs};
+use crate::cli::{self, DataFormat, PlanArgs};
 use crate::session::{Gate, Session};
 use crate::{infer, policy, report, Error, Outcome};
 
@@ -13,19 +13,14 @@ pub fn run(args: PlanArgs) -> Result<Outcome, Error> {
         return emit_command(&plan, emit, out, &args);
     }
     print(&match args.format {
-        Format::Json => report::plan::json_with_source(
+        DataFormat::Json => report::plan::json_with_source(
             &plan,
             report::provenance::detect(&args.walk.paths, args.repo_name.as_deref()).as_ref(),
         ),
-        Format::Human => report::plan::human(&plan),
-        Format::Sarif => {
-            return Err(Error::Usage {
-                message: "`plan` has no SARIF form".into(),
-                help: "use `--format json` for plans; SARIF is for `scan` findings".into(),
-            })
-        }
+        DataFormat::Human => report::plan::human(&plan),
     });
-    Ok(if plan.credentials.is_empty() { Outcome::Clean } else { Outcome::Findings })
+    // A plan is an answer, not a gate: exit 0 (README, exit codes).
+    Ok(Outcome::Clean)
 }
 
 /// `plan --emit`: token definitions written under `out`, a one-line summary per file.
@@ -72,5 +67,6 @@ fn emit_command(
         ));
     }
     print(&report::redact::scrub(&summary));
-    Ok(if plan.credentials.is_empty() { Outcome::Clean } else { Outcome::Findings })
+    // A plan is an answer, not a gate: exit 0 (README, exit codes).
+    Ok(Outcome::Clean)
 }

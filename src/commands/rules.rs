@@ -1,41 +1,24 @@
 //! `rules list` and `rules check`.
 
 use super::out::print;
-use crate::cli::Format;
+use crate::cli::DataFormat;
 use crate::rules::{self, RuleSet};
 use crate::{Error, Outcome};
 
-pub fn list(rules: &[std::path::PathBuf], format: Format) -> Result<Outcome, Error> {
+pub fn list(rules: &[std::path::PathBuf], format: DataFormat) -> Result<Outcome, Error> {
     let set = RuleSet::load(rules)?;
     print(&rules_list(&set, format));
     Ok(Outcome::Clean)
 }
 
 pub fn check(files: &[std::path::PathBuf]) -> Result<Outcome, Error> {
-    let mut user = Vec::new();
-    for f in files {
-        user.extend(rules::load::user_sources(f)?);
-    }
-    let names: Vec<String> = user.iter().map(|s| s.name.clone()).collect();
-    // Checking a copy of a built-in file (`rules check rules/detect/env.yaml`) must not
-    // report its ids as defined twice.
-    let mut sources: Vec<_> =
-        rules::load::builtin_sources().into_iter().filter(|b| !user.iter().any(|u| u.text == b.text)).collect();
-    sources.extend(user);
-    let set = RuleSet::from_sources(&sources)?;
-    print(&format!(
-        "ok: {} file{} checked ({} detection rules, {} operations in effect)\n",
-        names.len(),
-        if names.len() == 1 { "" } else { "s" },
-        set.detect.len(),
-        set.knowledge.operations.len()
-    ));
+    print(&rules::entries::check(files)?);
     Ok(Outcome::Clean)
 }
 
-fn rules_list(set: &RuleSet, format: Format) -> String {
+fn rules_list(set: &RuleSet, format: DataFormat) -> String {
     match format {
-        Format::Json | Format::Sarif => {
+        DataFormat::Json => {
             let rows: Vec<serde_json::Value> = set
                 .detect
                 .iter()
@@ -50,7 +33,7 @@ fn rules_list(set: &RuleSet, format: Format) -> String {
             s.push('\n');
             s
         }
-        Format::Human => {
+        DataFormat::Human => {
             let width = set.detect.iter().map(|r| r.id.len()).max().unwrap_or(0);
             let mut s = String::new();
             for r in &set.detect {

@@ -11,7 +11,11 @@ use crate::{ci, report, Error, Outcome};
 /// baseline), report, judge.
 pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
     let history = args.history.history.is_some().then_some(&args.history);
-    let session = Session::open_from(&args.walk, Gate::Full(&args.gate), history)?;
+    let mut session = Session::open_from(&args.walk, Gate::Full(&args.gate), history)?;
+    if let Some(output) = &args.output {
+        // An earlier run's report in the tree names the rules and sites it found.
+        ci::drop_own_files(&mut session.scan, &args.walk.paths, std::iter::once(output));
+    }
     if let Some(stats) = &session.history {
         eprint_text(&format!(
             "note: history: {} commit{}, {} file change{}, {} blobs scanned ({} seen again and not rescanned)\n",
@@ -24,17 +28,25 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
         ));
     }
     let (result, tally, settings) = (&session.scan, &session.tally, &session.settings);
-    match args.format {
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let text = match args.format {
         Format::Json => {
             let source = report::provenance::detect(&args.walk.paths, args.repo_name.as_deref());
-            print(&report::json::render_with_source(result, tally, source.as_ref()))
+            report::json::render_with_source(result, tally, source.as_ref())
         }
-        Format::Sarif => print(&report::sarif::render(result, &session.rules.detect, &sarif_prefix(&args.walk.paths))),
-        Format::Human => {
-            let (out, err) = report::human::render(result, tally, std::io::stdout().is_terminal(), args.verbose);
+        Format::Sarif => report::sarif::render(result, &session.rules.detect, &sarif_prefix(&args.walk.paths)),
+        Format::Human | Format::Compact => {
+            let (out, err) = match args.format {
+                Format::Compact => report::compact::render(result, tally),
+                _ => report::human::render(result, tally, to_terminal, args.verbose),
+            };
             eprint_text(&err);
-            print(&out);
+            out
         }
+    };
+    match &args.output {
+        Some(path) => crate::output::write_atomic(path, &text)?,
+        None => print(&text),
     }
     if let (Some(path), Some(n)) = (&settings.write_baseline, tally.baseline_written) {
         eprint_text(&report::redact::scrub(&format!(

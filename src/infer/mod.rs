@@ -180,7 +180,9 @@ fn plan_one(
                     path: op.path.clone(),
                     operation: op.id.clone(),
                     accepted: op.groups.clone(),
-                    token_supported: op.accepts_token(),
+                    // Token groups listed next to a key-only security entry: the spec's
+                    // security list is incomplete (GET /user, GET /accounts), a token works.
+                    token_supported: op.accepts_token() || !op.groups.is_empty(),
                     sites: Vec::new(),
                 });
                 if !e.sites.contains(&at) {
@@ -192,8 +194,10 @@ fn plan_one(
                 if !op.accepts_token() && !op.groups.is_empty() {
                     // The spec lists token groups yet only the key scheme: grant, and say so.
                     let w = format!(
-                        "{} {} is documented as Global-key only although it lists token groups: check that the token works for it before revoking the key",
-                        op.method, op.path
+                        "{} {}: Cloudflare's spec names token permission groups for it ({}) but lists only the Global API Key among its security schemes: confirm the token works for this call before revoking the key",
+                        op.method,
+                        op.path,
+                        op.groups.join(" or ")
                     );
                     if !warnings.contains(&w) {
                         warnings.push(w);

@@ -98,7 +98,7 @@ fn summary(out: &mut String, report: &Report, s: &Summary) {
         ("Credentials", s.credentials, false),
         ("Sites", s.sites, false),
         ("Hard-coded secrets", s.hardcoded, s.hardcoded > 0),
-        ("Files", s.files, false),
+        ("Files with findings", s.files, false),
     ];
     for (label, n, alert) in tiles {
         let _ = writeln!(
@@ -425,7 +425,7 @@ fn blockers(out: &mut String, report: &Report) {
     let rows: Vec<_> =
         report.credentials().into_iter().flat_map(|(r, c)| c.blockers().into_iter().map(move |b| (r, b))).collect();
     if rows.is_empty() {
-        out.push_str("<p class=\"none\">Nothing blocks the migration.</p>\n</section>\n");
+        let _ = writeln!(out, "<p class=\"none\">{}</p>\n</section>", esc(&report.unblocked_note()));
         return;
     }
     out.push_str("<table><tr><th>Repository</th><th>Credential</th><th>Site</th><th>Call</th><th>Blocker</th><th>Reason</th></tr>\n");

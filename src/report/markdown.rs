@@ -35,7 +35,7 @@ pub(crate) fn headline(s: &Summary) -> String {
         count(s.credentials, "credential", "credentials"),
         count(s.sites, "site", "sites"),
         count(s.hardcoded, "hard-coded secret", "hard-coded secrets"),
-        count(s.files, "file", "files"),
+        count(s.files, "file with findings", "files with findings"),
     )
 }
 
@@ -85,7 +85,7 @@ fn summary(out: &mut String, report: &Report, s: &Summary) {
     let _ = writeln!(out, "| Credentials | {} |", s.credentials);
     let _ = writeln!(out, "| Sites | {} |", s.sites);
     let _ = writeln!(out, "| Hard-coded secrets | {} |", s.hardcoded);
-    let _ = writeln!(out, "| Files | {} |", s.files);
+    let _ = writeln!(out, "| Files with findings | {} |", s.files);
     let _ = writeln!(out, "| Ecosystems | {} |", esc(&ecosystems(s)));
     let _ = writeln!(out, "| Severities | {} |", severities(s));
     let _ = writeln!(out, "| Sites by kind | {} |", kinds(s));
@@ -259,6 +259,10 @@ fn blockers(out: &mut String, report: &Report) {
     let rows: Vec<_> =
         report.credentials().into_iter().flat_map(|(r, c)| c.blockers().into_iter().map(move |b| (r, b))).collect();
     if rows.is_empty() {
+        let manual = report.manual();
+        if !manual.is_empty() {
+            let _ = writeln!(out, "## Blockers\n\n{}\n", esc(&report.unblocked_note()));
+        }
         return;
     }
     let _ = writeln!(out, "## Blockers\n");

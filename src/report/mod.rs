@@ -1,13 +1,17 @@
 //! Reporters: one file per output format, all reading the same scan result. Only this
 //! module decides what reaches stdout, and everything it prints passes `redact::scrub`.
 
+pub mod compact;
+pub mod foreign;
 pub mod html;
 pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod model;
+#[cfg(feature = "online")]
 pub mod online;
 pub mod plan;
+pub mod progress;
 pub mod provenance;
 pub mod redact;
 pub mod sarif;

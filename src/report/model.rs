@@ -462,6 +462,34 @@ impl Report {
         self.repositories.iter().flat_map(|r| r.credentials.iter().flatten().map(move |c| (r, c))).collect()
     }
 
+    /// Credentials that need a person (`PatchStatus::Manual`), with why.
+    pub fn manual(&self) -> Vec<(&Repository, &Credential, Vec<&'static str>)> {
+        self.credentials()
+            .into_iter()
+            .filter_map(|(r, c)| match c.patch_status() {
+                Some(PatchStatus::Manual(why)) => Some((r, c, why)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// What the blockers section says when no call is blocked: "nothing blocks" only when no
+    /// credential needs a person either.
+    pub fn unblocked_note(&self) -> String {
+        let manual = self.manual();
+        if manual.is_empty() {
+            return "Nothing blocks the migration.".into();
+        }
+        let list: Vec<String> = manual.iter().map(|(_, c, why)| format!("{} ({})", c.name, why.join(", "))).collect();
+        format!(
+            "No call is blocked, but {} credential{} still need{} a person before the key can be revoked: {}.",
+            manual.len(),
+            if manual.len() == 1 { "" } else { "s" },
+            if manual.len() == 1 { "s" } else { "" },
+            list.join("; ")
+        )
+    }
+
     /// Whether any input was a scan without a plan (its credentials have no permissions).
     pub fn missing_plans(&self) -> Vec<&Repository> {
         self.repositories.iter().filter(|r| r.credentials.is_none()).collect()
@@ -535,7 +563,10 @@ fn site_keys(repos: &[&Repository], basis: Basis) -> BTreeMap<SiteKey, (String, 
         match (&repo.findings, &repo.credentials) {
             (Some(f), _) if basis == Basis::Fingerprint => {
                 for f in f {
-                    let what = format!("{} {}", f.kind.as_str(), f.credential.as_deref().unwrap_or("(hard-coded)"));
+                    // Only a literal is a hard-coded key; a header or SDK call may just not
+                    // name the variable its value comes from.
+                    let unnamed = if f.kind == Kind::Literal { "(hard-coded)" } else { "(unnamed value)" };
+                    let what = format!("{} {}", f.kind.as_str(), f.credential.as_deref().unwrap_or(unnamed));
                     let key = (f.rule.clone(), f.path.clone(), f.fingerprint.clone());
                     out.insert(key, (repo.name.clone(), format!("{}:{}", f.path, f.line), what));
                 }

@@ -4,15 +4,13 @@
 //! fix and a `security-severity` GitHub uses to rank alerts; each finding is a result with its
 //! location and a `partialFingerprints` entry taken from the finding's fingerprint, which stays
 //! the same when unrelated lines move, so an alert survives edits elsewhere in the file.
-//! Types come from `serde-sarif`; the text passes `redact::scrub` like every other output.
+//! Built as plain JSON values (a SARIF crate's generated types cost a minute of build time
+//! for the dozen fields we write); the text passes `redact::scrub` like every other output.
 //! See: https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning
 
 use std::collections::BTreeMap;
 
-use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag, Region,
-    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
-};
+use serde_json::{json, Value};
 
 use crate::finding::{Finding, Severity};
 use crate::rules::DetectRule;
@@ -33,11 +31,11 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-fn level(s: Severity) -> ResultLevel {
+fn level(s: Severity) -> &'static str {
     match s {
-        Severity::Critical | Severity::High => ResultLevel::Error,
-        Severity::Medium => ResultLevel::Warning,
-        Severity::Low => ResultLevel::Note,
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
     }
 }
 
@@ -47,77 +45,48 @@ pub fn render(result: &ScanResult, rules: &[DetectRule], uri_prefix: &str) -> St
     let mut rules: Vec<&DetectRule> = rules.iter().collect();
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     let index: BTreeMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
-    let descriptors: Vec<ReportingDescriptor> = rules.iter().map(|r| descriptor(r)).collect();
-    let results: Vec<SarifResult> =
+    let descriptors: Vec<Value> = rules.iter().map(|r| descriptor(r)).collect();
+    let results: Vec<Value> =
         result.findings.iter().map(|f| sarif_result(f, index.get(f.rule.as_str()).copied(), uri_prefix)).collect();
-    let driver = ToolComponent::builder()
-        .name("scopesmith")
-        .version(env!("CARGO_PKG_VERSION"))
-        .semantic_version(env!("CARGO_PKG_VERSION"))
-        .information_uri(INFORMATION_URI)
-        .rules(descriptors)
-        .build();
-    let run = Run::builder().tool(Tool::from(driver)).results(results).build();
-    let log =
-        Sarif::builder().schema(SCHEMA).version(serde_json::Value::String("2.1.0".into())).runs(vec![run]).build();
-    let mut out = serde_json::to_string_pretty(&log).expect("SARIF types always serialise");
+    let log = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "scopesmith",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": INFORMATION_URI,
+                "rules": descriptors,
+            }},
+            "results": results,
+        }],
+    });
+    let mut out = serde_json::to_string_pretty(&log).expect("JSON values always serialise");
     out.push('\n');
     super::redact::scrub(&out)
 }
 
-fn descriptor(r: &DetectRule) -> ReportingDescriptor {
-    let mut props = BTreeMap::new();
-    props.insert("security-severity".to_string(), serde_json::json!(security_severity(r.severity)));
-    props.insert("tags".to_string(), serde_json::json!(["security", "cloudflare", "credentials"]));
-    props.insert("precision".to_string(), serde_json::json!("high"));
-    ReportingDescriptor::builder()
-        .id(r.id.clone())
-        .name(pascal_case(&r.id))
-        .short_description(text(&r.summary))
-        .full_description(text(&r.why))
-        .help(
-            MultiformatMessageString::builder()
-                .text(r.fix.clone())
-                .markdown(format!("**{}**\n\n{}\n\n**Fix:** {}", r.summary, r.why, r.fix))
-                .build(),
-        )
-        .default_configuration(
-            serde_sarif::sarif::ReportingConfiguration::builder()
-                .level(serde_json::json!(level_str(r.severity)))
-                .build(),
-        )
-        .properties(PropertyBag::builder().additional_properties(props).build())
-        .build()
+fn descriptor(r: &DetectRule) -> Value {
+    json!({
+        "id": r.id,
+        "name": pascal_case(&r.id),
+        "shortDescription": {"text": r.summary},
+        "fullDescription": {"text": r.why},
+        "help": {
+            "text": r.fix,
+            "markdown": format!("**{}**\n\n{}\n\n**Fix:** {}", r.summary, r.why, r.fix),
+        },
+        "defaultConfiguration": {"level": level(r.severity)},
+        "properties": {
+            "security-severity": security_severity(r.severity),
+            "tags": ["security", "cloudflare", "credentials"],
+            "precision": "high",
+        },
+    })
 }
 
-fn level_str(s: Severity) -> &'static str {
-    match level(s) {
-        ResultLevel::Error => "error",
-        ResultLevel::Warning => "warning",
-        _ => "note",
-    }
-}
-
-fn sarif_result(f: &Finding, rule_index: Option<usize>, uri_prefix: &str) -> SarifResult {
-    let region = Region::builder()
-        .start_line(f.line as i64)
-        .start_column(f.column as i64)
-        .end_line(f.end_line.max(f.line) as i64)
-        .build();
-    let location = Location::builder()
-        .physical_location(
-            PhysicalLocation::builder()
-                .artifact_location(ArtifactLocation::builder().uri(uri(uri_prefix, &f.path)).build())
-                .region(region)
-                .build(),
-        )
-        .build();
-    let mut fingerprints = BTreeMap::new();
-    fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
-    if let Some(h) = &f.history {
-        // The same line introduced by two commits is two results to track.
-        fingerprints.insert("commitSha/v1".to_string(), h.commit.clone());
-    }
+fn sarif_result(f: &Finding, rule_index: Option<usize>, uri_prefix: &str) -> Value {
     let message = match &f.credential {
         Some(c) => format!("{} (`{c}`). {}", f.message, f.fix),
         None => format!("{}. {}", f.message, f.fix),
@@ -131,29 +100,29 @@ fn sarif_result(f: &Finding, rule_index: Option<usize>, uri_prefix: &str) -> Sar
         ),
         None => message,
     };
-    let builder = SarifResult::builder()
-        .rule_id(f.rule.clone())
-        .level(level(f.severity))
-        .message(Message::from(message.as_str()))
-        .locations(vec![location])
-        .partial_fingerprints(fingerprints);
-    let properties = f.history.as_ref().map(|h| {
-        let mut props = BTreeMap::new();
-        props.insert("commit".to_string(), serde_json::Value::from(h.commit.clone()));
-        props.insert("authorDate".to_string(), serde_json::Value::from(h.date.clone()));
-        props.insert("atHead".to_string(), serde_json::Value::from(h.at_head));
-        PropertyBag::builder().additional_properties(props).build()
+    let mut result = json!({
+        "ruleId": f.rule,
+        "level": level(f.severity),
+        "message": {"text": message},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": uri(uri_prefix, &f.path)},
+            "region": {
+                "startLine": f.line,
+                "startColumn": f.column,
+                "endLine": f.end_line.max(f.line),
+            },
+        }}],
+        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
     });
-    match (rule_index, properties) {
-        (Some(i), Some(p)) => builder.rule_index(i as i64).properties(p).build(),
-        (Some(i), None) => builder.rule_index(i as i64).build(),
-        (None, Some(p)) => builder.properties(p).build(),
-        (None, None) => builder.build(),
+    if let Some(h) = &f.history {
+        // The same line introduced by two commits is two results to track.
+        result["partialFingerprints"]["commitSha/v1"] = json!(h.commit);
+        result["properties"] = json!({"commit": h.commit, "authorDate": h.date, "atHead": h.at_head});
     }
-}
-
-fn text(s: &str) -> MultiformatMessageString {
-    MultiformatMessageString::builder().text(s.to_string()).build()
+    if let Some(i) = rule_index {
+        result["ruleIndex"] = json!(i);
+    }
+    result
 }
 
 /// `x-auth-key-header` -> `XAuthKeyHeader` (SARIF's `name` is an identifier-like label).

@@ -52,9 +52,12 @@ pub enum SavedKind {
     Plan,
 }
 
-/// Whether `path` should be read as a saved result rather than scanned: a `.json` file.
+/// Whether `path` should be read as a saved result rather than scanned: a `.json` file, or a
+/// `.sarif` one (refused with a clear error: scanning a SARIF log as source would report on
+/// the log).
 pub fn is_saved(path: &Path) -> bool {
-    path.is_file() && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    path.is_file()
+        && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("sarif"))
 }
 
 pub fn read(path: &Path) -> Result<Repository, crate::Error> {
@@ -64,6 +67,15 @@ pub fn read(path: &Path) -> Result<Repository, crate::Error> {
 
 pub fn parse(path: &Path, text: String) -> Result<Repository, Box<SavedError>> {
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| error(path, &text, &e, "not valid JSON"))?;
+    if let Some(message) = super::foreign::describe(&value) {
+        return Err(Box::new(SavedError {
+            path: path.to_path_buf(),
+            message,
+            span: SourceSpan::from((0, text.find('{').map(|_| 1).unwrap_or(0))),
+            label: "this document".into(),
+            src: NamedSource::new(path.display().to_string(), text),
+        }));
+    }
     let kind = match (value.get("findings"), value.get("credentials")) {
         (Some(_), None) => SavedKind::Scan,
         (None, Some(_)) => SavedKind::Plan,

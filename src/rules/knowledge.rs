@@ -69,6 +69,7 @@ pub struct Knowledge {
 impl Knowledge {
     /// The catalog with each permission group's id taken from a `catalog sync` cache (an id
     /// the cache lists replaces the bundled one). Returns how many groups got an id.
+    #[cfg(feature = "online")]
     pub fn with_synced_ids(mut self, cache: &std::path::Path) -> Result<(Knowledge, usize), crate::api::ApiError> {
         let remote = crate::api::sync::read_cache(cache)?;
         let n = self.apply_synced_ids(&remote);
@@ -76,6 +77,7 @@ impl Knowledge {
     }
 
     /// Fills `PermissionGroup.id` from synced groups, matched by name and scope.
+    #[cfg(feature = "online")]
     pub fn apply_synced_ids(&mut self, remote: &[crate::api::sync::RemoteGroup]) -> usize {
         let mut n = 0;
         for g in self.groups.values_mut() {

@@ -4,6 +4,7 @@
 //! compiles detection rules, `knowledge.rs` checks the catalog, SDK maps and tool profiles.
 
 pub mod compile;
+pub mod entries;
 pub mod knowledge;
 pub mod load;
 pub mod model;
@@ -38,7 +39,7 @@ impl RuleSet {
         let mut detect: Vec<DetectRule> = Vec::new();
         let mut files = Vec::new();
         for source in sources {
-            match RuleFile::parse(source) {
+            match entries::parse_all(source) {
                 Ok(RuleFile::Detect(file)) => {
                     for spec in file.rules {
                         match compile::compile(spec, source) {
@@ -63,7 +64,7 @@ impl RuleSet {
                     }
                 }
                 Ok(other) => files.push((source, other)),
-                Err(e) => errors.push(e),
+                Err(mut e) => errors.append(&mut e),
             }
         }
         let knowledge = Knowledge::build(files, &mut errors);

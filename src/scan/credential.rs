@@ -73,6 +73,8 @@ pub fn literal_key(value: &str) -> Option<&str> {
 pub struct Resolved {
     pub name: String,
     pub via_line: Option<usize>,
+    /// The key itself, when the variable was assigned a literal (`AUTH_KEY = "0d6e…"`).
+    pub literal: Option<String>,
 }
 
 /// Variables assigned from a credential source in one file, so a header fed from a plain
@@ -80,22 +82,30 @@ pub struct Resolved {
 #[derive(Default)]
 pub struct Aliases {
     map: HashMap<String, (String, usize)>,
+    /// Variables assigned a hard-coded key: the variable names the credential.
+    literals: HashMap<String, String>,
 }
 
 impl Aliases {
     pub fn of(text: &str) -> Aliases {
         let mut map = HashMap::new();
+        let mut literals = HashMap::new();
         for cap in ASSIGN.captures_iter(text) {
-            if let Some(name) = name_in(&cap[2]) {
-                let at = cap.get(0).map(|m| m.start()).unwrap_or(0);
-                let line = memchr::memchr_iter(b'\n', &text.as_bytes()[..at]).count();
-                // The match may begin on the blank line before; count from the name.
-                let name_at = cap.get(1).map(|m| m.start()).unwrap_or(at);
-                let line = line + memchr::memchr_iter(b'\n', &text.as_bytes()[at..name_at]).count();
-                map.entry(cap[1].to_string()).or_insert((name, line));
+            let literal = literal_key(&cap[2]);
+            let Some(name) = name_in(&cap[2]).or_else(|| literal.map(|_| cap[1].to_string())) else {
+                continue;
+            };
+            let at = cap.get(0).map(|m| m.start()).unwrap_or(0);
+            let line = memchr::memchr_iter(b'\n', &text.as_bytes()[..at]).count();
+            // The match may begin on the blank line before; count from the name.
+            let name_at = cap.get(1).map(|m| m.start()).unwrap_or(at);
+            let line = line + memchr::memchr_iter(b'\n', &text.as_bytes()[at..name_at]).count();
+            if let Some(key) = literal {
+                literals.entry(cap[1].to_string()).or_insert_with(|| key.to_string());
             }
+            map.entry(cap[1].to_string()).or_insert((name, line));
         }
-        Aliases { map }
+        Aliases { map, literals }
     }
 
     /// The credential behind `expr`: a variable assigned in the file first (`$key` in PHP is
@@ -105,15 +115,17 @@ impl Aliases {
         // A shell expansion of a script variable: `"$auth_key" \`, `${key}`.
         if let Some(var) = SHELL_VAR.captures(trimmed) {
             if let Some((name, line)) = self.map.get(&var[1]) {
-                return Some(Resolved { name: name.clone(), via_line: Some(*line) });
+                let literal = self.literals.get(&var[1]).cloned();
+                return Some(Resolved { name: name.clone(), via_line: Some(*line), literal });
             }
         }
         if let Some(ident) = IDENT.captures(trimmed) {
             if let Some((name, line)) = self.map.get(&ident[1]) {
-                return Some(Resolved { name: name.clone(), via_line: Some(*line) });
+                let literal = self.literals.get(&ident[1]).cloned();
+                return Some(Resolved { name: name.clone(), via_line: Some(*line), literal });
             }
         }
-        name_in(expr).map(|name| Resolved { name, via_line: None })
+        name_in(expr).map(|name| Resolved { name, via_line: None, literal: None })
     }
 }
 

@@ -96,7 +96,8 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
         let bar = opts.progress.then(|| {
             let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} scanned {pos} files ({per_sec})")
+                indicatif::ProgressStyle::with_template("{spinner} scanned {pos} files ({rate} files/s)")
+                    .map(|s| s.with_key("rate", crate::report::progress::rate))
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             );
             bar

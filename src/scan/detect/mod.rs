@@ -149,7 +149,9 @@ impl<'r> Detector<'r> {
                 offset: start + col,
                 cred: Some(resolved.name),
                 value: None,
-                secret: None,
+                // `AUTH_KEY = "0d6e…"` sent by a header: the assignment is the hard-coded key,
+                // named after its variable (one credential with the header, not two).
+                secret: resolved.literal,
             });
         }
         out
@@ -181,7 +183,10 @@ fn hit_from(
     lines: &Lines,
 ) -> Option<Hit> {
     let m = caps.get(0)?;
-    let offset = base + m.start();
+    // Patterns anchored at the line start (`^\s*api_key:`) match the indentation too; the
+    // finding points at the setting, not at column 1.
+    let indent = m.as_str().len() - m.as_str().trim_start_matches([' ', '\t']).len();
+    let offset = base + m.start() + indent.min(m.len().saturating_sub(1));
     let line = lines.line_of(offset);
     let own_line = lines.text(text, line);
     // A name in a comment is documentation, not a use; a key in a comment is still a leak.
