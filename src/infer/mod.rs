@@ -9,7 +9,9 @@
 
 pub mod callsite;
 pub mod endpoint;
+pub mod index;
 pub mod permission;
+pub mod sdk_match;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -130,7 +132,9 @@ pub fn plan(result: &ScanResult, knowledge: &Knowledge) -> Plan {
             owner.entry(s.path.clone()).or_default().push((s.line, name.clone()));
         }
     }
-    let credentials = groups.iter().map(|(name, sites)| plan_one(name, sites, &owner, knowledge, &mut files)).collect();
+    let mut index = index::PlanIndex::new(knowledge);
+    let credentials =
+        groups.iter().map(|(name, sites)| plan_one(name, sites, &owner, knowledge, &mut files, &mut index)).collect();
     Plan { credentials }
 }
 
@@ -140,6 +144,7 @@ fn plan_one(
     owner: &BTreeMap<String, Vec<(usize, String)>>,
     k: &Knowledge,
     files: &mut FileCache,
+    index: &mut index::PlanIndex,
 ) -> CredentialPlan {
     let mut site_list: Vec<Site> =
         sites.iter().map(|f| Site { path: f.path.clone(), line: f.line, kind: f.kind, rule: f.rule.clone() }).collect();
@@ -159,7 +164,7 @@ fn plan_one(
         let lines = Lines::new(&text);
         let sdks = sdks_for(k, path, &sdk_names);
         let mut found = callsite::http_calls(path, &text, &lines);
-        found.extend(callsite::sdk_calls(path, &text, &lines, &sdks));
+        found.extend(index.sdk_calls(path, false, &sdks, || Some(text.clone())));
         // Calls in a file used by several credentials go to the nearest use.
         let owners = owner.get(*path).cloned().unwrap_or_default();
         found.retain(|c| nearest(&owners, c.line).is_none_or(|n| n == name));
@@ -169,10 +174,8 @@ fn plan_one(
         if sites.iter().any(|f| f.path == *path && f.kind == Kind::Sdk) {
             for sibling in files.siblings(path) {
                 // A neighbour that builds its own token client is already migrated.
-                if let Some(t) = files.text(&sibling).filter(|t| !TOKEN_CLIENT.is_match(t)) {
-                    let l = Lines::new(&t);
-                    calls.extend(callsite::sdk_calls(&sibling, &t, &l, &sdks));
-                }
+                let text = || files.text(&sibling).filter(|t| !TOKEN_CLIENT.is_match(t));
+                calls.extend(index.sdk_calls(&sibling, true, &sdks, text));
             }
         }
     }
@@ -192,7 +195,7 @@ fn plan_one(
             });
             continue;
         }
-        match endpoint::resolve(&k.operations, &c.method, &c.normal) {
+        match index.resolve(&c.method, &c.normal) {
             Some(op) => {
                 let e = endpoints.entry((op.path.clone(), op.method.clone())).or_insert_with(|| EndpointUse {
                     method: op.method.clone(),
