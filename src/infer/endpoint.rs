@@ -113,7 +113,8 @@ impl EndpointIndex {
     pub fn new(ops: &[Operation]) -> EndpointIndex {
         let mut buckets: HashMap<(String, usize), Vec<(usize, Vec<Option<String>>)>> = HashMap::new();
         for (i, op) in ops.iter().enumerate() {
-            let tpl: Vec<Option<String>> = template_segments(&op.path).into_iter().map(|s| s.map(str::to_string)).collect();
+            let tpl: Vec<Option<String>> =
+                template_segments(&op.path).into_iter().map(|s| s.map(str::to_string)).collect();
             buckets.entry((op.method.clone(), tpl.len())).or_default().push((i, tpl));
         }
         EndpointIndex { buckets }

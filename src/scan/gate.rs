@@ -46,7 +46,10 @@ impl Gate {
         let minimal: Vec<usize> = (0..keywords.len())
             .filter(|&i| {
                 !keywords.iter().enumerate().any(|(j, other)| {
-                    j != i && other.len() <= keywords[i].len() && contains(&keywords[i], other) && (other.len() < keywords[i].len() || j < i)
+                    j != i
+                        && other.len() <= keywords[i].len()
+                        && contains(&keywords[i], other)
+                        && (other.len() < keywords[i].len() || j < i)
                 })
             })
             .collect();
@@ -114,7 +117,9 @@ impl Gate {
             let at = base + start;
             for &(k, d) in &self.within[m.pattern().as_usize()] {
                 let kw = &self.keywords[k];
-                if at >= d && at - d + kw.len() <= bytes.len() && bytes[at - d..at - d + kw.len()].eq_ignore_ascii_case(kw)
+                if at >= d
+                    && at - d + kw.len() <= bytes.len()
+                    && bytes[at - d..at - d + kw.len()].eq_ignore_ascii_case(kw)
                 {
                     out.push((k, at - d));
                 }
@@ -227,8 +232,15 @@ mod tests {
 
     #[test]
     fn finds_what_an_overlapping_case_insensitive_search_finds() {
-        let keywords =
-            kws(&["cloudflare", "cloudflare_api_key", "cf_api_key", "api_key", "x-auth-key", "aaa", "provider \"cloudflare\""]);
+        let keywords = kws(&[
+            "cloudflare",
+            "cloudflare_api_key",
+            "cf_api_key",
+            "api_key",
+            "x-auth-key",
+            "aaa",
+            "provider \"cloudflare\"",
+        ]);
         let gate = Gate::new(&keywords);
         let mut out = Vec::new();
         for text in [

@@ -138,9 +138,10 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
     Ok(result)
 }
 
-/// A walker thread's read buffer keeps its capacity between files, up to this much: a rare
-/// large file does not pin its size in memory for the rest of the scan.
-const KEEP_BUFFER: usize = 1 << 20;
+/// A walker thread's read buffer keeps its capacity between files, up to this much (glibc's
+/// default mmap threshold: a larger buffer would have been returned to the system on free):
+/// a rare large file does not pin its size in memory for the rest of the scan.
+const KEEP_BUFFER: usize = 128 * 1024;
 
 thread_local! {
     static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
