@@ -22,6 +22,13 @@
 # rules whose id contains "cloudflare" (differs from recall only for kingfisher and
 # betterleaks, which report every kind of secret), negatives_flagged and ignored_flagged.
 #
+# Paired comparison with ripgrep (standard mode, when rg and scopesmith are both there):
+# bench/paired.py runs scopesmith and `rg -l -i --hidden -g '!.git' -f patterns.txt .` in
+# turn (A B A B ...), --paired N pairs (default 7; 0 = skip), at default threads and at one
+# thread (`--threads 1` vs `rg -j1`), and reports the medians, the median of the per-pair
+# ratios (wall, user CPU) and peak RSS: the ratio to ripgrep from the same minutes, steady
+# even when other work slows the machine. Written to RESULTS/paired.md.
+#
 # Scale mode (--scale) builds synthetic corpora with corpus.sh --synthetic N into
 # SCALE_PREFIX-N (default /tmp/scopesmith-bench-N; reused when already built with the
 # same N, unless --rebuild) for N in 10000 100000 (and 1000000 with --scale-1m), then
@@ -36,6 +43,7 @@
 #                       (default: all; each is skipped with a note when missing)
 #   --results DIR       where outputs, hyperfine JSON and table.md go
 #                       (default /tmp/scopesmith-bench-results)
+#   --paired N          pairs for the paired rg comparison (default 7; 0 = skip)
 #   --no-build          do not run `cargo build --release` when the binary is missing
 #   --wait-idle SECS    before each tool, wait up to SECS (default 300; 0 = don't) for
 #                       the machine to be idle (< 15% CPU busy over 3 s) so that other
@@ -69,6 +77,7 @@ SCALE=0
 SCALE_1M=0
 SCALE_PREFIX=/tmp/scopesmith-bench
 REBUILD=0
+PAIRED=7
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 note() { echo "scan.sh: $*" >&2; NOTES+=("$*"); }
@@ -82,6 +91,7 @@ while [ $# -gt 0 ]; do
     --warmup) WARMUP="$2"; shift 2 ;;
     --tools) TOOLS="$2"; shift 2 ;;
     --results) RESULTS="$2"; shift 2 ;;
+    --paired) PAIRED="$2"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --wait-idle) WAIT_IDLE="$2"; shift 2 ;;
     --scale) SCALE=1; shift ;;
@@ -409,10 +419,42 @@ run_standard() {
     "| tool | seconds (mean ± sd, min) | MB/s | files/s | peak RSS | recall | recall (cloudflare rules) | negatives_flagged | ignored_flagged | flagged files |" \
     "|---|---|---|---|---|---|---|---|---|---|" \
     "${TABLE[@]}"
+  paired_vs_rg
   echo
   echo "versions:"; sed 's/^/  /' "$RESULTS/versions.txt"
   echo "machine load:"; sed 's/^/  /' "$RESULTS/load.txt"
   echo "commands (run in $CORPUS): $RESULTS/commands.txt; raw outputs and hyperfine JSON in $RESULTS"
+}
+
+# paired_vs_rg: scopesmith against rg in turn, default threads and one thread (see usage).
+paired_vs_rg() {
+  [ "$PAIRED" -gt 0 ] 2>/dev/null || return 0
+  local rgp
+  rgp="$(resolve_tool "${RG:-}" rg "")" || { echo "scan.sh: no rg: paired comparison skipped" >&2; return 0; }
+  [ -n "$SS_BIN" ] || { echo "scan.sh: no scopesmith: paired comparison skipped" >&2; return 0; }
+  local rows=() t ss rg json
+  for t in default 1; do
+    ss="$(q "$SS_BIN") scan . --format json > $(q "$RESULTS/paired-scopesmith.json")"
+    rg="$(q "$rgp") -l -i --hidden -g '!.git' -f $(q "$PATTERNS") . > $(q "$RESULTS/paired-rg.out")"
+    if [ "$t" = 1 ]; then ss+=" --threads 1"; rg="${rg/ -l / -j1 -l }"; fi
+    wait_idle "paired-$t"
+    echo "scan.sh: paired runs ($PAIRED pairs, threads $t): scopesmith vs rg" >&2
+    json="$(python3 "$SCRIPT_DIR/paired.py" --runs "$PAIRED" --cwd "$CORPUS" --label "$t" -- "$ss" "$rg")"
+    echo "$json" >> "$RESULTS/paired.jsonl"
+    rows+=("$(python3 -c '
+import json, sys
+d = json.loads(sys.argv[1]); a, b, r = d["a_stats"], d["b_stats"], d["ratio_a_over_b"]
+print(f"| {d["label"]} | {a["wall"]["median"]:.3f} ({a["wall"]["min"]:.3f}-{a["wall"]["max"]:.3f}) | {b["wall"]["median"]:.3f} ({b["wall"]["min"]:.3f}-{b["wall"]["max"]:.3f}) | **{r["wall"]:.2f}x** | {a["user"]["median"]:.2f} / {b["user"]["median"]:.2f} ({r["user"]:.2f}x) | {a["rss_mb"]["max"]:.1f} MB / {b["rss_mb"]["max"]:.1f} MB |")
+' "$json")")
+  done
+  {
+    echo
+    echo "paired with $(tool_version rg "$rgp"): $PAIRED pairs, A B A B, warm cache; ratio = median of per-pair ratios"
+    echo
+    echo "| threads | scopesmith wall s, median (min-max) | rg wall s, median (min-max) | wall ratio | user CPU s scopesmith / rg (ratio) | peak RSS scopesmith / rg |"
+    echo "|---|---|---|---|---|---|"
+    for r in "${rows[@]}"; do echo "$r"; done
+  } | tee "$RESULTS/paired.md"
 }
 
 # ---------------------------------------------------------------- scale mode

@@ -278,18 +278,13 @@ pub fn http_calls(path: &str, text: &str, lines: &Lines) -> Vec<CallSite> {
     out
 }
 
-/// SDK calls from the maps whose language fits the file.
+/// SDK calls from the maps whose language fits the file, one search per needle: the
+/// reference that `sdk_match::SdkMatcher` (what `plan` uses) is tested against.
 pub fn sdk_calls(path: &str, text: &str, lines: &Lines, sdks: &[&SdkMap]) -> Vec<CallSite> {
     let mut out = Vec::new();
     for sdk in sdks {
         for call in &sdk.calls {
-            let needles: Vec<String> = if let Some((_, method)) = call.method.split_once("::") {
-                vec![format!("->{method}(")]
-            } else if sdk.language == "rust" {
-                vec![format!("{} {{", call.method), format!("{}::", call.method), format!("{}(", call.method)]
-            } else {
-                vec![format!(".{}(", call.method), format!(".{} (", call.method)]
-            };
+            let needles = super::sdk_match::needles(sdk, &call.method);
             for needle in &needles {
                 for (at, _) in text.match_indices(needle.as_str()) {
                     // `api.ListZones(` must not also count as `api.Zones(`-like suffixes.

@@ -5,6 +5,7 @@
 //! `" + id + "`, `' . $id . '`) becomes one placeholder `{}`; the query string is dropped
 //! after its `name=` (a zone name narrows the scope) is kept.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -91,24 +92,61 @@ pub fn resolve<'k>(ops: &'k [Operation], method: &str, path: &NormalPath) -> Opt
         if tpl.len() != path.segments.len() {
             continue;
         }
-        let mut score = 0;
-        let mut ok = true;
-        for (t, p) in tpl.iter().zip(&path.segments) {
-            match (t, p) {
-                (Some(t), Some(p)) if t == p => score += 2,
-                (None, Some(_)) => score += 1,
-                (None, None) => {}
-                _ => {
-                    ok = false;
-                    break;
-                }
+        if let Some(score) = score(tpl.into_iter(), &path.segments) {
+            if best.is_none_or(|(s, _)| score > s) {
+                best = Some((score, op));
             }
-        }
-        if ok && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, op));
         }
     }
     best.map(|(_, op)| op)
+}
+
+/// The catalog compiled for lookups: templates bucketed by method and segment count, so a
+/// call is compared with the few templates of its shape, not the whole catalog. Gives what
+/// [`resolve`] gives (same scoring, the first of equal scores).
+pub struct EndpointIndex {
+    /// (method, segment count) -> (operation index, template segments), in catalog order.
+    buckets: HashMap<(String, usize), Vec<(usize, Vec<Option<String>>)>>,
+}
+
+impl EndpointIndex {
+    pub fn new(ops: &[Operation]) -> EndpointIndex {
+        let mut buckets: HashMap<(String, usize), Vec<(usize, Vec<Option<String>>)>> = HashMap::new();
+        for (i, op) in ops.iter().enumerate() {
+            let tpl: Vec<Option<String>> =
+                template_segments(&op.path).into_iter().map(|s| s.map(str::to_string)).collect();
+            buckets.entry((op.method.clone(), tpl.len())).or_default().push((i, tpl));
+        }
+        EndpointIndex { buckets }
+    }
+
+    /// `ops` must be the slice the index was built from.
+    pub fn resolve<'k>(&self, ops: &'k [Operation], method: &str, path: &NormalPath) -> Option<&'k Operation> {
+        let bucket = self.buckets.get(&(method.to_string(), path.segments.len()))?;
+        let mut best: Option<(usize, usize)> = None;
+        for (i, tpl) in bucket {
+            if let Some(score) = score(tpl.iter().map(Option::as_deref), &path.segments) {
+                if best.is_none_or(|(s, _)| score > s) {
+                    best = Some((score, *i));
+                }
+            }
+        }
+        best.map(|(_, i)| &ops[i])
+    }
+}
+
+/// How well a template fits a call's segments: `None` when it does not.
+fn score<'a>(tpl: impl Iterator<Item = Option<&'a str>>, path: &[Option<String>]) -> Option<usize> {
+    let mut score = 0;
+    for (t, p) in tpl.zip(path) {
+        match (t, p) {
+            (Some(t), Some(p)) if t == p => score += 2,
+            (None, Some(_)) => score += 1,
+            (None, None) => {}
+            _ => return None,
+        }
+    }
+    Some(score)
 }
 
 #[cfg(test)]

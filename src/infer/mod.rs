@@ -11,8 +11,10 @@
 
 pub mod callsite;
 pub mod endpoint;
+pub mod index;
 pub mod model;
 pub mod permission;
+pub mod sdk_match;
 pub mod sdk_members;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,6 +51,7 @@ pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledg
     for id in project.credentials.keys() {
         consumers.entry(id.secret.as_str()).or_default().push(id);
     }
+    let mut index = index::PlanIndex::new(knowledge);
     let credentials = project
         .credentials
         .iter()
@@ -59,7 +62,7 @@ pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledg
                 id.secret.clone()
             };
             let reach = project.reach.get(id).cloned().unwrap_or_default();
-            plan_one(result, id, name, sites, &reach, &project.links, &owner, knowledge)
+            plan_one(result, id, name, sites, &reach, &project.links, &owner, knowledge, &mut index)
         })
         .collect();
     let shared = consumers
@@ -83,6 +86,7 @@ fn plan_one(
     links: &BTreeMap<String, String>,
     owner: &BTreeMap<String, Vec<(usize, CredentialId)>>,
     k: &Knowledge,
+    index: &mut index::PlanIndex,
 ) -> CredentialPlan {
     let texts = &result.texts;
     let mut site_list: Vec<Site> =
@@ -123,7 +127,7 @@ fn plan_one(
         let lines = Lines::new(&text);
         let sdks = sdks_for(k, path, &sdk_names);
         let mut found = callsite::http_calls(path, &text, &lines);
-        found.extend(callsite::sdk_calls(path, &text, &lines, &sdks));
+        found.extend(index.sdk_calls(path, &sdks, &text, &lines));
         // Calls in a key file used by several credentials go to the nearest use; a file
         // reached through a link gives all its calls.
         if let Some(owners) = owner.get(path.as_str()).filter(|_| key_files.contains(path.as_str())) {
@@ -173,7 +177,7 @@ fn plan_one(
         if c.normal.template().starts_with("/zones/{}") {
             zone_callers.insert(c.path.clone());
         }
-        match endpoint::resolve(&k.operations, &c.method, &c.normal) {
+        match index.resolve(&c.method, &c.normal) {
             Some(op) => {
                 let e = endpoints.entry((op.path.clone(), op.method.clone())).or_insert_with(|| EndpointUse {
                     method: op.method.clone(),

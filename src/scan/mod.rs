@@ -7,6 +7,7 @@
 
 pub mod credential;
 pub mod detect;
+pub mod gate;
 pub mod lines;
 pub mod source;
 pub mod texts;
@@ -154,8 +155,28 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
     Ok(result)
 }
 
+/// A walker thread's read buffer keeps its capacity between files, up to this much (glibc's
+/// default mmap threshold: a larger buffer would have been returned to the system on free):
+/// a rare large file does not pin its size in memory for the rest of the scan.
+const KEEP_BUFFER: usize = 128 * 1024;
+
+thread_local! {
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn scan_file(detector: &Detector, path: &std::path::Path, display: &str, max: u64) -> FileResult {
-    let loaded = source::read(path, display, max);
+    READ_BUFFER.with(|buffer| {
+        let mut buffer = buffer.borrow_mut();
+        let out = scan_read(detector, path, display, max, &mut buffer);
+        if buffer.capacity() > KEEP_BUFFER {
+            *buffer = Vec::new();
+        }
+        out
+    })
+}
+
+fn scan_read(detector: &Detector, path: &std::path::Path, display: &str, max: u64, buffer: &mut Vec<u8>) -> FileResult {
+    let loaded = source::read(path, display, max, buffer);
     let mut out = FileResult { warnings: loaded.warning.into_iter().collect(), ..Default::default() };
     let Some(content) = loaded.content else {
         out.skipped = true;
@@ -164,16 +185,16 @@ fn scan_file(detector: &Detector, path: &std::path::Path, display: &str, max: u6
     let file_name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
     let bytes: &[u8] = match &content {
         Content::Text(t) => t.as_bytes(),
-        Content::Bytes(b) => b,
+        Content::Bytes => buffer,
     };
     out.bytes = bytes.len() as u64;
     // The prefilter runs on raw bytes: most files end here, never decoded.
     let Some(mut candidates) = detector.candidates(bytes, &file_name) else { return out };
-    let text = match content {
-        Content::Text(t) => t,
-        Content::Bytes(b) => match String::from_utf8(b) {
-            Ok(t) => t,
-            Err(e) => {
+    let text: std::borrow::Cow<str> = match &content {
+        Content::Text(t) => t.as_str().into(),
+        Content::Bytes => match std::str::from_utf8(buffer) {
+            Ok(t) => t.into(),
+            Err(_) => {
                 let message = "not valid UTF-8: invalid bytes were replaced and the rest scanned";
                 match out.warnings.first_mut() {
                     // One warning per file: a capped file says both in one.
@@ -184,19 +205,19 @@ fn scan_file(detector: &Detector, path: &std::path::Path, display: &str, max: u6
                         message: message.into(),
                     }),
                 }
-                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let text = String::from_utf8_lossy(buffer).into_owned();
                 // Replacement characters moved the offsets: find the keywords again.
                 match detector.candidates(text.as_bytes(), &file_name) {
                     Some(c) => candidates = c,
                     None => return out,
                 }
-                text
+                text.into()
             }
         },
     };
     out.findings = detector.detect(display, &text, candidates);
     if !out.findings.is_empty() {
-        out.text = Some(text);
+        out.text = Some(text.into_owned());
     }
     out
 }

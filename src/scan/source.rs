@@ -12,8 +12,9 @@ use crate::finding::{Warning, WarningReason};
 const BINARY_SNIFF: usize = 8 * 1024;
 
 pub enum Content {
-    /// Raw bytes, not yet known to be UTF-8 (the prefilter runs on bytes).
-    Bytes(Vec<u8>),
+    /// Raw bytes in the caller's buffer, not yet known to be UTF-8 (the prefilter runs on
+    /// bytes).
+    Bytes,
     /// Already decoded (UTF-16 input).
     Text(String),
 }
@@ -23,27 +24,41 @@ pub struct Loaded {
     pub warning: Option<Warning>,
 }
 
-pub fn read(path: &Path, display: &str, max_bytes: u64) -> Loaded {
+/// Reads `path` into `bytes` (cleared first; a walker thread passes the same buffer for every
+/// file, so the common case allocates nothing).
+pub fn read(path: &Path, display: &str, max_bytes: u64, bytes: &mut Vec<u8>) -> Loaded {
     let warn = |reason, message: String| Loaded {
         content: None,
         warning: Some(Warning { path: display.to_string(), reason, message }),
     };
+    bytes.clear();
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) => return warn(WarningReason::Unreadable, format!("cannot open: {e}")),
     };
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(len.min(max_bytes) as usize);
-    if let Err(e) = (&mut file).take(max_bytes).read_to_end(&mut bytes) {
+    bytes.reserve(len.min(max_bytes) as usize);
+    // The first block decides about binary files before the rest is read. (A file over the
+    // cap is judged after its cut, as below, so that both ways give the same answer.)
+    let first = BINARY_SNIFF.min(max_bytes as usize) as u64;
+    if let Err(e) = (&mut file).take(first).read_to_end(bytes) {
         return warn(WarningReason::Unreadable, format!("cannot read: {e}"));
+    }
+    if len <= max_bytes && !starts_utf16(bytes) && memchr::memchr(0, bytes).is_some() {
+        return warn(WarningReason::Binary, "binary file (NUL byte): skipped".into());
+    }
+    if bytes.len() as u64 == first {
+        if let Err(e) = (&mut file).take(max_bytes - first).read_to_end(bytes) {
+            return warn(WarningReason::Unreadable, format!("cannot read: {e}"));
+        }
     }
     let mut warning = None;
     if len > max_bytes || bytes.len() as u64 == max_bytes && file.read(&mut [0u8]).map(|n| n > 0).unwrap_or(false) {
         // Keep whole lines only, so the last line is not a cut-off fragment; one long line
         // (minified code) is cut at a character boundary, so the cut is no invalid UTF-8.
-        match memchr::memrchr(b'\n', &bytes) {
+        match memchr::memrchr(b'\n', bytes) {
             Some(nl) => bytes.truncate(nl + 1),
-            None => bytes.truncate(char_boundary(&bytes)),
+            None => bytes.truncate(char_boundary(bytes)),
         }
         warning = Some(Warning {
             path: display.to_string(),
@@ -55,13 +70,17 @@ pub fn read(path: &Path, display: &str, max_bytes: u64) -> Loaded {
             ),
         });
     }
-    if let Some(text) = decode_utf16(&bytes) {
+    if let Some(text) = decode_utf16(bytes) {
         return Loaded { content: Some(Content::Text(text)), warning };
     }
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some() {
         return warn(WarningReason::Binary, "binary file (NUL byte): skipped".into());
     }
-    Loaded { content: Some(Content::Bytes(bytes)), warning }
+    Loaded { content: Some(Content::Bytes), warning }
+}
+
+fn starts_utf16(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
 }
 
 /// The length of `bytes` without a UTF-8 sequence cut off at its end.

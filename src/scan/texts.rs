@@ -71,10 +71,11 @@ impl Texts {
             return t.clone();
         }
         let real = self.walked.get(display)?;
-        let loaded = source::read(real, display, self.max_file_size);
+        let mut bytes = Vec::new();
+        let loaded = source::read(real, display, self.max_file_size, &mut bytes);
         let text: Option<Arc<str>> = loaded.content.map(|c| match c {
             Content::Text(t) => Arc::from(t),
-            Content::Bytes(b) => Arc::from(String::from_utf8_lossy(&b).into_owned()),
+            Content::Bytes => Arc::from(String::from_utf8_lossy(&bytes)),
         });
         self.read.lock().unwrap_or_else(|e| e.into_inner()).insert(display.to_string(), text.clone());
         text

@@ -9,9 +9,8 @@ mod rust;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-
 use super::credential::{self, Aliases};
+use super::gate::{self, Gate};
 use super::lines::Lines;
 use crate::finding::{Finding, Kind, Severity};
 use crate::rules::{DetectRule, Matcher};
@@ -20,9 +19,11 @@ use crate::secret::Secret;
 /// The rules, with their keywords compiled into one automaton.
 pub struct Detector<'r> {
     rules: &'r [DetectRule],
-    prefilter: AhoCorasick,
+    prefilter: Gate,
     /// Keyword index -> rules that carry it.
     keyword_rules: Vec<Vec<usize>>,
+    /// Per rule: a run of bytes its every match needs (see `gate::required_run`).
+    runs: Vec<Option<gate::Run>>,
 }
 
 /// A rule's match on one line, before the per-line merge.
@@ -54,22 +55,26 @@ impl<'r> Detector<'r> {
                 }
             }
         }
-        let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&keywords)
-            .expect("keywords are plain strings; the automaton always builds");
-        Detector { rules, prefilter, keyword_rules }
+        let prefilter = Gate::new(&keywords);
+        let runs = rules.iter().map(gate::required_run).collect();
+        Detector { rules, prefilter, keyword_rules, runs }
     }
 
     /// Which rules may fire, and on which lines: `None` when no keyword occurs at all.
     pub fn candidates(&self, bytes: &[u8], file_name: &str) -> Option<BTreeMap<usize, Vec<usize>>> {
-        let mut offsets: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for m in self.prefilter.find_overlapping_iter(bytes) {
-            for &rule in &self.keyword_rules[m.pattern().as_usize()] {
-                offsets.entry(rule).or_default().push(m.start());
-            }
+        thread_local! {
+            static FOUND: std::cell::RefCell<Vec<(usize, usize)>> = const { std::cell::RefCell::new(Vec::new()) };
         }
+        let mut offsets: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        FOUND.with(|found| {
+            let mut found = found.borrow_mut();
+            self.prefilter.occurrences(bytes, &mut found);
+            for &(keyword, start) in found.iter() {
+                for &rule in &self.keyword_rules[keyword] {
+                    offsets.entry(rule).or_default().push(start);
+                }
+            }
+        });
         if offsets.is_empty() {
             return None;
         }
@@ -85,6 +90,12 @@ impl<'r> Detector<'r> {
         let mut rust_rules = Vec::new();
         for (rule_idx, offsets) in candidates {
             let rule = &self.rules[rule_idx];
+            // Prefilter, second step: a rule that needs a long run of some bytes (a 37-hex
+            // key) cannot fire in a file without one; most files that merely say
+            // "cloudflare" end here, before the whole-file regexes.
+            if self.runs[rule_idx].as_ref().is_some_and(|r| !r.occurs_in(text.as_bytes())) {
+                continue;
+            }
             if rule.context.as_ref().is_some_and(|c| !c.is_match(text))
                 || rule.not_context.as_ref().is_some_and(|c| c.is_match(text))
             {
