@@ -209,7 +209,8 @@ fn apply_says_what_it_changed() {
         .arg(tmp.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    // A fix that ran is a success; findings are `scan`'s business (issue 16).
+    assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("purge.sh:1: migrated (CF_API_KEY)") && err.contains("wrote 1 file"), "{err}");
 }
@@ -229,4 +230,76 @@ fn a_name_after_a_unicode_letter_is_renamed() {
     fix::apply(&set, &[tmp.path().to_path_buf()]).unwrap();
     let left: Vec<_> = scan(tmp.path()).findings.into_iter().filter(|f| f.role == Role::Key).collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// Issue 13 item 8: a thread swaps a folder of the tree for a link to a folder outside it, in
+/// a loop, while `--apply` runs again and again. Path-based check-then-write rewrote the
+/// outside file within a few hundred tries; through directory handles it never may.
+#[cfg(unix)]
+#[test]
+fn a_folder_swapped_for_a_link_during_apply_never_redirects_the_write() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("repo");
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    let old = "curl -H \"X-Auth-Key: $CF_API_KEY\" https://api.cloudflare.com/client/v4/zones/z/purge_cache\n";
+    let new = "curl -H \"Authorization: Bearer $CF_API_TOKEN\" https://api.cloudflare.com/client/v4/zones/z/purge_cache\n";
+    std::fs::write(root.join("sub/purge.sh"), old).unwrap();
+    // The attacker's copy has the same content, so only containment can tell them apart.
+    std::fs::write(outside.join("purge.sh"), old).unwrap();
+    let mut set = fix::FixSet {
+        edits: vec![fix::FileEdit {
+            path: "sub/purge.sh".into(),
+            real: root.join("sub/purge.sh"),
+            old: old.into(),
+            new: new.into(),
+            secrets: Vec::new(),
+        }],
+        ..Default::default()
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let swapper = {
+        let (stop, root, outside) = (stop.clone(), root.clone(), outside.clone());
+        std::thread::spawn(move || {
+            let mut swaps = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                std::fs::rename(root.join("sub"), root.join("sub.real")).unwrap();
+                std::os::unix::fs::symlink(&outside, root.join("sub")).unwrap();
+                std::thread::yield_now();
+                std::fs::remove_file(root.join("sub")).unwrap();
+                std::fs::rename(root.join("sub.real"), root.join("sub")).unwrap();
+                std::thread::yield_now();
+                swaps += 1;
+            }
+            swaps
+        })
+    };
+    let (mut written, mut refused) = (0, 0);
+    for _ in 0..3000 {
+        match fix::apply(&set, std::slice::from_ref(&root)) {
+            Ok(_) => {
+                written += 1;
+                // The inside file now holds `new`: the next round writes it back.
+                let e = &mut set.edits[0];
+                std::mem::swap(&mut e.old, &mut e.new);
+            }
+            Err(_) => refused += 1,
+        }
+        if std::fs::read_to_string(outside.join("purge.sh")).unwrap() != old {
+            break;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let swaps = swapper.join().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(outside.join("purge.sh")).unwrap(),
+        old,
+        "a write went through the planted link ({written} written, {refused} refused, {swaps} swaps)"
+    );
+    assert!(written > 0 && refused > 0, "the race was not exercised: {written} written, {refused} refused");
+    let names: Vec<_> = std::fs::read_dir(&outside).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 1, "nothing planted outside: {names:?}");
 }

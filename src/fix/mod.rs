@@ -8,10 +8,13 @@
 //! and writing files (atomically, keeping mode and CRLF) also live here; `lib.rs` decides
 //! which one runs.
 
+mod apply;
+pub mod consumer;
+pub mod paths;
 pub mod rewrite;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use regex::Regex;
 use serde::Serialize;
@@ -456,24 +459,31 @@ fn email_site(f: &Finding, w: &mut FileWork) -> (Status, String) {
     (Status::Migrated, "email setting removed (a token needs no email)".into())
 }
 
-/// One file's unified diff, `git apply`-able (`--- a/path`, `+++ b/path`).
-fn file_diff(e: &FileEdit) -> String {
+/// One file's unified diff, `git apply`-able (`--- a/path`, `+++ b/path`), its paths
+/// starting with `prefix` (see [`paths::repo_prefix`]).
+fn file_diff(e: &FileEdit, prefix: &str) -> String {
     let d = similar::TextDiff::from_lines(&e.old, &e.new);
-    let text =
-        d.unified_diff().context_radius(3).header(&format!("a/{}", e.path), &format!("b/{}", e.path)).to_string();
-    format!("diff --git a/{} b/{}\n{text}", e.path, e.path)
+    let p = format!("{prefix}{}", e.path);
+    let text = d.unified_diff().context_radius(3).header(&format!("a/{p}"), &format!("b/{p}")).to_string();
+    format!("diff --git a/{p} b/{p}\n{text}")
 }
 
 /// Whether printing this diff would show a secret (a removed or context line holding a key).
 /// Such a file is left out of the printed diff: masking would make the patch inapplicable.
 pub fn diff_shows_secret(e: &FileEdit) -> bool {
-    let text = file_diff(e);
+    let text = file_diff(e, "");
     crate::report::redact::scrub(&text) != text || e.secrets.iter().any(|s| text.contains(s.expose()))
 }
 
-/// The unified diff of every edit that can be printed; see [`withheld`] for the others.
+/// The unified diff of every edit that can be printed, paths relative to the scanned root;
+/// see [`withheld`] for the others.
 pub fn diff(set: &FixSet) -> String {
-    set.edits.iter().filter(|e| !diff_shows_secret(e)).map(file_diff).collect()
+    diff_at(set, "")
+}
+
+/// [`diff`] with every path starting with `prefix` (the scanned root below the repository).
+pub fn diff_at(set: &FixSet, prefix: &str) -> String {
+    set.edits.iter().filter(|e| !diff_shows_secret(e)).map(|e| file_diff(e, prefix)).collect()
 }
 
 /// Files whose diff is not printed because it would show a hard-coded key.
@@ -521,57 +531,7 @@ pub fn summary(set: &FixSet, written: Option<usize>) -> String {
     s
 }
 
-/// Writes each edit atomically (temp file in the same folder, then rename), keeping the file
-/// mode; refuses symlinks and files outside the roots.
+/// Writes every edit or none; see `apply.rs`.
 pub fn apply(set: &FixSet, roots: &[PathBuf]) -> Result<usize, crate::Error> {
-    let roots: Vec<PathBuf> = roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
-    let mut n = 0;
-    for e in &set.edits {
-        write_one(e, &roots)?;
-        n += 1;
-    }
-    Ok(n)
-}
-
-fn write_one(e: &FileEdit, roots: &[PathBuf]) -> Result<(), crate::Error> {
-    let refuse = |why: &str| crate::Error::Usage {
-        message: format!("refusing to write {}: {why}", e.real.display()),
-        help: "fix files inside the scanned folder by hand, or pass the real path".into(),
-    };
-    let meta = std::fs::symlink_metadata(&e.real).map_err(|err| crate::Error::io(&e.real, err))?;
-    if meta.file_type().is_symlink() {
-        return Err(refuse("it is a symbolic link"));
-    }
-    let canon = e.real.canonicalize().map_err(|err| crate::Error::io(&e.real, err))?;
-    if !roots.iter().any(|r| canon.starts_with(r)) {
-        return Err(refuse("it is outside the scanned roots"));
-    }
-    let current = std::fs::read_to_string(&canon).map_err(|err| crate::Error::io(&canon, err))?;
-    if current != e.old {
-        return Err(refuse("it changed since it was scanned"));
-    }
-    let dir = canon.parent().unwrap_or(Path::new("."));
-    let name = canon.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.scopesmith-{}.tmp", std::process::id()));
-    // `create_new`: a file or link already at the temporary name (planted in the tree) is
-    // an error, never written through. Owner-only until the file's own mode is set below.
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut file = opts.open(&tmp).map_err(|err| crate::Error::Write { path: tmp.clone(), source: err })?;
-    if let Err(err) = std::io::Write::write_all(&mut file, e.new.as_bytes()) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(crate::Error::Write { path: tmp, source: err });
-    }
-    drop(file);
-    if let Err(err) = std::fs::set_permissions(&tmp, meta.permissions()) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(crate::Error::Write { path: tmp, source: err });
-    }
-    std::fs::rename(&tmp, &canon).map_err(|err| {
-        let _ = std::fs::remove_file(&tmp);
-
-        crate::Error::Write { path: canon.clone(), source: err }
-    })
+    apply::apply(&set.edits, roots)
 }

@@ -329,6 +329,62 @@ pub fn assigned_name(line: &str) -> Option<String> {
     balanced(t.trim_end_matches([',', ';'])).then(|| c[1].to_string())
 }
 
+/// Byte ranges of template placeholders (`{{ ... }}`, not GitHub's `${{ ... }}`): names
+/// inside are filled by other tooling (Jinja, mustache, Go templates) and never renamed.
+fn placeholder_spans(line: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = line[from..].find("{{").map(|i| i + from) {
+        let Some(j) = line[i..].find("}}").map(|j| j + i + 2) else { break };
+        if !line[..i].ends_with('$') {
+            out.push((i, j));
+        }
+        from = j;
+    }
+    out
+}
+
+fn name_re(name: &str) -> Regex {
+    // ASCII boundaries, as the detection rules' names are ASCII: `éCF_API_KEY` was found as
+    // `CF_API_KEY` and must be renamed too (issue 9, property test).
+    Regex::new(&format!(r"(?-u:\b){}(?-u:\b)", regex::escape(name))).expect("escaped name")
+}
+
+/// Whether every use of `name` on the line sits inside a template placeholder.
+pub fn only_in_placeholders(line: &str, name: &str) -> bool {
+    let spans = placeholder_spans(line);
+    let mut any = false;
+    for m in name_re(name).find_iter(line) {
+        any = true;
+        if !spans.iter().any(|(a, b)| m.start() >= *a && m.end() <= *b) {
+            return false;
+        }
+    }
+    any
+}
+
+/// Whether `name` is used on the line outside template placeholders.
+pub fn mentions(line: &str, name: &str) -> bool {
+    name_re(name).is_match(line) && !only_in_placeholders(line, name)
+}
+
+/// `old` renamed to `new` on one line, leaving template placeholders alone.
+pub fn rename_in(line: &str, old: &str, new: &str) -> String {
+    let spans = placeholder_spans(line);
+    let mut out = String::new();
+    let mut last = 0;
+    for m in name_re(old).find_iter(line) {
+        if spans.iter().any(|(a, b)| m.start() >= *a && m.end() <= *b) {
+            continue;
+        }
+        out.push_str(&line[last..m.start()]);
+        out.push_str(new);
+        last = m.end();
+    }
+    out.push_str(&line[last..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
