@@ -61,6 +61,10 @@ fn every_fixture_is_migrated_or_explained() {
         insta::assert_snapshot!(format!("fix@{eco}"), format!("{printed}\n---- summary ----\n{summary}"));
 
         fix::apply(&set, &[tmp.path().to_path_buf()]).unwrap();
+        // Every patched file still passes its ecosystem's checker (issue 16).
+        for e in &set.edits {
+            check_file(&tmp.path().join(&e.path), &format!("{eco}/{}", e.path));
+        }
         let after = scan(tmp.path());
         // Key sites left must belong to credentials fix did not claim to migrate.
         let not_migrated: BTreeSet<(String, Option<String>)> = set

@@ -9,6 +9,7 @@
 //! which one runs.
 
 mod apply;
+mod gofmt;
 mod imports;
 mod plan;
 mod terraform;

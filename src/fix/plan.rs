@@ -65,6 +65,13 @@ fn group_rename(name: &str, tools: &BTreeSet<String>, all_terraform: bool) -> Op
     rewrite::token_name(name, lego).filter(|n| n != name).map(|n| (name.to_string(), n))
 }
 
+/// `CF_API_KEY`, `CF_Key`: an environment variable's shape.
+fn env_name(n: &str) -> bool {
+    static ENV: std::sync::LazyLock<Regex> =
+        std::sync::LazyLock::new(|| Regex::new(r"^[A-Z][A-Za-z0-9]*_[A-Za-z0-9_]+$").expect("env name"));
+    ENV.is_match(n)
+}
+
 /// A key-shaped literal on a line (the scan's own shapes).
 fn holds_key(line: &str) -> bool {
     static HEX: std::sync::LazyLock<Regex> =
@@ -107,9 +114,15 @@ pub fn plan(result: &ScanResult) -> FixSet {
         g.rename = g.name.as_deref().and_then(|n| group_rename(n, &tools, all_tf));
         if g.rename.is_some() {
             for &i in &g.sites {
+                // Only environment variables set in shell, Docker, env and YAML files: a code
+                // variable (`apiKey = getenv(...)`) is local and keeps its name.
+                let setting = matches!(
+                    files.get(&keys[i].path).map(|w| w.lang),
+                    Some(Lang::Shell | Lang::Docker | Lang::Data | Lang::Yaml)
+                );
                 let line = line_of(&files, keys[i]);
-                if let Some(a) = rewrite::assigned_name(line).filter(|a| Some(a) != g.name.as_ref()) {
-                    if a.chars().any(|c| c.is_ascii_uppercase()) && !g.aliases.iter().any(|(o, _)| *o == a) {
+                if let Some(a) = rewrite::assigned_name(line).filter(|a| setting && Some(a) != g.name.as_ref()) {
+                    if env_name(&a) && !g.aliases.iter().any(|(o, _)| *o == a) {
                         if let Some(r) = group_rename(&a, &tools, false) {
                             g.aliases.push(r);
                         }
@@ -444,6 +457,7 @@ pub fn plan(result: &ScanResult) -> FixSet {
             }
         }
         let new = super::imports::add(w.lang, &new);
+        let new = if w.lang == Lang::Go { super::gofmt::keep_layout(&w.text, &new) } else { new };
         let changed: BTreeSet<usize> = w.fixes.keys().map(|l| l + 1).collect();
         for s in sites.iter_mut().filter(|s| s.path == w.display && s.status == Status::Migrated) {
             if !(s.line..=s.end_line).any(|l| changed.contains(&l)) || new == w.text {

@@ -188,8 +188,7 @@ pub fn setting_line(lang: Lang, line: &str) -> LineFix {
 fn bearer(lang: Lang, e: &str) -> Option<String> {
     Some(match lang {
         Lang::Python | Lang::Jvm | Lang::CSharp => format!("\"Bearer \" + {e}"),
-        // gofmt's own spacing inside an argument list.
-        Lang::Go => format!("\"Bearer \"+{e}"),
+        Lang::Go => format!("\"Bearer \" + {e}"),
         Lang::Js => format!("`Bearer ${{{e}}}`"),
         Lang::Ruby => format!("\"Bearer #{{{e}}}\""),
         Lang::Php => format!("'Bearer ' . {e}"),
@@ -336,6 +335,8 @@ pub fn header_line(lang: Lang, line: &str, token_var: &str) -> Result<String, St
     let Some(value) = bearer(lang, expr) else {
         return Err("no Bearer form known for this language".into());
     };
+    // gofmt drops the blanks around `+` in a call's later argument (`.Set(k, "Bearer "+v)`).
+    let value = if lang == Lang::Go && c[4].contains(',') { value.replacen("\" + ", "\"+", 1) } else { value };
     let q = &c[1];
     let name = if lower(&c[2]) { "authorization" } else { "Authorization" };
     Ok(format!("{}{q}{name}{q}{}{value}{}", &line[..whole.start], &c[4], &line[start + expr.len()..]))
