@@ -250,7 +250,8 @@ fn a_folder_swapped_for_a_link_during_apply_never_redirects_the_write() {
     std::fs::create_dir_all(root.join("sub")).unwrap();
     std::fs::create_dir_all(&outside).unwrap();
     let old = "curl -H \"X-Auth-Key: $CF_API_KEY\" https://api.cloudflare.com/client/v4/zones/z/purge_cache\n";
-    let new = "curl -H \"Authorization: Bearer $CF_API_TOKEN\" https://api.cloudflare.com/client/v4/zones/z/purge_cache\n";
+    let new =
+        "curl -H \"Authorization: Bearer $CF_API_TOKEN\" https://api.cloudflare.com/client/v4/zones/z/purge_cache\n";
     std::fs::write(root.join("sub/purge.sh"), old).unwrap();
     // The attacker's copy has the same content, so only containment can tell them apart.
     std::fs::write(outside.join("purge.sh"), old).unwrap();
@@ -326,9 +327,11 @@ impl Fixed {
         std::fs::read_to_string(self.dir.path().join(rel)).unwrap()
     }
     fn site(&self, path: &str, line: usize) -> &fix::SiteFix {
-        self.before.sites.iter().find(|s| s.path == path && s.line == line).unwrap_or_else(|| {
-            panic!("no site at {path}:{line}:\n{}", self.summary)
-        })
+        self.before
+            .sites
+            .iter()
+            .find(|s| s.path == path && s.line == line)
+            .unwrap_or_else(|| panic!("no site at {path}:{line}:\n{}", self.summary))
     }
 }
 
@@ -418,7 +421,11 @@ fn fix_and_check(name: &str) -> Fixed {
     // summary explains it.
     let after = scan(dir.path());
     let status_of = |path: &str, cred: &Option<String>, role: Role| {
-        set.sites.iter().filter(|s| s.path == path && s.role == role && &s.credential == cred).map(|s| s.status).collect::<Vec<_>>()
+        set.sites
+            .iter()
+            .filter(|s| s.path == path && s.role == role && &s.credential == cred)
+            .map(|s| s.status)
+            .collect::<Vec<_>>()
     };
     for f in &after.findings {
         let st = status_of(&f.path, &f.credential, f.role);
@@ -473,7 +480,13 @@ fn renames_reach_every_file_and_a_shared_email_stays() {
     // The ACME account e-mail reads CF_API_EMAIL: it is not deleted, and the summary says why.
     assert!(env.contains("CF_API_EMAIL=ops@example.com"), "{env}");
     assert!(compose.contains("acme.email=${CF_API_EMAIL}"), "{compose}");
-    assert!(f.summary.contains(".env.example:2: edit by hand (CF_API_EMAIL): left in place: CF_API_EMAIL stays at docker-compose.yml:7"), "{}", f.summary);
+    assert!(
+        f.summary.contains(
+            ".env.example:2: edit by hand (CF_API_EMAIL): left in place: CF_API_EMAIL stays at docker-compose.yml:7"
+        ),
+        "{}",
+        f.summary
+    );
 }
 
 #[test]
@@ -482,7 +495,11 @@ fn python_gets_its_import_and_loses_the_email() {
     let sync = f.read("app/sync_dns.py");
     assert!(sync.contains(r#"CloudFlare.CloudFlare(token=os.environ["CF_API_TOKEN"])"#), "{sync}");
     let purge = f.read("app/purge.py");
-    assert!(purge.contains("import os\n") && purge.contains(r#""Authorization": "Bearer " + os.environ["CLOUDFLARE_API_TOKEN"]"#), "{purge}");
+    assert!(
+        purge.contains("import os\n")
+            && purge.contains(r#""Authorization": "Bearer " + os.environ["CLOUDFLARE_API_TOKEN"]"#),
+        "{purge}"
+    );
 }
 
 #[test]
@@ -500,7 +517,10 @@ fn another_services_header_is_never_touched() {
     assert_eq!(notify, std::fs::read_to_string(class_dir("internal-service/notify.py")).unwrap());
     assert!(f.summary.contains("not Cloudflare's"), "{}", f.summary);
     let report = f.read("report.sh");
-    assert!(report.contains("Authorization: Bearer ${CF_API_TOKEN}"), "the Cloudflare call is still migrated: {report}");
+    assert!(
+        report.contains("Authorization: Bearer ${CF_API_TOKEN}"),
+        "the Cloudflare call is still migrated: {report}"
+    );
 }
 
 #[test]
@@ -545,7 +565,10 @@ fn a_shared_header_line_is_credited_to_the_key() {
     let f = fix_and_check("shared-line");
     assert_eq!(f.site("purge.sh", 3).credential.as_deref(), Some("CF_KEY"), "{}", f.summary);
     let text = f.read("purge.sh");
-    assert!(text.contains("Authorization: Bearer $CF_TOKEN") || f.site("purge.sh", 3).status != Status::Migrated, "{text}");
+    assert!(
+        text.contains("Authorization: Bearer $CF_TOKEN") || f.site("purge.sh", 3).status != Status::Migrated,
+        "{text}"
+    );
 }
 
 #[test]

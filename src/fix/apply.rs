@@ -92,7 +92,10 @@ mod imp {
         rfs::openat(at, name, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty())
             .map_err(|e| {
                 if e == rustix::io::Errno::NOTDIR || e == rustix::io::Errno::LOOP {
-                    std::io::Error::other(format!("`{}` on the way is a symbolic link or not a folder", name.to_string_lossy()))
+                    std::io::Error::other(format!(
+                        "`{}` on the way is a symbolic link or not a folder",
+                        name.to_string_lossy()
+                    ))
                 } else {
                     e.into()
                 }
@@ -102,9 +105,8 @@ mod imp {
     /// Opens and checks one target. Err: the reason, for the user.
     pub fn check<'a>(edit: &'a FileEdit, root: &PathBuf, parts: &[OsString]) -> Result<Target<'a>, String> {
         let (name, dirs) = parts.split_last().ok_or("not below the scanned root")?;
-        let mut dir: OwnedFd =
-            rfs::open(root, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
-                .map_err(|e| format!("cannot open the scanned root: {e}"))?;
+        let mut dir: OwnedFd = rfs::open(root, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+            .map_err(|e| format!("cannot open the scanned root: {e}"))?;
         for d in dirs {
             dir = open_dir(&dir, d).map_err(|e| e.to_string())?;
         }
@@ -228,7 +230,9 @@ pub fn apply(edits: &[FileEdit], roots: &[PathBuf]) -> Result<usize, crate::Erro
             };
             return Err(crate::Error::Usage {
                 message: format!("fix --apply stopped at {}: {err}; {restored}", t.edit.path),
-                help: "nothing is half-migrated unless listed above; fix the cause and run `scopesmith fix --apply` again".into(),
+                help:
+                    "nothing is half-migrated unless listed above; fix the cause and run `scopesmith fix --apply` again"
+                        .into(),
             });
         }
     }

@@ -57,7 +57,8 @@ mod tests {
 
     #[test]
     fn values_realign_after_a_key_changes() {
-        let old = "\th := map[string]string{\n\t\t\"X-Auth-Key\":   k,\n\t\t\"Content-Type\": \"application/json\",\n\t}\n";
+        let old =
+            "\th := map[string]string{\n\t\t\"X-Auth-Key\":   k,\n\t\t\"Content-Type\": \"application/json\",\n\t}\n";
         let new = "\th := map[string]string{\n\t\t\"Authorization\":   \"Bearer \" + k,\n\t\t\"Content-Type\": \"application/json\",\n\t}\n";
         assert_eq!(
             keep_layout(old, new),

@@ -11,7 +11,8 @@ use super::rewrite::Lang;
 
 static PY_OS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^import\s+(?:[\w.]+\s*,\s*)*os\s*(?:,|$|#)").expect("python import pattern"));
-static PY_IMPORT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:import\s|from\s+\S+\s+import\s)").expect("import"));
+static PY_IMPORT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:import\s|from\s+\S+\s+import\s)").expect("import"));
 static GO_OS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?m)^\s*(?:import\s+)?"os"\s*$"#).expect("go os"));
 static PHP_USE_KEY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^(\s*use\s+\\?((?:\w+\\)*)Auth\\)APIKey\s*;").expect("php use"));
@@ -27,7 +28,9 @@ fn ending(text: &str) -> &'static str {
 /// `text` with the imports its code now needs.
 pub fn add(lang: Lang, text: &str) -> String {
     match lang {
-        Lang::Python if (text.contains("os.environ") || text.contains("os.getenv")) && !PY_OS.is_match(text) => python(text),
+        Lang::Python if (text.contains("os.environ") || text.contains("os.getenv")) && !PY_OS.is_match(text) => {
+            python(text)
+        }
         Lang::Go if text.contains("os.Getenv(") && !GO_OS.is_match(text) => go(text),
         Lang::Php if text.contains("APIToken(") => php(text),
         _ => text.to_string(),
@@ -127,7 +130,12 @@ fn php(text: &str) -> String {
     let still_key = Regex::new(r"\bAPIKey\b").expect("php name").is_match(&rest);
     if still_key {
         let nl = ending(text);
-        format!("{}{nl}{}APIToken;{}", &text[..whole.end()], c[1].trim_start_matches(['\r', '\n']), &text[whole.end()..])
+        format!(
+            "{}{nl}{}APIToken;{}",
+            &text[..whole.end()],
+            c[1].trim_start_matches(['\r', '\n']),
+            &text[whole.end()..]
+        )
     } else {
         format!("{}{}APIToken;{}", &text[..whole.start()], &c[1], &text[whole.end()..])
     }
@@ -139,7 +147,8 @@ mod tests {
 
     #[test]
     fn python_gets_import_os_after_its_imports() {
-        let src = "#!/usr/bin/env python3\n\"\"\"Purge.\"\"\"\nimport json\nimport requests\n\nKEY = os.environ[\"K\"]\n";
+        let src =
+            "#!/usr/bin/env python3\n\"\"\"Purge.\"\"\"\nimport json\nimport requests\n\nKEY = os.environ[\"K\"]\n";
         assert_eq!(add(Lang::Python, src), "#!/usr/bin/env python3\n\"\"\"Purge.\"\"\"\nimport json\nimport requests\nimport os\n\nKEY = os.environ[\"K\"]\n");
         assert_eq!(add(Lang::Python, "import os\nx = os.environ['K']\n"), "import os\nx = os.environ['K']\n");
         assert_eq!(add(Lang::Python, "x = os.environ['K']\n"), "import os\nx = os.environ['K']\n");
@@ -148,12 +157,18 @@ mod tests {
     #[test]
     fn go_gets_os_in_order() {
         let src = "package main\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n)\n\nvar k = os.Getenv(\"K\")\n";
-        assert_eq!(add(Lang::Go, src), "package main\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n\t\"os\"\n)\n\nvar k = os.Getenv(\"K\")\n");
+        assert_eq!(
+            add(Lang::Go, src),
+            "package main\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n\t\"os\"\n)\n\nvar k = os.Getenv(\"K\")\n"
+        );
     }
 
     #[test]
     fn php_use_follows_the_class() {
         let src = "<?php\nuse Cloudflare\\API\\Auth\\APIKey;\n$a = new APIToken(getenv('T'));\n";
-        assert_eq!(add(Lang::Php, src), "<?php\nuse Cloudflare\\API\\Auth\\APIToken;\n$a = new APIToken(getenv('T'));\n");
+        assert_eq!(
+            add(Lang::Php, src),
+            "<?php\nuse Cloudflare\\API\\Auth\\APIToken;\n$a = new APIToken(getenv('T'));\n"
+        );
     }
 }

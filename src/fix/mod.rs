@@ -206,15 +206,21 @@ fn key_site(f: &Finding, w: &FileWork, name: Option<&str>, rename: Option<(Strin
                 foreign: true,
                 edits: Vec::new(),
                 status: Status::Declined,
-                message: format!("not Cloudflare's: this request goes to {host}, whose x-auth-key header is its own; left alone"),
+                message: format!(
+                    "not Cloudflare's: this request goes to {host}, whose x-auth-key header is its own; left alone"
+                ),
             };
         }
         match rewrite::header_line(w.lang, &text, &token_var) {
             // An X-Auth-Email header on the same line goes with the key's.
-            Ok(s) if s.to_ascii_lowercase().contains("x-auth-email") => match rewrite::without_email_header(&s) {
-                Some(n) => edits.push((i, LineFix::Replace(n))),
-                None => return declined("the X-Auth-Email header on this line cannot be split from other code: edit the line by hand"),
-            },
+            Ok(s) if s.to_ascii_lowercase().contains("x-auth-email") => {
+                match rewrite::without_email_header(&s) {
+                    Some(n) => edits.push((i, LineFix::Replace(n))),
+                    None => return declined(
+                        "the X-Auth-Email header on this line cannot be split from other code: edit the line by hand",
+                    ),
+                }
+            }
             Ok(s) => edits.push((i, LineFix::Replace(s))),
             Err(why) => return declined(why),
         }
@@ -269,7 +275,10 @@ fn email_site(f: &Finding, w: &mut FileWork) -> (Status, String) {
                     w.fixes.insert(i, LineFix::Replace(new));
                     (Status::Migrated, "X-Auth-Email header removed (a token needs no email)".into())
                 }
-                None => (Status::Manual, "the X-Auth-Email header shares its line with other code: remove it by hand".into()),
+                None => (
+                    Status::Manual,
+                    "the X-Auth-Email header shares its line with other code: remove it by hand".into(),
+                ),
             };
         }
         Some(_) => return (Status::Migrated, "removed with the key".into()),

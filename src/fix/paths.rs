@@ -27,7 +27,9 @@ pub fn repo_prefix(roots: &[std::path::PathBuf]) -> String {
             }
         }
     }
-    if dir.is_relative() && dir.components().all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir)) {
+    if dir.is_relative()
+        && dir.components().all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir))
+    {
         return join(dir);
     }
     String::new()

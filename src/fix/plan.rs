@@ -110,7 +110,10 @@ pub fn plan(result: &ScanResult) -> FixSet {
             g.blocked = Some((Status::Manual, m));
             continue;
         }
-        let all_tf = g.sites.iter().all(|&i| matches!(files.get(&keys[i].path).map(|w| w.lang), Some(Lang::Terraform | Lang::TfVars)));
+        let all_tf = g
+            .sites
+            .iter()
+            .all(|&i| matches!(files.get(&keys[i].path).map(|w| w.lang), Some(Lang::Terraform | Lang::TfVars)));
         g.rename = g.name.as_deref().and_then(|n| group_rename(n, &tools, all_tf));
         if g.rename.is_some() {
             for &i in &g.sites {
@@ -159,55 +162,56 @@ pub fn plan(result: &ScanResult) -> FixSet {
     // 3. A rename must reach every file of the consumer that sets or reads the name.
     let mut rename_files: BTreeMap<(GroupId, String), Vec<(String, PathBuf)>> = BTreeMap::new();
     for (id, g) in groups.iter_mut() {
-      let all: Vec<(String, String)> = g.rename.iter().chain(g.aliases.iter()).cloned().collect();
-      for (old, new) in all {
-        if g.blocked.is_some() {
-            continue;
-        }
-        let removed: BTreeSet<(String, usize)> = g
-            .sites
-            .iter()
-            .flat_map(|&i| {
-                let path = keys[i].path.clone();
-                // Lines a site of this group rewrites no longer hold the literal.
-                fixes[i].edits.iter().filter(|(_, e)| *e != LineFix::Keep).map(move |(l, _)| (path.clone(), *l))
-            })
-            .collect();
-        let mut touched = Vec::new();
-        for (display, real) in consumer::files_of(&g.consumer) {
-            let text = match files.get(&display) {
-                Some(w) => Some(w.text.clone()),
-                None => load(&display, &real).map(|w| w.text),
-            };
-            let Some(text) = text else {
-                let raw = std::fs::read(&real).unwrap_or_default();
-                if raw.len() as u64 > consumer::MAX_SEARCHED || memchr::memmem::find(&raw, old.as_bytes()).is_some() {
-                    g.blocked = Some((Status::Manual, format!("{old} may also be used in {display}, which is too large or not text to rename safely: rename it by hand everywhere, or not at all")));
-                }
+        let all: Vec<(String, String)> = g.rename.iter().chain(g.aliases.iter()).cloned().collect();
+        for (old, new) in all {
+            if g.blocked.is_some() {
                 continue;
-            };
-            let mut uses = false;
-            for (n, l) in text.lines().enumerate() {
-                if !rewrite::mentions(l, &old) {
+            }
+            let removed: BTreeSet<(String, usize)> = g
+                .sites
+                .iter()
+                .flat_map(|&i| {
+                    let path = keys[i].path.clone();
+                    // Lines a site of this group rewrites no longer hold the literal.
+                    fixes[i].edits.iter().filter(|(_, e)| *e != LineFix::Keep).map(move |(l, _)| (path.clone(), *l))
+                })
+                .collect();
+            let mut touched = Vec::new();
+            for (display, real) in consumer::files_of(&g.consumer) {
+                let text = match files.get(&display) {
+                    Some(w) => Some(w.text.clone()),
+                    None => load(&display, &real).map(|w| w.text),
+                };
+                let Some(text) = text else {
+                    let raw = std::fs::read(&real).unwrap_or_default();
+                    if raw.len() as u64 > consumer::MAX_SEARCHED || memchr::memmem::find(&raw, old.as_bytes()).is_some()
+                    {
+                        g.blocked = Some((Status::Manual, format!("{old} may also be used in {display}, which is too large or not text to rename safely: rename it by hand everywhere, or not at all")));
+                    }
                     continue;
-                }
-                uses = true;
-                let literal = holds_key(l)
-                    || result.findings.iter().any(|f| f.path == display && f.line == n + 1 && f.secret.is_some());
-                if literal && !removed.contains(&(display.clone(), n)) {
-                    g.blocked = Some((Status::Manual, format!(
+                };
+                let mut uses = false;
+                for (n, l) in text.lines().enumerate() {
+                    if !rewrite::mentions(l, &old) {
+                        continue;
+                    }
+                    uses = true;
+                    let literal = holds_key(l)
+                        || result.findings.iter().any(|f| f.path == display && f.line == n + 1 && f.secret.is_some());
+                    if literal && !removed.contains(&(display.clone(), n)) {
+                        g.blocked = Some((Status::Manual, format!(
                         "{display}:{} sets {old} to the key itself, and a patch never carries or moves a secret: put the new token there as {} by hand, then run fix again",
                         n + 1,
                         new
                     )));
+                    }
+                }
+                if uses {
+                    touched.push((display, real));
                 }
             }
-            if uses {
-                touched.push((display, real));
-            }
+            rename_files.insert((id.clone(), old.clone()), touched);
         }
-        rename_files.insert((id.clone(), old.clone()), touched);
-      }
     }
 
     // 4. Whole groups: one site that cannot be migrated leaves the group as is; groups that
@@ -236,8 +240,12 @@ pub fn plan(result: &ScanResult) -> FixSet {
             .filter(|(i, _)| groups[&group_of[*i]].blocked.is_some())
             .filter_map(|(_, f)| f.secret.as_ref().map(|s| s.expose().to_string()))
             .collect();
-        let declined_files: BTreeSet<String> =
-            fixes.iter().enumerate().filter(|(_, k)| k.status == Status::Declined && !k.foreign).map(|(i, _)| keys[i].path.clone()).collect();
+        let declined_files: BTreeSet<String> = fixes
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| k.status == Status::Declined && !k.foreign)
+            .map(|(i, _)| keys[i].path.clone())
+            .collect();
         for (i, f) in keys.iter().enumerate() {
             let g = groups.get_mut(&group_of[i]).expect("group");
             if g.blocked.is_some() {
@@ -316,32 +324,34 @@ pub fn plan(result: &ScanResult) -> FixSet {
             continue;
         }
         if let Some((old, new)) = &g.rename {
-            notes.insert(format!("set {new} to the new scoped token wherever {old} was set outside this tree (CI secrets, deployment)"));
+            notes.insert(format!(
+                "set {new} to the new scoped token wherever {old} was set outside this tree (CI secrets, deployment)"
+            ));
         }
-      for (old, new) in g.rename.iter().chain(g.aliases.iter()) {
-        for (display, real) in rename_files.get(&(id.clone(), old.clone())).into_iter().flatten() {
-            if !files.contains_key(display) {
-                if let Some(w) = load(display, real) {
-                    files.insert(display.clone(), w);
+        for (old, new) in g.rename.iter().chain(g.aliases.iter()) {
+            for (display, real) in rename_files.get(&(id.clone(), old.clone())).into_iter().flatten() {
+                if !files.contains_key(display) {
+                    if let Some(w) = load(display, real) {
+                        files.insert(display.clone(), w);
+                    }
+                }
+                let Some(w) = files.get_mut(display) else { continue };
+                for (l, (line, _)) in w.lines.iter().enumerate() {
+                    let current = match w.fixes.get(&l) {
+                        Some(LineFix::Remove) => continue,
+                        Some(LineFix::Replace(s)) => s.clone(),
+                        _ => line.clone(),
+                    };
+                    let renamed = rewrite::rename_in(&current, old, new);
+                    if renamed != current {
+                        w.fixes.insert(l, LineFix::Replace(renamed));
+                    }
+                }
+                if w.lang == Lang::Terraform {
+                    super::terraform::describe_token(w, new);
                 }
             }
-            let Some(w) = files.get_mut(display) else { continue };
-            for (l, (line, _)) in w.lines.iter().enumerate() {
-                let current = match w.fixes.get(&l) {
-                    Some(LineFix::Remove) => continue,
-                    Some(LineFix::Replace(s)) => s.clone(),
-                    _ => line.clone(),
-                };
-                let renamed = rewrite::rename_in(&current, old, new);
-                if renamed != current {
-                    w.fixes.insert(l, LineFix::Replace(renamed));
-                }
-            }
-            if w.lang == Lang::Terraform {
-                super::terraform::describe_token(w, new);
-            }
         }
-      }
     }
 
     // 6. E-mail sites: only where every key of the consumer went, and only if nothing else
@@ -416,7 +426,10 @@ pub fn plan(result: &ScanResult) -> FixSet {
             }
         }
         sites[i].status = Status::Manual;
-        sites[i].message = format!("left in place: {} stays at {at}, which still needs it; remove it once nothing reads it", g.map(|g| g.1).unwrap_or_default());
+        sites[i].message = format!(
+            "left in place: {} stays at {at}, which still needs it; remove it once nothing reads it",
+            g.map(|g| g.1).unwrap_or_default()
+        );
     }
     // Guards that still demand the e-mail (`: "${CF_API_EMAIL:?}"`) in migrated consumers.
     for w in files.values_mut() {
@@ -429,11 +442,20 @@ pub fn plan(result: &ScanResult) -> FixSet {
                 continue;
             }
             if let Some(n) = rewrite::email_guard(&w.lines[l].0) {
-                if sites.iter().any(|s| s.role == Role::Email && s.credential.as_deref() == Some(n.as_str()) && s.status == Status::Migrated)
-                    || profile::removed_names().any(|r| r == n)
+                if sites.iter().any(|s| {
+                    s.role == Role::Email && s.credential.as_deref() == Some(n.as_str()) && s.status == Status::Migrated
+                }) || profile::removed_names().any(|r| r == n)
                 {
                     w.fixes.insert(l, LineFix::Remove);
-                    sites.push(SiteFix { path: w.display.clone(), line: l + 1, role: Role::Email, credential: Some(n), status: Status::Migrated, message: "check that demands the e-mail removed (a token needs no e-mail)".into(), end_line: l + 1 });
+                    sites.push(SiteFix {
+                        path: w.display.clone(),
+                        line: l + 1,
+                        role: Role::Email,
+                        credential: Some(n),
+                        status: Status::Migrated,
+                        message: "check that demands the e-mail removed (a token needs no e-mail)".into(),
+                        end_line: l + 1,
+                    });
                 }
             }
         }
@@ -466,7 +488,8 @@ pub fn plan(result: &ScanResult) -> FixSet {
             }
         }
         if new != w.text {
-            let secrets = result.findings.iter().filter(|f| f.path == w.display).filter_map(|f| f.secret.clone()).collect();
+            let secrets =
+                result.findings.iter().filter(|f| f.path == w.display).filter_map(|f| f.secret.clone()).collect();
             edits.push(FileEdit { path: w.display, real: w.real, old: w.text, new, secrets });
         }
     }

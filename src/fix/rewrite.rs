@@ -122,11 +122,7 @@ const SDK_ARGS: &[Row] = &[
     ),
     (&[Lang::Python], r"^(\s*)api_key(\s*=)", "${1}api_token${2}"),
     // python-cloudflare <= 2, one line: `email=` must go too, or the token is sent as X-Auth-Key
-    (
-        &[Lang::Python],
-        r"CloudFlare\(\s*email\s*=\s*(?:[^,()]|\([^()]*\))+?,\s*key\s*=",
-        "CloudFlare(token=",
-    ),
+    (&[Lang::Python], r"CloudFlare\(\s*email\s*=\s*(?:[^,()]|\([^()]*\))+?,\s*key\s*=", "CloudFlare(token="),
     (
         &[Lang::Python],
         r"(CloudFlare\(\s*)key(\s*=\s*(?:[^,()]|\([^()]*\))+?),\s*email\s*=\s*(?:[^,()]|\([^()]*\))+?\s*\)",
@@ -244,7 +240,8 @@ fn expr_end(s: &str, from: usize) -> usize {
 }
 
 static MAPPING_HEADER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^(\s*(?:-\s+)?)(["']?)([Xx]-[Aa]uth-[Kk]ey)(["']?)(\s*(?::|=)\s*)(.*)$"#).expect("mapping header pattern")
+    Regex::new(r#"^(\s*(?:-\s+)?)(["']?)([Xx]-[Aa]uth-[Kk]ey)(["']?)(\s*(?::|=)\s*)(.*)$"#)
+        .expect("mapping header pattern")
 });
 
 /// A double-quoted scalar (YAML, JSON, HCL) holding `text`.
@@ -279,7 +276,9 @@ fn mapping_header(lang: Lang, line: &str) -> Option<Result<String, String>> {
         // Already in double-quoted form: kept as written.
         (v[..e].to_string(), &v[e + 1..])
     } else if let Some(v) = value.strip_prefix('\'') {
-        let Some(e) = v.find('\'') else { return Some(Err("the header value's quotes do not close on this line".into())) };
+        let Some(e) = v.find('\'') else {
+            return Some(Err("the header value's quotes do not close on this line".into()));
+        };
         let raw = v[..e].to_string();
         (dq(&raw).trim_matches('"').to_string(), &v[e + 1..])
     } else if lang == Lang::Terraform {
@@ -545,9 +544,18 @@ mod tests {
             header_line(Lang::Yaml, r#"          X-Auth-Key: "{{ cloudflare_api_key }}""#, t).unwrap(),
             r#"          Authorization: "Bearer {{ cloudflare_api_key }}""#
         );
-        assert_eq!(header_line(Lang::Yaml, "  X-Auth-Key: '{{ k }}' # key", t).unwrap(), r#"  Authorization: "Bearer {{ k }}" # key"#);
-        assert_eq!(header_line(Lang::Yaml, "  X-Auth-Key: ${CF_KEY}", t).unwrap(), r#"  Authorization: "Bearer ${CF_KEY}""#);
-        assert_eq!(header_line(Lang::Data, r#"  "X-Auth-Key": "${K}","#, t).unwrap(), r#"  "Authorization": "Bearer ${K}","#);
+        assert_eq!(
+            header_line(Lang::Yaml, "  X-Auth-Key: '{{ k }}' # key", t).unwrap(),
+            r#"  Authorization: "Bearer {{ k }}" # key"#
+        );
+        assert_eq!(
+            header_line(Lang::Yaml, "  X-Auth-Key: ${CF_KEY}", t).unwrap(),
+            r#"  Authorization: "Bearer ${CF_KEY}""#
+        );
+        assert_eq!(
+            header_line(Lang::Data, r#"  "X-Auth-Key": "${K}","#, t).unwrap(),
+            r#"  "Authorization": "Bearer ${K}","#
+        );
         assert_eq!(
             header_line(Lang::Terraform, r#"    "X-Auth-Key" = var.cloudflare_api_key"#, t).unwrap(),
             r#"    "Authorization" = "Bearer ${var.cloudflare_api_key}""#
@@ -557,12 +565,16 @@ mod tests {
             Some(r#"curl -H "Authorization: Bearer $T" x"#)
         );
         assert_eq!(
-            without_email_header(r#"  headers: { "X-Auth-Email": process.env.E, "Authorization": `Bearer ${k}` },"#).as_deref(),
+            without_email_header(r#"  headers: { "X-Auth-Email": process.env.E, "Authorization": `Bearer ${k}` },"#)
+                .as_deref(),
             Some(r#"  headers: { "Authorization": `Bearer ${k}` },"#)
         );
         assert!(email_mapping_alone(r#"          X-Auth-Email: "{{ cloudflare_email }}""#));
         assert_eq!(email_guard(r#": "${CF_API_EMAIL:?set CF_API_EMAIL}""#).as_deref(), Some("CF_API_EMAIL"));
-        assert_eq!(rename_in("export CF_Key={{KEY}} # CF_Key", "CF_Key", "CF_Token"), "export CF_Token={{KEY}} # CF_Token");
+        assert_eq!(
+            rename_in("export CF_Key={{KEY}} # CF_Key", "CF_Key", "CF_Token"),
+            "export CF_Token={{KEY}} # CF_Token"
+        );
         assert_eq!(rename_in("K: {{ CF_Key }}", "CF_Key", "CF_Token"), "K: {{ CF_Key }}");
         assert_eq!(rename_in("K: ${{ secrets.CF_Key }}", "CF_Key", "CF_Token"), "K: ${{ secrets.CF_Token }}");
     }
