@@ -361,7 +361,9 @@ pub fn plan(result: &ScanResult) -> FixSet {
     let email_lines: BTreeSet<(String, usize)> = emails.iter().map(|f| (f.path.clone(), f.line)).collect();
     // Settings removed per site, kept to be undone: (group, site index, previous fixes).
     type Undo = Vec<(usize, Option<LineFix>)>;
-    let mut undo: Vec<(Option<(String, String)>, usize, String, Undo, bool)> = Vec::new();
+    // (consumer and name, site index, file, previous fixes, whether the line reads the e-mail)
+    type Pending = (Option<(String, String)>, usize, String, Undo, bool);
+    let mut undo: Vec<Pending> = Vec::new();
     for f in emails {
         let c = consumer::consumer_of(&f.path, &real_of(f));
         let Some(w) = files.get(&f.path) else { continue };
