@@ -13,8 +13,9 @@ pub fn run(args: FixArgs) -> Result<Outcome, Error> {
         let written = fix::apply(&fixes, &args.walk.paths)?;
         eprint_text(&report::redact::scrub(&fix::summary(&fixes, Some(written))));
     } else {
-        print(&fix::diff(&fixes));
+        print(&fix::diff_at(&fixes, &fix::paths::repo_prefix(&args.walk.paths)));
         eprint_text(&report::redact::scrub(&fix::summary(&fixes, None)));
     }
-    Ok(if fixes.edits.is_empty() { Outcome::Clean } else { Outcome::Findings })
+    // A fix that ran is a success (exit 0); findings are `scan`'s business.
+    Ok(Outcome::Clean)
 }
