@@ -13,7 +13,7 @@ pub fn run(args: FixArgs) -> Result<Outcome, Error> {
         let written = fix::apply(&fixes, &args.walk.paths)?;
         eprint_text(&report::redact::scrub(&fix::summary(&fixes, Some(written))));
     } else {
-        print(&fix::diff(&fixes));
+        print(&fix::diff_at(&fixes, &fix::paths::repo_prefix(&args.walk.paths)));
         eprint_text(&report::redact::scrub(&fix::summary(&fixes, None)));
     }
     // Findings are `scan`'s business: a fix that succeeded exits 0.

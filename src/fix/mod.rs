@@ -1,7 +1,6 @@
 //! `fix`: from scan findings to edited files that use a scoped token instead of the key.
 //!
-//! Takes a `ScanResult` and its `Plan` (whose credentials, secret and consumer, say which
-//! sites must move together), returns a [`FixSet`]: the new text of each file (line-based edits
+//! Takes a `ScanResult`, returns a [`FixSet`]: the new text of each file (line-based edits
 //! from `rewrite.rs`, line endings kept) and, for every key or email site, whether it was
 //! migrated, needs a hand edit (the file stores the secret itself: a patch never carries a
 //! secret), or was declined (a rewrite would be a guess). A credential with one declined key
@@ -9,18 +8,24 @@
 //! and writing files (atomically, keeping mode and CRLF) also live here; `lib.rs` decides
 //! which one runs.
 
+mod apply;
+mod gofmt;
+mod imports;
+mod plan;
+mod terraform;
+pub use plan::plan;
+pub mod consumer;
+pub mod paths;
+pub mod profile;
 pub mod rewrite;
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use regex::Regex;
 use serde::Serialize;
 
 use crate::finding::{Finding, Kind, Role};
-use crate::infer::Plan;
-use crate::project::CredentialId;
-use crate::scan::ScanResult;
 use rewrite::{Lang, LineFix};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -40,6 +45,9 @@ pub struct SiteFix {
     pub credential: Option<String>,
     pub status: Status,
     pub message: String,
+    /// Last line of the site's construct (a multi-line call), for the honesty check.
+    #[serde(skip)]
+    pub end_line: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -70,15 +78,6 @@ fn split_lines(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The plan's credential of a site (secret and consumer), so a credential is the same thing
-/// in plan, fix and report; a site the plan does not list stands for itself.
-fn credential_of(ids: &BTreeMap<(&str, usize), &CredentialId>, f: &Finding) -> String {
-    match ids.get(&(f.path.as_str(), f.line)) {
-        Some(id) => format!("{} ({})", id.secret, id.consumer),
-        None => f.credential.clone().unwrap_or_else(|| f.path.clone()),
-    }
-}
-
 struct FileWork {
     display: String,
     real: PathBuf,
@@ -87,188 +86,40 @@ struct FileWork {
     lines: Vec<(String, String)>,
     /// 0-based line -> fix
     fixes: BTreeMap<usize, LineFix>,
-    renames: BTreeSet<(String, String)>,
 }
 
 /// The outcome of one key site before credential-wide checks.
 struct KeyFix {
+    /// Not a Cloudflare site at all (another service's header): blocks nothing.
+    foreign: bool,
     edits: Vec<(usize, LineFix)>,
-    rename: Option<(String, String)>,
     status: Status,
     message: String,
 }
 
 fn declined(message: impl Into<String>) -> KeyFix {
-    KeyFix { edits: Vec::new(), rename: None, status: Status::Declined, message: message.into() }
+    KeyFix { foreign: false, edits: Vec::new(), status: Status::Declined, message: message.into() }
 }
 
-pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
-    let ids: BTreeMap<(&str, usize), &CredentialId> = credentials
-        .credentials
-        .iter()
-        .flat_map(|c| c.sites.iter().map(move |s| ((s.path.as_str(), s.line), &c.id)))
-        .collect();
-    let mut files: BTreeMap<String, FileWork> = BTreeMap::new();
-    for f in &result.findings {
-        if files.contains_key(&f.path) {
-            continue;
-        }
-        let Some(real) = result.sources.get(&f.path) else { continue };
-        let Ok(text) = std::fs::read_to_string(real) else { continue };
-        let lang = rewrite::lang_of(&f.path, &text);
-        let lines = split_lines(&text);
-        files.insert(
-            f.path.clone(),
-            FileWork {
-                display: f.path.clone(),
-                real: real.clone(),
-                text,
-                lang,
-                lines,
-                fixes: BTreeMap::new(),
-                renames: BTreeSet::new(),
-            },
-        );
-    }
-    let mut key_fixes: Vec<(&Finding, KeyFix)> = result
-        .findings
-        .iter()
-        .filter(|f| f.role == Role::Key)
-        .map(|f| {
-            let k = match files.get(&f.path) {
-                Some(w) => key_site(f, w),
-                None => declined("the file could not be read again"),
-            };
-            (f, k)
-        })
-        .collect();
-    // A declined site blocks its credential and its file everywhere.
-    loop {
-        let blocked_creds: BTreeSet<String> = key_fixes
+/// The host a header line's request goes to, when the URLs around it (else in the file)
+/// are all some other service's: then `X-Auth-Key` is that service's header, not
+/// Cloudflare's. No URL at all (a base URL from a variable) is not proof of anything.
+fn foreign_host(w: &FileWork, i: usize) -> Option<String> {
+    static URL: std::sync::LazyLock<Regex> =
+        std::sync::LazyLock::new(|| Regex::new(r"(?i)\bhttps?://([a-z0-9.-]+)").expect("url pattern"));
+    let hosts = |from: usize, to: usize| -> Vec<String> {
+        w.lines[from..to.min(w.lines.len())]
             .iter()
-            .filter(|(_, k)| k.status == Status::Declined)
-            .map(|(f, _)| credential_of(&ids, f))
-            .collect();
-        let blocked_files: BTreeSet<String> =
-            key_fixes.iter().filter(|(_, k)| k.status == Status::Declined).map(|(f, _)| f.path.clone()).collect();
-        let mut changed = false;
-        for (f, k) in &mut key_fixes {
-            if k.status != Status::Declined
-                && (blocked_creds.contains(&credential_of(&ids, f)) || blocked_files.contains(&f.path))
-            {
-                *k = declined(format!(
-                    "left as is: another use of {} (or another site in this file) cannot be migrated safely, and a half-migrated credential breaks",
-                    credential_of(&ids, f)
-                ));
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
-        }
+            .flat_map(|(l, _)| URL.captures_iter(l).map(|c| c[1].to_ascii_lowercase()).collect::<Vec<_>>())
+            .collect()
+    };
+    let cf = |h: &String| h == "cloudflare.com" || h.ends_with(".cloudflare.com");
+    let near = hosts(i.saturating_sub(12), i + 13);
+    let seen = if near.is_empty() { hosts(0, w.lines.len()) } else { near };
+    if seen.is_empty() || seen.iter().any(cf) {
+        return None;
     }
-    let mut sites = Vec::new();
-    let mut notes = BTreeSet::new();
-    for (f, k) in key_fixes {
-        if let Some(w) = files.get_mut(&f.path) {
-            if k.status == Status::Migrated {
-                for (i, fix) in &k.edits {
-                    w.fixes.insert(*i, fix.clone());
-                }
-                if let Some((_, new)) = &k.rename {
-                    notes.insert(format!(
-                        "set {new} to the new scoped token wherever {} was set (shell, CI secrets, deployment)",
-                        k.rename.as_ref().map(|r| r.0.as_str()).unwrap_or_default()
-                    ));
-                }
-                if let Some(r) = k.rename.clone() {
-                    w.renames.insert(r);
-                }
-            }
-        }
-        if f.kind == Kind::Literal {
-            notes.insert(format!("{}:{}: a Global API Key is hard-coded there: revoke it (roll the key in the dashboard) once the token works, since it is in your history", f.path, f.line));
-        }
-        sites.push(SiteFix {
-            path: f.path.clone(),
-            line: f.line,
-            role: Role::Key,
-            credential: f.credential.clone(),
-            status: k.status,
-            message: k.message,
-        });
-    }
-    // Whole-file renames of env-like names, then the email sites against the renamed text.
-    for w in files.values_mut() {
-        for (old, new) in w.renames.clone() {
-            // ASCII boundaries, as the detection rules' names are ASCII: `éCF_API_KEY` was
-            // found as `CF_API_KEY` and must be renamed too (issue 9, property test).
-            let re = Regex::new(&format!(r"(?-u:\b){}(?-u:\b)", regex::escape(&old))).expect("escaped name");
-            for (i, (line, _)) in w.lines.iter().enumerate() {
-                let current = match w.fixes.get(&i) {
-                    Some(LineFix::Remove) => continue,
-                    Some(LineFix::Replace(s)) => s.clone(),
-                    _ => line.clone(),
-                };
-                let renamed = re.replace_all(&current, new.as_str()).into_owned();
-                if renamed != current {
-                    w.fixes.insert(i, LineFix::Replace(renamed));
-                }
-            }
-        }
-    }
-    let declined_files: BTreeSet<String> =
-        sites.iter().filter(|s| s.status == Status::Declined).map(|s| s.path.clone()).collect();
-    // Header lines first: an email variable can go only once its last header use is gone.
-    let mut emails: Vec<&Finding> = result.findings.iter().filter(|f| f.role == Role::Email).collect();
-    emails.sort_by_key(|f| (!f.snippet.to_ascii_lowercase().contains("x-auth-email"), f.path.clone(), f.line));
-    for f in emails {
-        let Some(w) = files.get_mut(&f.path) else { continue };
-        let (status, message) = if declined_files.contains(&f.path) {
-            (Status::Declined, "left as is: the key in this file is not migrated".to_string())
-        } else {
-            email_site(f, w)
-        };
-        sites.push(SiteFix {
-            path: f.path.clone(),
-            line: f.line,
-            role: Role::Email,
-            credential: f.credential.clone(),
-            status,
-            message,
-        });
-    }
-    let mut edits = Vec::new();
-    for w in files.into_values() {
-        let mut new = String::new();
-        for (i, (line, end)) in w.lines.iter().enumerate() {
-            match w.fixes.get(&i) {
-                Some(LineFix::Remove) => {}
-                Some(LineFix::Replace(s)) => {
-                    new.push_str(s);
-                    new.push_str(end);
-                }
-                _ => {
-                    new.push_str(line);
-                    new.push_str(end);
-                }
-            }
-        }
-        if new != w.text {
-            let secrets =
-                result.findings.iter().filter(|f| f.path == w.display).filter_map(|f| f.secret.clone()).collect();
-            edits.push(FileEdit { path: w.display, real: w.real, old: w.text, new, secrets });
-        }
-    }
-    sites.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-    FixSet { edits, sites, notes: notes.into_iter().collect() }
-}
-
-fn is_lego(f: &Finding, w: &FileWork) -> bool {
-    let p = f.path.to_ascii_lowercase();
-    let _ = w;
-    // Per path, not per file content: every file of one credential must agree on the name.
-    p.contains("traefik") || p.contains("lego") || matches!(f.tool.as_deref(), Some("traefik" | "lego"))
+    seen.into_iter().next()
 }
 
 /// Files that only hold values: the key cannot become a reference there.
@@ -276,7 +127,7 @@ fn stores_secret(lang: Lang) -> bool {
     matches!(lang, Lang::Data | Lang::Yaml | Lang::Docker)
 }
 
-fn key_site(f: &Finding, w: &FileWork) -> KeyFix {
+fn key_site(f: &Finding, w: &FileWork, name: Option<&str>, rename: Option<(String, String)>) -> KeyFix {
     let i = f.line.saturating_sub(1);
     let Some((line, _)) = w.lines.get(i) else { return declined("the line is gone") };
     // The script's mode switch, not the variable, decides the scheme (K0p1 cloudflare-ddns-updater).
@@ -288,34 +139,16 @@ fn key_site(f: &Finding, w: &FileWork) -> KeyFix {
             "set `auth_method=\"token\"` and put the scoped token in `auth_key`; the X-Auth-Email header goes with it",
         );
     }
-    if f.tool.as_deref() == Some("pulumi") {
-        return declined("Pulumi stores the key encrypted: run `pulumi config rm cloudflare:apiKey`, `pulumi config rm cloudflare:email` and `pulumi config set --secret cloudflare:apiToken <token>`");
-    }
-    let lego = is_lego(f, w);
-    // WordPress reads a token from the same CLOUDFLARE_API_KEY slot (Cloudflare-WordPress Client.php).
-    // Only environment-style names are renamed: a lowercase name is a Terraform or Ansible
-    // variable whose value is defined elsewhere (tfvars, vault) and keeps its name.
-    let rename = match f.credential.as_deref() {
-        Some(c) if f.tool.as_deref() != Some("wordpress") && c.chars().any(|ch| ch.is_ascii_uppercase()) => {
-            rewrite::token_name(c, lego).map(|n| (c.to_string(), n))
-        }
-        _ => None,
-    };
-    if f.tool.as_deref() == Some("wordpress") {
-        // The plugin reads a token from the same slot and picks the scheme by its shape
-        // (Cloudflare-WordPress src/API/Client.php): only the value changes, by hand.
-        return KeyFix { edits: Vec::new(), rename: None, status: Status::Manual, message: "the Cloudflare WordPress plugin takes the token in the same CLOUDFLARE_API_KEY setting: put the token there (ideally read from the environment) and remove CLOUDFLARE_EMAIL".into() };
-    }
     if f.tool.as_deref() == Some("octodns") {
         // octoDNS treats `token` as an API token once `email` is gone (octodns-cloudflare README).
         return KeyFix {
+            foreign: false,
             edits: Vec::new(),
-            rename: None,
             status: Status::Migrated,
-            message: "octoDNS reads `token` as an API token once `email` is removed: store the new token there".into(),
+            message: profile::of(Some("octodns")).and_then(|p| p.note.clone()).unwrap_or_default(),
         };
     }
-    let token_var = rename.as_ref().map(|r| r.1.clone()).unwrap_or_else(|| match f.credential.as_deref() {
+    let token_var = rename.as_ref().map(|r| r.1.clone()).unwrap_or_else(|| match name {
         Some(c) if !c.contains('-') && !c.contains(':') && f.kind != Kind::Header => c.to_string(),
         _ => "CLOUDFLARE_API_TOKEN".into(),
     });
@@ -332,16 +165,16 @@ fn key_site(f: &Finding, w: &FileWork) -> KeyFix {
                 _ => "the token setting".into(),
             };
             return KeyFix {
+                foreign: false,
                 edits: Vec::new(),
-                rename: None,
                 status: Status::Manual,
                 message: format!("this file stores the key itself and a patch never carries a secret: replace the value with the new token by hand, under {hint}, then revoke the key"),
             };
         }
         if w.lang == Lang::TfVars {
             return KeyFix {
+                foreign: false,
                 edits: vec![(i, LineFix::Remove)],
-                rename,
                 status: Status::Migrated,
                 message: format!("hard-coded key removed: pass the token as TF_VAR_{token_var}"),
             };
@@ -368,7 +201,26 @@ fn key_site(f: &Finding, w: &FileWork) -> KeyFix {
     let mut edits = Vec::new();
     let lower = text.to_ascii_lowercase();
     if lower.contains("x-auth-key") {
+        if let Some(host) = foreign_host(w, i) {
+            return KeyFix {
+                foreign: true,
+                edits: Vec::new(),
+                status: Status::Declined,
+                message: format!(
+                    "not Cloudflare's: this request goes to {host}, whose x-auth-key header is its own; left alone"
+                ),
+            };
+        }
         match rewrite::header_line(w.lang, &text, &token_var) {
+            // An X-Auth-Email header on the same line goes with the key's.
+            Ok(s) if s.to_ascii_lowercase().contains("x-auth-email") => {
+                match rewrite::without_email_header(&s) {
+                    Some(n) => edits.push((i, LineFix::Replace(n))),
+                    None => return declined(
+                        "the X-Auth-Email header on this line cannot be split from other code: edit the line by hand",
+                    ),
+                }
+            }
             Ok(s) => edits.push((i, LineFix::Replace(s))),
             Err(why) => return declined(why),
         }
@@ -403,15 +255,44 @@ fn key_site(f: &Finding, w: &FileWork) -> KeyFix {
         }
         edits.push((i, fix));
     }
-    KeyFix { edits, rename, status: Status::Migrated, message: format!("now reads a scoped token ({token_var})") }
+    let reads = edits.iter().any(|(_, e)| matches!(e, LineFix::Replace(s) if s.contains(&token_var)));
+    let message = if reads || rename.is_some() {
+        format!("now reads a scoped token ({token_var})")
+    } else {
+        "now sent as a scoped token with the same value: store the new token where that value comes from".to_string()
+    };
+    KeyFix { foreign: false, edits, status: Status::Migrated, message }
 }
 
 fn email_site(f: &Finding, w: &mut FileWork) -> (Status, String) {
     let i = f.line.saturating_sub(1);
-    if w.fixes.contains_key(&i) {
-        return (Status::Migrated, "removed with the key".into());
+    match w.fixes.get(&i) {
+        Some(LineFix::Remove) => return (Status::Migrated, "removed with the key".into()),
+        // The key's header shares the line: the e-mail's header goes from the new line.
+        Some(LineFix::Replace(s)) if s.to_ascii_lowercase().contains("x-auth-email") => {
+            return match rewrite::without_email_header(s) {
+                Some(new) => {
+                    w.fixes.insert(i, LineFix::Replace(new));
+                    (Status::Migrated, "X-Auth-Email header removed (a token needs no email)".into())
+                }
+                None => (
+                    Status::Manual,
+                    "the X-Auth-Email header shares its line with other code: remove it by hand".into(),
+                ),
+            };
+        }
+        Some(_) => return (Status::Migrated, "removed with the key".into()),
+        None => {}
     }
     let Some((line, _)) = w.lines.get(i).cloned() else { return (Status::Declined, "the line is gone".into()) };
+    if rewrite::email_guard(&line).is_some() {
+        w.fixes.insert(i, LineFix::Remove);
+        return (Status::Migrated, "check that demands the e-mail removed (a token needs no e-mail)".into());
+    }
+    if matches!(w.lang, Lang::Yaml | Lang::Data | Lang::Terraform) && rewrite::email_mapping_alone(&line) {
+        w.fixes.insert(i, LineFix::Remove);
+        return (Status::Migrated, "X-Auth-Email header removed (a token needs no email)".into());
+    }
     let prev = i.checked_sub(1).and_then(|p| w.lines.get(p)).map(|l| l.0.as_str());
     if line.to_ascii_lowercase().contains("x-auth-email") {
         return match rewrite::email_header_alone(&line, prev) {
@@ -472,24 +353,31 @@ fn email_site(f: &Finding, w: &mut FileWork) -> (Status, String) {
     (Status::Migrated, "email setting removed (a token needs no email)".into())
 }
 
-/// One file's unified diff, `git apply`-able (`--- a/path`, `+++ b/path`).
-fn file_diff(e: &FileEdit) -> String {
+/// One file's unified diff, `git apply`-able (`--- a/path`, `+++ b/path`), its paths
+/// starting with `prefix` (see [`paths::repo_prefix`]).
+fn file_diff(e: &FileEdit, prefix: &str) -> String {
     let d = similar::TextDiff::from_lines(&e.old, &e.new);
-    let text =
-        d.unified_diff().context_radius(3).header(&format!("a/{}", e.path), &format!("b/{}", e.path)).to_string();
-    format!("diff --git a/{} b/{}\n{text}", e.path, e.path)
+    let p = format!("{prefix}{}", e.path);
+    let text = d.unified_diff().context_radius(3).header(&format!("a/{p}"), &format!("b/{p}")).to_string();
+    format!("diff --git a/{p} b/{p}\n{text}")
 }
 
 /// Whether printing this diff would show a secret (a removed or context line holding a key).
 /// Such a file is left out of the printed diff: masking would make the patch inapplicable.
 pub fn diff_shows_secret(e: &FileEdit) -> bool {
-    let text = file_diff(e);
+    let text = file_diff(e, "");
     crate::report::redact::scrub(&text) != text || e.secrets.iter().any(|s| text.contains(s.expose()))
 }
 
-/// The unified diff of every edit that can be printed; see [`withheld`] for the others.
+/// The unified diff of every edit that can be printed, paths relative to the scanned root;
+/// see [`withheld`] for the others.
 pub fn diff(set: &FixSet) -> String {
-    set.edits.iter().filter(|e| !diff_shows_secret(e)).map(file_diff).collect()
+    diff_at(set, "")
+}
+
+/// [`diff`] with every path starting with `prefix` (the scanned root below the repository).
+pub fn diff_at(set: &FixSet, prefix: &str) -> String {
+    set.edits.iter().filter(|e| !diff_shows_secret(e)).map(|e| file_diff(e, prefix)).collect()
 }
 
 /// Files whose diff is not printed because it would show a hard-coded key.
@@ -500,13 +388,17 @@ pub fn withheld(set: &FixSet) -> Vec<&str> {
 /// Sites and notes, for stderr.
 pub fn summary(set: &FixSet, written: Option<usize>) -> String {
     let mut s = String::new();
+    let held = withheld(set);
     for site in &set.sites {
+        let in_diff = written.is_some() || !held.contains(&site.path.as_str());
         s.push_str(&format!(
             "{}:{}: {} ({}): {}\n",
             site.path,
             site.line,
             match site.status {
-                Status::Migrated => "migrated",
+                Status::Migrated if in_diff => "migrated",
+                // The printed diff leaves this file out (it would show the key).
+                Status::Migrated => "migrated by --apply only",
                 Status::Manual => "edit by hand",
                 Status::Declined => "declined",
             },
@@ -537,57 +429,7 @@ pub fn summary(set: &FixSet, written: Option<usize>) -> String {
     s
 }
 
-/// Writes each edit atomically (temp file in the same folder, then rename), keeping the file
-/// mode; refuses symlinks and files outside the roots.
+/// Writes every edit or none; see `apply.rs`.
 pub fn apply(set: &FixSet, roots: &[PathBuf]) -> Result<usize, crate::Error> {
-    let roots: Vec<PathBuf> = roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
-    let mut n = 0;
-    for e in &set.edits {
-        write_one(e, &roots)?;
-        n += 1;
-    }
-    Ok(n)
-}
-
-fn write_one(e: &FileEdit, roots: &[PathBuf]) -> Result<(), crate::Error> {
-    let refuse = |why: &str| crate::Error::Usage {
-        message: format!("refusing to write {}: {why}", e.real.display()),
-        help: "fix files inside the scanned folder by hand, or pass the real path".into(),
-    };
-    let meta = std::fs::symlink_metadata(&e.real).map_err(|err| crate::Error::io(&e.real, err))?;
-    if meta.file_type().is_symlink() {
-        return Err(refuse("it is a symbolic link"));
-    }
-    let canon = e.real.canonicalize().map_err(|err| crate::Error::io(&e.real, err))?;
-    if !roots.iter().any(|r| canon.starts_with(r)) {
-        return Err(refuse("it is outside the scanned roots"));
-    }
-    let current = std::fs::read_to_string(&canon).map_err(|err| crate::Error::io(&canon, err))?;
-    if current != e.old {
-        return Err(refuse("it changed since it was scanned"));
-    }
-    let dir = canon.parent().unwrap_or(Path::new("."));
-    let name = canon.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.scopesmith-{}.tmp", std::process::id()));
-    // `create_new`: a file or link already at the temporary name (planted in the tree) is
-    // an error, never written through. Owner-only until the file's own mode is set below.
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut file = opts.open(&tmp).map_err(|err| crate::Error::Write { path: tmp.clone(), source: err })?;
-    if let Err(err) = std::io::Write::write_all(&mut file, e.new.as_bytes()) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(crate::Error::Write { path: tmp, source: err });
-    }
-    drop(file);
-    if let Err(err) = std::fs::set_permissions(&tmp, meta.permissions()) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(crate::Error::Write { path: tmp, source: err });
-    }
-    std::fs::rename(&tmp, &canon).map_err(|err| {
-        let _ = std::fs::remove_file(&tmp);
-
-        crate::Error::Write { path: canon.clone(), source: err }
-    })
+    apply::apply(&set.edits, roots)
 }

@@ -121,6 +121,13 @@ const SDK_ARGS: &[Row] = &[
         "Cloudflare(api_token=",
     ),
     (&[Lang::Python], r"^(\s*)api_key(\s*=)", "${1}api_token${2}"),
+    // python-cloudflare <= 2, one line: `email=` must go too, or the token is sent as X-Auth-Key
+    (&[Lang::Python], r"CloudFlare\(\s*email\s*=\s*(?:[^,()]|\([^()]*\))+?,\s*key\s*=", "CloudFlare(token="),
+    (
+        &[Lang::Python],
+        r"(CloudFlare\(\s*)key(\s*=\s*(?:[^,()]|\([^()]*\))+?),\s*email\s*=\s*(?:[^,()]|\([^()]*\))+?\s*\)",
+        "${1}token${2})",
+    ),
     (&[Lang::Python], r"^\s*api_email\s*=[^,]*,?\s*$", ""),
     // python-cloudflare <= 2
     (&[Lang::Python], r"^(\s*)key(\s*=)", "${1}token${2}"),
@@ -134,7 +141,7 @@ const SDK_ARGS: &[Row] = &[
     (&[Lang::Rust], r"^(\s*)key(\s*:)", "${1}token${2}"),
     (&[Lang::Rust], r"^\s*email\s*:[^,]*,?\s*$", ""),
     // cloudflare-php
-    (&[Lang::Php], r"\bAPIKey\(\s*[^,()]+,\s*([^,()]+)\)", "APIToken(${1})"),
+    (&[Lang::Php], r"\bAPIKey\(\s*(?:[^,()]|\([^()]*\))+,\s*((?:[^,()]|\([^()]*\))+)\)", "APIToken(${1})"),
 ];
 
 fn compile(rows: &'static [Row]) -> Vec<(&'static [Lang], Regex, &'static str)> {
@@ -176,7 +183,8 @@ pub fn setting_line(lang: Lang, line: &str) -> LineFix {
 /// `"Bearer " + e` in the language's own syntax.
 fn bearer(lang: Lang, e: &str) -> Option<String> {
     Some(match lang {
-        Lang::Python | Lang::Go | Lang::Jvm | Lang::CSharp => format!("\"Bearer \" + {e}"),
+        Lang::Python | Lang::Jvm | Lang::CSharp => format!("\"Bearer \" + {e}"),
+        Lang::Go => format!("\"Bearer \" + {e}"),
         Lang::Js => format!("`Bearer ${{{e}}}`"),
         Lang::Ruby => format!("\"Bearer #{{{e}}}\""),
         Lang::Php => format!("'Bearer ' . {e}"),
@@ -231,10 +239,79 @@ fn expr_end(s: &str, from: usize) -> usize {
     s.len()
 }
 
+static MAPPING_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^(\s*(?:-\s+)?)(["']?)([Xx]-[Aa]uth-[Kk]ey)(["']?)(\s*(?::|=)\s*)(.*)$"#)
+        .expect("mapping header pattern")
+});
+
+/// A double-quoted scalar (YAML, JSON, HCL) holding `text`.
+fn dq(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// `X-Auth-Key: value` as a mapping entry (YAML, JSON, HCL): the value is parsed as the
+/// format's scalar and `Bearer ` goes *inside* it, so `Authorization: "Bearer {{ var }}"`
+/// stays one valid string (never `Bearer "{{ var }}"`).
+fn mapping_header(lang: Lang, line: &str) -> Option<Result<String, String>> {
+    let c = MAPPING_HEADER.captures(line)?;
+    if c[2] != c[4] {
+        return None;
+    }
+    let sep = &c[5];
+    if lang == Lang::Terraform && !sep.contains('=') || lang != Lang::Terraform && !sep.contains(':') {
+        return None;
+    }
+    let value = &c[6];
+    let (inner, rest): (String, &str) = if let Some(v) = value.strip_prefix('"') {
+        let mut end = None;
+        let mut prev = ' ';
+        for (i, ch) in v.char_indices() {
+            if ch == '"' && prev != '\\' {
+                end = Some(i);
+                break;
+            }
+            prev = ch;
+        }
+        let Some(e) = end else { return Some(Err("the header value's quotes do not close on this line".into())) };
+        // Already in double-quoted form: kept as written.
+        (v[..e].to_string(), &v[e + 1..])
+    } else if let Some(v) = value.strip_prefix('\'') {
+        let Some(e) = v.find('\'') else {
+            return Some(Err("the header value's quotes do not close on this line".into()));
+        };
+        let raw = v[..e].to_string();
+        (dq(&raw).trim_matches('"').to_string(), &v[e + 1..])
+    } else if lang == Lang::Terraform {
+        // An HCL expression: interpolated into the string.
+        let end = expr_end(value, 0);
+        let expr = value[..end].trim_end();
+        if expr.is_empty() {
+            return Some(Err("the header value is not on this line".into()));
+        }
+        (format!("${{{expr}}}"), &value[expr.len()..])
+    } else {
+        // A plain YAML scalar, up to a comment.
+        let end = value.find(" #").unwrap_or(value.len());
+        let v = value[..end].trim_end();
+        if v.is_empty() || v.starts_with(['{', '[', '|', '>', '&', '*', '!']) {
+            return Some(Err("the header value is not a plain string on this line".into()));
+        }
+        (dq(v).trim_matches('"').to_string(), &value[v.len()..])
+    };
+    let name = if c[3].starts_with('x') { "authorization" } else { "Authorization" };
+    let q = &c[2];
+    Some(Ok(format!("{}{q}{name}{q}{sep}\"Bearer {inner}\"{rest}", &c[1])))
+}
+
 /// `X-Auth-Key` -> `Authorization: Bearer`. `token_var` is what the value now reads; the
 /// caller has replaced any hard-coded value already. Err: why not.
 pub fn header_line(lang: Lang, line: &str, token_var: &str) -> Result<String, String> {
     let lower = |m: &str| m.chars().all(|c| !c.is_ascii_uppercase());
+    if matches!(lang, Lang::Yaml | Lang::Data | Lang::Terraform) {
+        if let Some(r) = mapping_header(lang, line) {
+            return r;
+        }
+    }
     if let Some(m) = HEADER_IN_STRING.find(line) {
         // `-H "X-Auth-Key: $K"`, PHP `'X-Auth-Key: ' . $k`: the value follows in the string.
         let name = if lower(m.as_str()) { "authorization: Bearer " } else { "Authorization: Bearer " };
@@ -257,6 +334,8 @@ pub fn header_line(lang: Lang, line: &str, token_var: &str) -> Result<String, St
     let Some(value) = bearer(lang, expr) else {
         return Err("no Bearer form known for this language".into());
     };
+    // gofmt drops the blanks around `+` in a call's later argument (`.Set(k, "Bearer "+v)`).
+    let value = if lang == Lang::Go && c[4].contains(',') { value.replacen("\" + ", "\"+", 1) } else { value };
     let q = &c[1];
     let name = if lower(&c[2]) { "authorization" } else { "Authorization" };
     Ok(format!("{}{q}{name}{q}{}{value}{}", &line[..whole.start], &c[4], &line[start + expr.len()..]))
@@ -312,6 +391,48 @@ pub fn email_header_alone(line: &str, prev: Option<&str>) -> Result<(), String> 
     Ok(())
 }
 
+static GUARD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\s*:\s+["']?\$\{([A-Za-z_][A-Za-z0-9_]*):?[?][^}]*\}["']?\s*(?:#.*)?$"#).expect("guard pattern")
+});
+
+/// The name a shell guard demands (`: "${CF_API_EMAIL:?set it}"` -> `CF_API_EMAIL`).
+pub fn email_guard(line: &str) -> Option<String> {
+    GUARD.captures(line).map(|c| c[1].to_string())
+}
+
+static EMAIL_SEGMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\s*(?:-H|--header)[= ]\s*(?:"x-auth-email:[^"]*"|'x-auth-email:[^']*')"#).expect("email segment")
+});
+static EMAIL_ENTRY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)(["'])x-auth-email(["'])\s*(?::|=>|,)\s*"#).expect("email entry"));
+static EMAIL_MAPPING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)^\s*(?:-\s+)?(["']?)x-auth-email(["']?)\s*(?::|=)\s*\S"#).expect("email mapping")
+});
+
+/// A line that is only a `X-Auth-Email: value` mapping entry (YAML, JSON, HCL).
+pub fn email_mapping_alone(line: &str) -> bool {
+    EMAIL_MAPPING.captures(line).is_some_and(|c| c[1] == c[2])
+        && !line.to_ascii_lowercase().contains("x-auth-key")
+        && balanced(line.trim_end().trim_end_matches(','))
+}
+
+/// The line without its `X-Auth-Email` header, where the header is one `-H "..."` argument
+/// or one `"X-Auth-Email": expr,` entry among others on the line.
+pub fn without_email_header(line: &str) -> Option<String> {
+    if let Some(m) = EMAIL_SEGMENT.find(line) {
+        return Some(format!("{}{}", &line[..m.start()], &line[m.end()..]));
+    }
+    let c = EMAIL_ENTRY.captures(line)?;
+    if c[1] != c[2] {
+        return None;
+    }
+    let m = c.get(0)?;
+    let end = expr_end(line, m.end());
+    let rest = &line[end..];
+    let rest = rest.strip_prefix(',')?.trim_start();
+    Some(format!("{}{}", &line[..m.start()], rest))
+}
+
 static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"^\s*(?:(?:export|ENV|ARG|readonly|local|const|let|var|val|private|public|static|final|String|string)\s+)*(?:-\s+)?\$?([A-Za-z_][\w:.-]*)\s*(?:=|:=|:)\s*\S",
@@ -327,6 +448,62 @@ pub fn assigned_name(line: &str) -> Option<String> {
     }
     let c = ASSIGN.captures(t)?;
     balanced(t.trim_end_matches([',', ';'])).then(|| c[1].to_string())
+}
+
+/// Byte ranges of template placeholders (`{{ ... }}`, not GitHub's `${{ ... }}`): names
+/// inside are filled by other tooling (Jinja, mustache, Go templates) and never renamed.
+fn placeholder_spans(line: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = line[from..].find("{{").map(|i| i + from) {
+        let Some(j) = line[i..].find("}}").map(|j| j + i + 2) else { break };
+        if !line[..i].ends_with('$') {
+            out.push((i, j));
+        }
+        from = j;
+    }
+    out
+}
+
+fn name_re(name: &str) -> Regex {
+    // ASCII boundaries, as the detection rules' names are ASCII: `éCF_API_KEY` was found as
+    // `CF_API_KEY` and must be renamed too (issue 9, property test).
+    Regex::new(&format!(r"(?-u:\b){}(?-u:\b)", regex::escape(name))).expect("escaped name")
+}
+
+/// Whether every use of `name` on the line sits inside a template placeholder.
+pub fn only_in_placeholders(line: &str, name: &str) -> bool {
+    let spans = placeholder_spans(line);
+    let mut any = false;
+    for m in name_re(name).find_iter(line) {
+        any = true;
+        if !spans.iter().any(|(a, b)| m.start() >= *a && m.end() <= *b) {
+            return false;
+        }
+    }
+    any
+}
+
+/// Whether `name` is used on the line outside template placeholders.
+pub fn mentions(line: &str, name: &str) -> bool {
+    name_re(name).is_match(line) && !only_in_placeholders(line, name)
+}
+
+/// `old` renamed to `new` on one line, leaving template placeholders alone.
+pub fn rename_in(line: &str, old: &str, new: &str) -> String {
+    let spans = placeholder_spans(line);
+    let mut out = String::new();
+    let mut last = 0;
+    for m in name_re(old).find_iter(line) {
+        if spans.iter().any(|(a, b)| m.start() >= *a && m.end() <= *b) {
+            continue;
+        }
+        out.push_str(&line[last..m.start()]);
+        out.push_str(new);
+        last = m.end();
+    }
+    out.push_str(&line[last..]);
+    out
 }
 
 #[cfg(test)]
@@ -358,6 +535,48 @@ mod tests {
             "'Authorization' => 'Bearer ' . getenv('K'),"
         );
         assert!(header_line(Lang::Go, r#"	keyHeader   = "X-Auth-Key""#, t).is_err());
+    }
+
+    #[test]
+    fn mapping_headers_keep_one_valid_scalar() {
+        let t = "T";
+        assert_eq!(
+            header_line(Lang::Yaml, r#"          X-Auth-Key: "{{ cloudflare_api_key }}""#, t).unwrap(),
+            r#"          Authorization: "Bearer {{ cloudflare_api_key }}""#
+        );
+        assert_eq!(
+            header_line(Lang::Yaml, "  X-Auth-Key: '{{ k }}' # key", t).unwrap(),
+            r#"  Authorization: "Bearer {{ k }}" # key"#
+        );
+        assert_eq!(
+            header_line(Lang::Yaml, "  X-Auth-Key: ${CF_KEY}", t).unwrap(),
+            r#"  Authorization: "Bearer ${CF_KEY}""#
+        );
+        assert_eq!(
+            header_line(Lang::Data, r#"  "X-Auth-Key": "${K}","#, t).unwrap(),
+            r#"  "Authorization": "Bearer ${K}","#
+        );
+        assert_eq!(
+            header_line(Lang::Terraform, r#"    "X-Auth-Key" = var.cloudflare_api_key"#, t).unwrap(),
+            r#"    "Authorization" = "Bearer ${var.cloudflare_api_key}""#
+        );
+        assert_eq!(
+            without_email_header(r#"curl -H "X-Auth-Email: $E" -H "Authorization: Bearer $T" x"#).as_deref(),
+            Some(r#"curl -H "Authorization: Bearer $T" x"#)
+        );
+        assert_eq!(
+            without_email_header(r#"  headers: { "X-Auth-Email": process.env.E, "Authorization": `Bearer ${k}` },"#)
+                .as_deref(),
+            Some(r#"  headers: { "Authorization": `Bearer ${k}` },"#)
+        );
+        assert!(email_mapping_alone(r#"          X-Auth-Email: "{{ cloudflare_email }}""#));
+        assert_eq!(email_guard(r#": "${CF_API_EMAIL:?set CF_API_EMAIL}""#).as_deref(), Some("CF_API_EMAIL"));
+        assert_eq!(
+            rename_in("export CF_Key={{KEY}} # CF_Key", "CF_Key", "CF_Token"),
+            "export CF_Token={{KEY}} # CF_Token"
+        );
+        assert_eq!(rename_in("K: {{ CF_Key }}", "CF_Key", "CF_Token"), "K: {{ CF_Key }}");
+        assert_eq!(rename_in("K: ${{ secrets.CF_Key }}", "CF_Key", "CF_Token"), "K: ${{ secrets.CF_Token }}");
     }
 
     #[test]

@@ -161,4 +161,7 @@ pub struct ToolFile {
     pub source: String,
     #[serde(default)]
     pub resources: BTreeMap<String, Vec<String>>,
+    /// What `fix` changes for this tool (read by `fix::profile`).
+    #[serde(default)]
+    pub rewrite: Option<crate::fix::profile::Rewrite>,
 }

@@ -1,0 +1,563 @@
+//! The fix planner: from findings to per-file edits, credential by credential.
+//!
+//! Key sites are grouped by the plan's credential (secret and consumer) and the name the site
+//! reads ([`consumer::identity`]). A group is
+//! migrated completely or not at all: every site must have a safe rewrite, and a renamed
+//! variable is renamed in every file of the consumer that sets or reads it (env files,
+//! compose, workflows, manifests, Terraform variables and tfvars). One site to edit by hand,
+//! one file that sets the variable to the key itself, and the whole group is left as is with
+//! the reason. E-mail settings go only where their consumer's keys went, and stay (explained)
+//! where something else still reads them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use regex::Regex;
+
+use super::consumer::{self, Consumer};
+use super::rewrite::{self, Lang, LineFix};
+use super::{email_site, key_site, profile, split_lines, FileEdit, FileWork, FixSet, KeyFix, SiteFix, Status};
+use crate::finding::{Finding, Kind, Role};
+use crate::infer::Plan;
+use crate::scan::ScanResult;
+
+type GroupId = (String, String);
+
+struct Group {
+    /// The folder consumers of its sites (more than one when the project model joined a
+    /// workflow and the script it runs into one credential): a rename reaches all of them.
+    consumers: BTreeSet<Consumer>,
+    name: Option<String>,
+    sites: Vec<usize>,
+    rename: Option<(String, String)>,
+    /// Other key names set from this credential on its lines (`export CLOUDFLARE_API_KEY="$CF_API_KEY"`
+    /// for Wrangler): renamed with it, or a client still finds a key variable.
+    aliases: Vec<(String, String)>,
+    /// Why the group is left as is, when it is.
+    blocked: Option<(Status, String)>,
+}
+
+fn load(display: &str, real: &PathBuf) -> Option<FileWork> {
+    let meta = std::fs::metadata(real).ok()?;
+    if meta.len() > consumer::MAX_SEARCHED {
+        return None;
+    }
+    let text = std::fs::read_to_string(real).ok()?;
+    let lang = rewrite::lang_of(display, &text);
+    let lines = split_lines(&text);
+    Some(FileWork { display: display.to_string(), real: real.clone(), text, lang, lines, fixes: BTreeMap::new() })
+}
+
+fn line_of<'a>(files: &'a BTreeMap<String, FileWork>, f: &Finding) -> &'a str {
+    files.get(&f.path).and_then(|w| w.lines.get(f.line.saturating_sub(1))).map(|l| l.0.as_str()).unwrap_or("")
+}
+
+/// The group's token name: the tool profile's rename, else `KEY` -> `TOKEN` in the name.
+/// Environment-style names and Terraform variables are renamed; a lowercase name anywhere
+/// else is a template or vault variable defined out of reach, and keeps its name.
+fn group_rename(name: &str, tools: &BTreeSet<String>, all_terraform: bool) -> Option<(String, String)> {
+    for t in tools {
+        if let Some(new) = profile::of(Some(t)).and_then(|p| p.rename.get(name)) {
+            return Some((name.to_string(), new.clone()));
+        }
+    }
+    let env_style = name.chars().any(|c| c.is_ascii_uppercase());
+    if !env_style && !all_terraform {
+        return None;
+    }
+    let lego = tools.iter().any(|t| t == "lego" || t == "traefik");
+    rewrite::token_name(name, lego).filter(|n| n != name).map(|n| (name.to_string(), n))
+}
+
+/// `CF_API_KEY`, `CF_Key`: an environment variable's shape.
+fn env_name(n: &str) -> bool {
+    static ENV: std::sync::LazyLock<Regex> =
+        std::sync::LazyLock::new(|| Regex::new(r"^[A-Z][A-Za-z0-9]*_[A-Za-z0-9_]+$").expect("env name"));
+    ENV.is_match(n)
+}
+
+/// A key-shaped literal on a line (the scan's own shapes).
+fn holds_key(line: &str) -> bool {
+    static HEX: std::sync::LazyLock<Regex> =
+        std::sync::LazyLock::new(|| Regex::new(r"(?i)\b(?:cfk_[a-z0-9]{48}|[a-f0-9]{37,45})\b").expect("key shape"));
+    HEX.is_match(line)
+}
+
+/// The fix of every key and e-mail site of `result`, credential by credential as `credentials`
+/// (the plan of the same scan) groups them.
+pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
+    let ids = consumer::plan_ids(credentials);
+    let mut files: BTreeMap<String, FileWork> = BTreeMap::new();
+    for f in &result.findings {
+        if !files.contains_key(&f.path) {
+            if let Some(w) = result.sources.get(&f.path).and_then(|real| load(&f.path, real)) {
+                files.insert(f.path.clone(), w);
+            }
+        }
+    }
+    let real_of = |f: &Finding| result.sources.get(&f.path).cloned().unwrap_or_default();
+
+    // 1. Key sites, grouped by credential and consumer.
+    let keys: Vec<&Finding> = result.findings.iter().filter(|f| f.role == Role::Key).collect();
+    let mut groups: BTreeMap<GroupId, Group> = BTreeMap::new();
+    let mut group_of: Vec<GroupId> = Vec::new();
+    for (i, f) in keys.iter().enumerate() {
+        let (name, c, credential) = consumer::identity(f, line_of(&files, f), &real_of(f), &ids);
+        let id = (credential, name.clone().unwrap_or_else(|| format!("{}:{}", f.path, f.line)));
+        let g = groups.entry(id.clone()).or_insert(Group {
+            consumers: BTreeSet::new(),
+            name,
+            sites: Vec::new(),
+            rename: None,
+            aliases: Vec::new(),
+            blocked: None,
+        });
+        g.consumers.insert(c);
+        g.sites.push(i);
+        group_of.push(id);
+    }
+    for g in groups.values_mut() {
+        let tools: BTreeSet<String> = g.sites.iter().filter_map(|&i| keys[i].tool.clone()).collect();
+        if let Some(m) = tools.iter().find_map(|t| profile::of(Some(t)).and_then(|p| p.manual.clone())) {
+            g.blocked = Some((Status::Manual, m));
+            continue;
+        }
+        let all_tf = g
+            .sites
+            .iter()
+            .all(|&i| matches!(files.get(&keys[i].path).map(|w| w.lang), Some(Lang::Terraform | Lang::TfVars)));
+        g.rename = g.name.as_deref().and_then(|n| group_rename(n, &tools, all_tf));
+        if g.rename.is_some() {
+            for &i in &g.sites {
+                // Only environment variables set in shell, Docker, env and YAML files: a code
+                // variable (`apiKey = getenv(...)`) is local and keeps its name.
+                let setting = matches!(
+                    files.get(&keys[i].path).map(|w| w.lang),
+                    Some(Lang::Shell | Lang::Docker | Lang::Data | Lang::Yaml)
+                );
+                let line = line_of(&files, keys[i]);
+                if let Some(a) = rewrite::assigned_name(line).filter(|a| setting && Some(a) != g.name.as_ref()) {
+                    if env_name(&a) && !g.aliases.iter().any(|(o, _)| *o == a) {
+                        if let Some(r) = group_rename(&a, &tools, false) {
+                            g.aliases.push(r);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // 2. Each site on its own.
+    let mut fixes: Vec<KeyFix> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let g = &groups[&group_of[i]];
+            if let Some((status, message)) = &g.blocked {
+                return KeyFix { foreign: false, edits: Vec::new(), status: *status, message: message.clone() };
+            }
+            match files.get(&f.path) {
+                Some(w) => key_site(f, w, g.name.as_deref(), g.rename.clone()),
+                None => super::declined("the file could not be read again"),
+            }
+        })
+        .collect();
+
+    // Another service's header is no Cloudflare credential: its name is never renamed.
+    for g in groups.values_mut() {
+        if g.sites.iter().all(|&i| fixes[i].foreign) {
+            g.rename = None;
+            g.aliases.clear();
+        }
+    }
+
+    // 3. A rename must reach every file of the consumer that sets or reads the name.
+    let mut rename_files: BTreeMap<(GroupId, String), Vec<(String, PathBuf)>> = BTreeMap::new();
+    for (id, g) in groups.iter_mut() {
+        let all: Vec<(String, String)> = g.rename.iter().chain(g.aliases.iter()).cloned().collect();
+        for (old, new) in all {
+            if g.blocked.is_some() {
+                continue;
+            }
+            let removed: BTreeSet<(String, usize)> = g
+                .sites
+                .iter()
+                .flat_map(|&i| {
+                    let path = keys[i].path.clone();
+                    // Lines a site of this group rewrites no longer hold the literal.
+                    fixes[i].edits.iter().filter(|(_, e)| *e != LineFix::Keep).map(move |(l, _)| (path.clone(), *l))
+                })
+                .collect();
+            let mut touched = Vec::new();
+            let consumer_files: BTreeSet<(String, PathBuf)> = g.consumers.iter().flat_map(consumer::files_of).collect();
+            for (display, real) in consumer_files {
+                let text = match files.get(&display) {
+                    Some(w) => Some(w.text.clone()),
+                    None => load(&display, &real).map(|w| w.text),
+                };
+                let Some(text) = text else {
+                    let raw = std::fs::read(&real).unwrap_or_default();
+                    if raw.len() as u64 > consumer::MAX_SEARCHED || memchr::memmem::find(&raw, old.as_bytes()).is_some()
+                    {
+                        g.blocked = Some((Status::Manual, format!("{old} may also be used in {display}, which is too large or not text to rename safely: rename it by hand everywhere, or not at all")));
+                    }
+                    continue;
+                };
+                let mut uses = false;
+                for (n, l) in text.lines().enumerate() {
+                    if !rewrite::mentions(l, &old) {
+                        continue;
+                    }
+                    uses = true;
+                    let literal = holds_key(l)
+                        || result.findings.iter().any(|f| f.path == display && f.line == n + 1 && f.secret.is_some());
+                    if literal && !removed.contains(&(display.clone(), n)) {
+                        g.blocked = Some((Status::Manual, format!(
+                        "{display}:{} sets {old} to the key itself, and a patch never carries or moves a secret: put the new token there as {} by hand, then run fix again",
+                        n + 1,
+                        new
+                    )));
+                    }
+                }
+                if uses {
+                    touched.push((display, real));
+                }
+            }
+            rename_files.insert((id.clone(), old.clone()), touched);
+        }
+    }
+
+    // 4. Whole groups: one site that cannot be migrated leaves the group as is; groups that
+    //    share a hard-coded key, or a file with a declined site, go with it.
+    loop {
+        let mut changed = false;
+        let mut why: BTreeMap<GroupId, (Status, String)> = BTreeMap::new();
+        for (i, k) in fixes.iter().enumerate() {
+            if k.status != Status::Migrated && !k.foreign {
+                let f = keys[i];
+                why.entry(group_of[i].clone()).or_insert((k.status, format!("{}:{} ({})", f.path, f.line, k.message)));
+            }
+        }
+        for (id, g) in groups.iter_mut() {
+            if g.blocked.is_none() {
+                if let Some((status, at)) = why.get(id) {
+                    let what = g.name.clone().unwrap_or_else(|| "this key".into());
+                    g.blocked = Some((*status, format!("left as is: {what} has a site that is not migrated, at {at}; a half-migrated credential breaks")));
+                    changed = true;
+                }
+            }
+        }
+        let blocked_secrets: BTreeSet<String> = keys
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| groups[&group_of[*i]].blocked.is_some())
+            .filter_map(|(_, f)| f.secret.as_ref().map(|s| s.expose().to_string()))
+            .collect();
+        let declined_files: BTreeSet<String> = fixes
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| k.status == Status::Declined && !k.foreign)
+            .map(|(i, _)| keys[i].path.clone())
+            .collect();
+        for (i, f) in keys.iter().enumerate() {
+            let g = groups.get_mut(&group_of[i]).expect("group");
+            if g.blocked.is_some() {
+                if fixes[i].status == Status::Migrated {
+                    let (status, message) = g.blocked.clone().expect("blocked");
+                    fixes[i] = KeyFix { foreign: false, edits: Vec::new(), status, message };
+                    changed = true;
+                }
+                continue;
+            }
+            let shared = f.secret.as_ref().is_some_and(|s| blocked_secrets.contains(s.expose()));
+            if shared || declined_files.contains(&f.path) {
+                let why = if shared {
+                    "the same hard-coded key is used by a credential that is not migrated".to_string()
+                } else {
+                    format!("another site in {} cannot be migrated safely", f.path)
+                };
+                g.blocked = Some((Status::Declined, format!("left as is: {why}; a half-migrated credential breaks")));
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+
+    // 5. Edits of the migrated groups, then their renames across the consumer.
+    let mut sites = Vec::new();
+    let mut notes = BTreeSet::new();
+    let mut migrated_consumers: BTreeSet<String> = BTreeSet::new();
+    let mut blocked_consumers: BTreeSet<String> = BTreeSet::new();
+    // Per file: whether its key sites went (an e-mail pairs with the keys of its own file,
+    // else with those of its consumer).
+    let mut file_keys: BTreeMap<String, (bool, bool)> = BTreeMap::new();
+    for (i, k) in fixes.into_iter().enumerate() {
+        let f = keys[i];
+        let g = &groups[&group_of[i]];
+        if !k.foreign {
+            let e = file_keys.entry(f.path.clone()).or_default();
+            if k.status == Status::Migrated {
+                e.0 = true;
+            } else {
+                e.1 = true;
+            }
+        }
+        if k.status == Status::Migrated {
+            migrated_consumers.extend(g.consumers.iter().map(|c| c.display.clone()));
+            if let Some(w) = files.get_mut(&f.path) {
+                for (l, fix) in &k.edits {
+                    w.fixes.insert(*l, fix.clone());
+                }
+            }
+            for t in f.tool.iter() {
+                if let Some(n) = profile::of(Some(t)).and_then(|p| p.note.clone()) {
+                    notes.insert(n);
+                }
+            }
+        } else if !k.foreign {
+            blocked_consumers.extend(g.consumers.iter().map(|c| c.display.clone()));
+        }
+        if f.kind == Kind::Literal {
+            notes.insert(format!("{}:{}: a Global API Key is hard-coded there: revoke it (roll the key in the dashboard) once the token works, since it is in your history", f.path, f.line));
+        }
+        sites.push(SiteFix {
+            path: f.path.clone(),
+            line: f.line,
+            role: Role::Key,
+            credential: g.name.clone().or_else(|| f.credential.clone()),
+            status: k.status,
+            message: k.message,
+            end_line: f.end_line.max(f.line),
+        });
+    }
+    for (id, g) in &groups {
+        if g.blocked.is_some() {
+            continue;
+        }
+        if let Some((old, new)) = &g.rename {
+            notes.insert(format!(
+                "set {new} to the new scoped token wherever {old} was set outside this tree (CI secrets, deployment)"
+            ));
+        }
+        for (old, new) in g.rename.iter().chain(g.aliases.iter()) {
+            for (display, real) in rename_files.get(&(id.clone(), old.clone())).into_iter().flatten() {
+                if !files.contains_key(display) {
+                    if let Some(w) = load(display, real) {
+                        files.insert(display.clone(), w);
+                    }
+                }
+                let Some(w) = files.get_mut(display) else { continue };
+                for (l, (line, _)) in w.lines.iter().enumerate() {
+                    let current = match w.fixes.get(&l) {
+                        Some(LineFix::Remove) => continue,
+                        Some(LineFix::Replace(s)) => s.clone(),
+                        _ => line.clone(),
+                    };
+                    let renamed = rewrite::rename_in(&current, old, new);
+                    if renamed != current {
+                        w.fixes.insert(l, LineFix::Replace(renamed));
+                    }
+                }
+                if w.lang == Lang::Terraform {
+                    super::terraform::describe_token(w, new);
+                }
+            }
+        }
+    }
+
+    // 6. E-mail sites: only where every key of the consumer went, and only if nothing else
+    //    reads the e-mail.
+    let mut emails: Vec<&Finding> = result.findings.iter().filter(|f| f.role == Role::Email).collect();
+    emails.sort_by_key(|f| (!f.snippet.to_ascii_lowercase().contains("x-auth-email"), f.path.clone(), f.line));
+    let email_lines: BTreeSet<(String, usize)> = emails.iter().map(|f| (f.path.clone(), f.line)).collect();
+    // Settings removed per site, kept to be undone: (group, site index, previous fixes).
+    type Undo = Vec<(usize, Option<LineFix>)>;
+    // (consumer and name, site index, file, previous fixes, whether the line reads the e-mail)
+    type Pending = (Option<(String, String)>, usize, String, Undo, bool);
+    let mut undo: Vec<Pending> = Vec::new();
+    for f in emails {
+        let c = consumer::consumer_of(&f.path, &real_of(f));
+        let Some(w) = files.get(&f.path) else { continue };
+        let line = w.lines.get(f.line.saturating_sub(1)).map(|l| l.0.clone()).unwrap_or_default();
+        let name = f.credential.clone().or_else(|| rewrite::assigned_name(&line));
+        let paired_ok = match file_keys.get(&f.path) {
+            Some((migrated, blocked)) => *migrated && !*blocked,
+            None => migrated_consumers.contains(&c.display) && !blocked_consumers.contains(&c.display),
+        };
+        let header = line.to_ascii_lowercase().contains("x-auth-email");
+        let mut before = Undo::new();
+        let (status, message) = if !paired_ok {
+            (Status::Declined, "left as is: the key it goes with is not migrated".to_string())
+        } else if let Some(other) = name.as_deref().and_then(|n| other_use(&c, n, &files, &email_lines, &line)) {
+            (Status::Manual, format!("{} is also used at {other} for something else, so it stays: make sure the Cloudflare client no longer receives it with a key", name.clone().unwrap_or_default()))
+        } else {
+            let w = files.get_mut(&f.path).expect("loaded");
+            let old = w.fixes.clone();
+            let r = email_site(f, w);
+            for (l, fix) in &w.fixes {
+                if old.get(l) != Some(fix) {
+                    before.push((*l, old.get(l).cloned()));
+                }
+            }
+            r
+        };
+        if !header {
+            // A line that reads the e-mail (not one that sets it) is a use that needs it.
+            let reads = rewrite::assigned_name(&line) != name;
+            undo.push((name.clone().map(|n| (c.display.clone(), n)), sites.len(), f.path.clone(), before, reads));
+        }
+        sites.push(SiteFix {
+            path: f.path.clone(),
+            line: f.line,
+            role: Role::Email,
+            credential: f.credential.clone(),
+            status,
+            message,
+            end_line: f.end_line.max(f.line),
+        });
+    }
+    // One e-mail setting that stays (something still needs it) keeps the others of that name
+    // in the consumer: removing the `.env` line would empty what the remaining use reads.
+    let staying: BTreeMap<(String, String), String> = undo
+        .iter()
+        .filter(|(_, i, _, _, reads)| *reads || sites[*i].status == Status::Declined)
+        .filter_map(|(g, i, _, _, _)| Some((g.clone()?, *i)))
+        .filter(|(_, i)| sites[*i].status != Status::Migrated)
+        .map(|(g, i)| (g, format!("{}:{}", sites[i].path, sites[i].line)))
+        .collect();
+    for (g, i, path, before, _) in undo {
+        let Some(at) = g.as_ref().and_then(|g| staying.get(g)) else { continue };
+        if sites[i].status != Status::Migrated {
+            continue;
+        }
+        if let Some(w) = files.get_mut(&path) {
+            for (l, prev) in before {
+                match prev {
+                    Some(p) => w.fixes.insert(l, p),
+                    None => w.fixes.remove(&l),
+                };
+            }
+        }
+        sites[i].status = Status::Manual;
+        sites[i].message = format!(
+            "left in place: {} stays at {at}, which still needs it; remove it once nothing reads it",
+            g.map(|g| g.1).unwrap_or_default()
+        );
+    }
+    // Guards that still demand the e-mail (`: "${CF_API_EMAIL:?}"`) in migrated consumers.
+    for w in files.values_mut() {
+        let c = consumer::consumer_of(&w.display, &w.real);
+        if !migrated_consumers.contains(&c.display) || blocked_consumers.contains(&c.display) || w.lang != Lang::Shell {
+            continue;
+        }
+        for l in 0..w.lines.len() {
+            if w.fixes.contains_key(&l) {
+                continue;
+            }
+            if let Some(n) = rewrite::email_guard(&w.lines[l].0) {
+                if sites.iter().any(|s| {
+                    s.role == Role::Email && s.credential.as_deref() == Some(n.as_str()) && s.status == Status::Migrated
+                }) || profile::removed_names().any(|r| r == n)
+                {
+                    w.fixes.insert(l, LineFix::Remove);
+                    sites.push(SiteFix {
+                        path: w.display.clone(),
+                        line: l + 1,
+                        role: Role::Email,
+                        credential: Some(n),
+                        status: Status::Migrated,
+                        message: "check that demands the e-mail removed (a token needs no e-mail)".into(),
+                        end_line: l + 1,
+                    });
+                }
+            }
+        }
+    }
+
+    // 7. New text, imports for the names it now uses, and honest statuses.
+    let mut edits = Vec::new();
+    for w in files.into_values() {
+        let mut new = String::new();
+        for (l, (line, end)) in w.lines.iter().enumerate() {
+            match w.fixes.get(&l) {
+                Some(LineFix::Remove) => {}
+                Some(LineFix::Replace(s)) => {
+                    new.push_str(s);
+                    new.push_str(end);
+                }
+                _ => {
+                    new.push_str(line);
+                    new.push_str(end);
+                }
+            }
+        }
+        let new = super::imports::add(w.lang, &new);
+        let new = if w.lang == Lang::Go { super::gofmt::keep_layout(&w.text, &new) } else { new };
+        let changed: BTreeSet<usize> = w.fixes.keys().map(|l| l + 1).collect();
+        for s in sites.iter_mut().filter(|s| s.path == w.display && s.status == Status::Migrated) {
+            if !(s.line..=s.end_line).any(|l| changed.contains(&l)) || new == w.text {
+                s.status = Status::Manual;
+                s.message = format!("nothing on this line changes: {}", s.message);
+            }
+        }
+        if new != w.text {
+            let secrets =
+                result.findings.iter().filter(|f| f.path == w.display).filter_map(|f| f.secret.clone()).collect();
+            edits.push(FileEdit { path: w.display, real: w.real, old: w.text, new, secrets });
+        }
+    }
+    let edited: BTreeSet<&str> = edits.iter().map(|e| e.path.as_str()).collect();
+    for s in sites.iter_mut().filter(|s| s.status == Status::Migrated && !edited.contains(s.path.as_str())) {
+        s.status = Status::Manual;
+        s.message = format!("nothing in this file changes: {}", s.message);
+    }
+    sites.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    FixSet { edits, sites, notes: notes.into_iter().collect() }
+}
+
+/// Another line of the consumer that reads the e-mail name, not itself an e-mail site.
+fn other_use(
+    c: &Consumer,
+    name: &str,
+    files: &BTreeMap<String, FileWork>,
+    email_lines: &BTreeSet<(String, usize)>,
+    this_line: &str,
+) -> Option<String> {
+    for (display, real) in consumer::files_of(c) {
+        let loaded;
+        let w = match files.get(&display) {
+            Some(w) => w,
+            None => match load(&display, &real) {
+                Some(w) => {
+                    loaded = w;
+                    &loaded
+                }
+                None => continue,
+            },
+        };
+        for (l, (original, _)) in w.lines.iter().enumerate() {
+            if original == this_line || email_lines.contains(&(display.clone(), l + 1)) {
+                continue;
+            }
+            let line = match w.fixes.get(&l) {
+                Some(LineFix::Remove) => continue,
+                Some(LineFix::Replace(s)) => s.as_str(),
+                _ => original.as_str(),
+            };
+            if rewrite::email_guard(line).is_some() {
+                continue;
+            }
+            let trimmed = line.trim_start();
+            // Comments, and Terraform's declaration of the variable, are not uses.
+            if trimmed.starts_with('#') || trimmed.starts_with("//") || trimmed.starts_with("variable ") {
+                continue;
+            }
+            if rewrite::mentions(line, name) && !line.to_ascii_lowercase().contains("x-auth-email") {
+                return Some(format!("{display}:{}", l + 1));
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,3 @@
+module example.com/ddns
+
+go 1.19
