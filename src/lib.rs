@@ -61,6 +61,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         }
         Command::Catalog(cli::CatalogCommand::Sync(args)) => api::commands::sync(args),
         Command::Catalog(cli::CatalogCommand::ImportOpenapi { file, out }) => import_openapi(&file, &out),
+        Command::Catalog(cli::CatalogCommand::Generate { root, check }) => catalog_generate(&root, check),
         Command::Verify(args) => api::commands::verify(args),
         Command::Mint(args) => api::commands::mint(args),
         Command::Report(args) => report_command(args),
@@ -408,6 +409,25 @@ fn import_openapi(file: &std::path::Path, out: &std::path::Path) -> Result<Outco
     }
     msg.push_str(&format!("use it with: scopesmith plan --rules {} PATH\n", out.display()));
     print(&msg);
+    Ok(Outcome::Clean)
+}
+
+/// `catalog generate`: the catalog and SDK maps from the saved extracts (see tools/catalog/README.md).
+fn catalog_generate(root: &std::path::Path, check: bool) -> Result<Outcome, Error> {
+    let files = rules::generate::generate(root).map_err(|m| Error::Usage {
+        message: format!("cannot build the catalog: {m}"),
+        help: "run it at the root of a scopesmith checkout (--root DIR), where tools/catalog/extracts is".into(),
+    })?;
+    let stale = rules::generate::stale(root, &files);
+    if check {
+        print(&format!("{} generated files, {} differ from the extracts\n", files.len(), stale.len()));
+        for f in &stale {
+            print(&format!("  {f}\n"));
+        }
+        return Ok(if stale.is_empty() { Outcome::Clean } else { Outcome::Findings });
+    }
+    let n = rules::generate::write(root, &files).map_err(|e| Error::Write { path: root.to_path_buf(), source: e })?;
+    print(&format!("{} generated files, {n} rewritten\n", files.len()));
     Ok(Outcome::Clean)
 }
 
