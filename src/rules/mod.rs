@@ -4,6 +4,8 @@
 //! compiles detection rules, `knowledge.rs` checks the catalog, SDK maps and tool profiles.
 
 pub mod compile;
+pub mod generate;
+pub mod graphql;
 pub mod knowledge;
 pub mod load;
 pub mod model;
