@@ -361,7 +361,8 @@ fn mint_without_an_id_asks_for_catalog_sync() {
     // A group the bundled table still has no published id for (DNS Write and Workers Scripts
     // Write have ids now, so mint no longer stops for them).
     const NO_ID: &str = "Workers R2 Storage Write";
-    let table = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/permission-groups.yaml")).unwrap();
+    let table =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/permission-groups.yaml")).unwrap();
     let entry = table.split("- name: ").find(|e| e.starts_with(&format!("{NO_ID}\n"))).expect("group in the table");
     assert!(!entry.contains("id:"), "{NO_ID} has an id now: pick a group that still has none");
     let fake = serve(|_| fail(500, 0, "must not be called"));

@@ -119,7 +119,6 @@ fn catalog_equals_what_the_extracts_produce() {
     }
 }
 
-
 // ---- Consistency over the whole catalog (issue 14).
 
 #[test]
@@ -220,16 +219,23 @@ fn the_audited_operations_accept_what_the_reference_lists() {
     assert_eq!(groups("GET", "/zones/{zone_id}/analytics/dashboard"), vec!["Analytics Read".to_string()]);
     for (m, p) in [("PUT", "/zones/{zone_id}/workers/script"), ("GET", "/user/firewall/access_rules/rules")] {
         let op = k.operations.iter().find(|o| o.method == m && o.path == p).unwrap();
-        assert!(!op.accepts_token() && op.note.as_deref().is_some_and(|n| n.contains("/accounts/{account_id}/")), "{m} {p}");
+        assert!(
+            !op.accepts_token() && op.note.as_deref().is_some_and(|n| n.contains("/accounts/{account_id}/")),
+            "{m} {p}"
+        );
     }
 }
 
 #[test]
 fn graphql_datasets_name_their_group() {
     let k = rules().knowledge;
-    let zone = k.graphql_needs("viewer { zones(filter: {zoneTag: $z}) { httpRequests1dGroups(limit: 1) { sum { requests } } } }");
+    let zone = k.graphql_needs(
+        "viewer { zones(filter: {zoneTag: $z}) { httpRequests1dGroups(limit: 1) { sum { requests } } } }",
+    );
     assert_eq!(zone.needs[0].0, vec!["Analytics Read".to_string()]);
-    let account = k.graphql_needs("viewer { accounts(filter: {accountTag: $a}) { r2OperationsAdaptiveGroups(limit: 1) { count } } }");
+    let account = k.graphql_needs(
+        "viewer { accounts(filter: {accountTag: $a}) { r2OperationsAdaptiveGroups(limit: 1) { count } } }",
+    );
     assert_eq!(account.needs[0].0, vec!["Account Analytics Read".to_string()]);
 }
 

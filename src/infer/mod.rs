@@ -187,7 +187,14 @@ fn plan_one(
                     e.sites.push(at.clone());
                 }
                 if op.path == "/graphql" && !k.graphql.is_empty() {
-                    graphql_requirements(k, op, &texts.text(&c.path).unwrap_or_default(), &at, &mut requirements, &mut warnings);
+                    graphql_requirements(
+                        k,
+                        op,
+                        &texts.text(&c.path).unwrap_or_default(),
+                        &at,
+                        &mut requirements,
+                        &mut warnings,
+                    );
                 } else if !op.groups.is_empty() {
                     requirements.push((op.groups.clone(), format!("{} {} ({at})", op.method, op.path)));
                 }

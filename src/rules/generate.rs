@@ -252,13 +252,9 @@ pub fn generate(root: &Path) -> Result<Generated, String> {
         };
         let calls: Vec<&str> = calls.split(';').collect();
         let targets: Vec<&str> = match kind.as_str() {
-            "data_source" => calls
-                .iter()
-                .find(|c| c.ends_with(".Get"))
-                .or_else(|| calls.first())
-                .copied()
-                .into_iter()
-                .collect(),
+            "data_source" => {
+                calls.iter().find(|c| c.ends_with(".Get")).or_else(|| calls.first()).copied().into_iter().collect()
+            }
             "list_data_source" => calls.iter().filter(|c| c.ends_with(".List")).copied().collect(),
             _ => calls.iter().filter(|c| !c.ends_with(".Get") && !c.ends_with(".List")).copied().collect(),
         };
@@ -350,10 +346,8 @@ pub fn generate(root: &Path) -> Result<Generated, String> {
     for op in ops.values_mut().filter(|o| o.groups.is_empty() && o.auth.contains(&Auth::Token)) {
         let mut prefix = op.resource.clone();
         loop {
-            let siblings: Vec<&(String, String, Vec<String>)> = documented
-                .iter()
-                .filter(|d| d.0 == prefix || d.0.starts_with(&format!("{prefix}.")))
-                .collect();
+            let siblings: Vec<&(String, String, Vec<String>)> =
+                documented.iter().filter(|d| d.0 == prefix || d.0.starts_with(&format!("{prefix}."))).collect();
             let mut gs = Vec::new();
             for s in &siblings {
                 let wanted = s.2.iter().filter(|g| op.method == "GET" || !is_read(g)).cloned();
@@ -378,10 +372,14 @@ pub fn generate(root: &Path) -> Result<Generated, String> {
             return Err(format!("families.tsv: a row needs 5 columns: {r:?}"));
         };
         let list = |s: &str| -> Result<Vec<String>, String> {
-            s.split(';').map(|g| groups.canonical(g).ok_or_else(|| format!("families.tsv: unknown group `{g}`"))).collect()
+            s.split(';')
+                .map(|g| groups.canonical(g).ok_or_else(|| format!("families.tsv: unknown group `{g}`")))
+                .collect()
         };
         let (reads, writes) = (list(reads)?, list(writes)?);
-        for op in ops.values_mut().filter(|o| &o.family == family && o.groups.is_empty() && o.auth.contains(&Auth::Token)) {
+        for op in
+            ops.values_mut().filter(|o| &o.family == family && o.groups.is_empty() && o.auth.contains(&Auth::Token))
+        {
             op.groups = if op.method == "GET" { reads.clone() } else { writes.clone() };
             op.source = Some(format!("inferred from the family's reference page {page} ({date})"));
         }

@@ -54,7 +54,8 @@ fn contains_word(text: &str, word: &str) -> bool {
     text.match_indices(word).any(|(i, _)| {
         let before = text[..i].chars().next_back();
         let after = text[i + word.len()..].chars().next();
-        !before.is_some_and(|c| c.is_alphanumeric() || c == '_') && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
     })
 }
 
@@ -84,7 +85,10 @@ mod tests {
         assert!(n.identified);
         assert_eq!(n.needs.len(), 1);
         assert_eq!(n.needs[0].0, vec!["Account Analytics Read".to_string()]);
-        let z = needs(&sets(), "viewer { zones(filter: { zoneTag: $tag }) { httpRequests1dGroups(limit: 7) { sum { bytes } } } }");
+        let z = needs(
+            &sets(),
+            "viewer { zones(filter: { zoneTag: $tag }) { httpRequests1dGroups(limit: 7) { sum { bytes } } } }",
+        );
         assert_eq!(z.needs[0].0, vec!["Analytics Read".to_string()]);
     }
 
