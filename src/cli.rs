@@ -270,6 +270,16 @@ pub enum CatalogCommand {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Rebuild rules/catalog/ and the generated SDK maps of a scopesmith checkout from its
+    /// saved reference extracts (tools/catalog/extracts)
+    Generate {
+        /// The checkout's root
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        root: PathBuf,
+        /// Only check that the shipped files equal what the extracts produce
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Debug, Args)]

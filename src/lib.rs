@@ -50,6 +50,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Catalog(cli::CatalogCommand::ImportOpenapi { file, out }) => {
             commands::catalog::import_openapi(&file, &out)
         }
+        Command::Catalog(cli::CatalogCommand::Generate { root, check }) => commands::catalog::generate(&root, check),
         Command::Verify(args) => online::verify(args),
         Command::Mint(args) => online::mint(args),
         Command::Report(args) => commands::report::run(args),

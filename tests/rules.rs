@@ -11,9 +11,12 @@ fn rules() -> RuleSet {
 }
 
 #[test]
-fn the_catalog_covers_at_least_300_operations_across_the_scripted_families() {
+fn the_catalog_covers_the_reference_and_the_scripted_families() {
     let k = rules().knowledge;
-    assert!(k.operations.len() >= 300, "{} operations", k.operations.len());
+    // The SDK listings name about 2,600 operations; nine in ten must carry their groups.
+    assert!(k.operations.len() >= 2_500, "{} operations", k.operations.len());
+    let grouped = k.operations.iter().filter(|o| !o.groups.is_empty() || !o.accepts_token()).count();
+    assert!(grouped * 10 >= k.operations.len() * 8, "{grouped} of {} operations have groups", k.operations.len());
     let families: BTreeSet<&str> = k.operations.iter().map(|o| o.family.as_str()).collect();
     for family in [
         "zones",
@@ -94,4 +97,167 @@ fn every_detection_rule_on_its_own_fires_on_some_fixture() {
         .map(|r| r.id.as_str())
         .collect();
     assert!(missing.is_empty(), "rules with no fixture firing them: {missing:?}");
+}
+
+/// The shipped catalog, derived groups and generated SDK maps are exactly what the saved
+/// extracts produce (`SCOPESMITH_REGENERATE=1` rewrites them).
+#[test]
+fn catalog_equals_what_the_extracts_produce() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files = scopesmith::rules::generate::generate(root).expect("the extracts parse");
+    if std::env::var_os("SCOPESMITH_REGENERATE").is_some() {
+        scopesmith::rules::generate::write(root, &files).expect("write generated files");
+    }
+    for (rel, text) in &files {
+        let shipped = std::fs::read_to_string(root.join(rel)).unwrap_or_default();
+        assert!(shipped == *text, "{rel} differs from what tools/catalog/extracts produce; run SCOPESMITH_REGENERATE=1 cargo test --test rules catalog_");
+    }
+    // No stale generated file: every catalog file is one the extracts produce.
+    for entry in std::fs::read_dir(root.join("rules/catalog")).unwrap() {
+        let rel = format!("rules/catalog/{}", entry.unwrap().file_name().to_string_lossy());
+        assert!(files.contains_key(&rel), "{rel} is not produced by the extracts");
+    }
+}
+
+// ---- Consistency over the whole catalog (issue 14).
+
+#[test]
+fn every_operation_has_a_group_or_is_key_only_or_is_said_to_be_undocumented() {
+    let k = rules().knowledge;
+    let bad: Vec<String> = k
+        .operations
+        .iter()
+        .filter(|o| o.groups.is_empty() && o.accepts_token())
+        .filter(|o| o.path != "/graphql")
+        .filter(|o| !o.source.as_deref().is_some_and(|s| s == scopesmith::rules::generate::UNDOCUMENTED))
+        .map(|o| format!("{} {}", o.method, o.path))
+        .collect();
+    assert!(bad.is_empty(), "operations without groups and not key-only: {bad:?}");
+}
+
+#[test]
+fn a_get_accepts_the_read_group_of_every_write_group_it_accepts() {
+    let k = rules().knowledge;
+    let mut bad = Vec::new();
+    for o in k.operations.iter().filter(|o| o.method == "GET") {
+        for g in &o.groups {
+            let Some(base) = g.strip_suffix(" Write").or_else(|| g.strip_suffix(" Edit")) else { continue };
+            let read = format!("{base} Read");
+            if k.groups.contains_key(&read) && !o.groups.contains(&read) {
+                bad.push(format!("{} {} lacks {read}", o.method, o.path));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{} reads without their Read group: {:?}", bad.len(), &bad[..bad.len().min(20)]);
+}
+
+#[test]
+fn every_sdk_map_entry_resolves_to_a_catalog_operation() {
+    let k = rules().knowledge;
+    let mut bad = Vec::new();
+    let mut total = 0;
+    for map in k.sdks.values() {
+        for c in &map.calls {
+            total += 1;
+            let path = scopesmith::infer::endpoint::normalise(&c.path);
+            if scopesmith::infer::endpoint::resolve(&k.operations, &c.http_method, &path).is_none() {
+                bad.push(format!("{}: {} -> {} {}", map.sdk, c.method, c.http_method, c.path));
+            }
+        }
+    }
+    assert!(total > 6_000, "{total} SDK calls");
+    assert!(bad.is_empty(), "{} unresolved SDK calls: {:?}", bad.len(), &bad[..bad.len().min(20)]);
+}
+
+#[test]
+fn no_two_group_names_differ_only_in_case() {
+    let k = rules().knowledge;
+    let mut seen = std::collections::BTreeMap::new();
+    for name in k.groups.keys() {
+        if let Some(other) = seen.insert(name.to_lowercase(), name.clone()) {
+            panic!("`{other}` and `{name}` differ only in case");
+        }
+    }
+}
+
+#[test]
+fn the_audited_operations_accept_what_the_reference_lists() {
+    let k = rules().knowledge;
+    let groups = |m: &str, p: &str| {
+        k.operations
+            .iter()
+            .find(|o| o.method == m && o.path == p)
+            .unwrap_or_else(|| panic!("{m} {p} is not in the catalog"))
+            .groups
+            .clone()
+    };
+    let has = |m: &str, p: &str, g: &str| assert!(groups(m, p).iter().any(|x| x == g), "{m} {p} does not accept {g}");
+    // Reads the audit found planned with Write.
+    has("GET", "/accounts/{account_id}/storage/kv/namespaces/{namespace_id}", "Workers KV Storage Read");
+    has("GET", "/accounts/{account_id}/r2/buckets", "Workers R2 Storage Read");
+    has("GET", "/accounts/{account_id}/pages/projects", "Pages Read");
+    has("GET", "/accounts/{account_id}/cfd_tunnel", "Cloudflare Tunnel Read");
+    has("GET", "/zones/{zone_id}/rulesets", "Zone WAF Read");
+    has("GET", "/zones/{zone_id}/load_balancers", "Load Balancers Read");
+    has("GET", "/accounts/{account_id}/d1/database/{database_id}", "D1 Read");
+    has("POST", "/accounts/{account_id}/d1/database/{database_id}/query", "D1 Read");
+    has("GET", "/zones/{zone_id}/healthchecks", "Health Checks Read");
+    has("GET", "/zones/{zone_id}/waiting_rooms", "Waiting Rooms Read");
+    has("GET", "/accounts/{account_id}/queues", "Queues Read");
+    // GET /accounts accepts any account-scoped group; GET /zones/{zone_id} its full list.
+    let accounts = groups("GET", "/accounts");
+    for g in k.groups.values().filter(|g| g.scope == scopesmith::rules::model::Scope::Account) {
+        assert!(accounts.contains(&g.name), "GET /accounts does not accept {}", g.name);
+    }
+    let zone = groups("GET", "/zones/{zone_id}");
+    assert!(zone.len() >= 35, "GET /zones/{{zone_id}} accepts {} groups", zone.len());
+    for g in ["Zone Read", "DNS Read", "Cache Purge", "Workers Routes Read", "SSL and Certificates Read"] {
+        assert!(zone.iter().any(|x| x == g), "GET /zones/{{zone_id}} lacks {g}");
+    }
+    // Legacy calls: mapped to the successor's groups or marked retired (key-only, replacement named).
+    assert_eq!(groups("DELETE", "/zones/{zone_id}/purge_cache"), vec!["Cache Purge".to_string()]);
+    assert_eq!(groups("GET", "/zones/{zone_id}/analytics/dashboard"), vec!["Analytics Read".to_string()]);
+    for (m, p) in [("PUT", "/zones/{zone_id}/workers/script"), ("GET", "/user/firewall/access_rules/rules")] {
+        let op = k.operations.iter().find(|o| o.method == m && o.path == p).unwrap();
+        assert!(
+            !op.accepts_token() && op.note.as_deref().is_some_and(|n| n.contains("/accounts/{account_id}/")),
+            "{m} {p}"
+        );
+    }
+}
+
+#[test]
+fn graphql_datasets_name_their_group() {
+    let k = rules().knowledge;
+    let zone = k.graphql_needs(
+        "viewer { zones(filter: {zoneTag: $z}) { httpRequests1dGroups(limit: 1) { sum { requests } } } }",
+    );
+    assert_eq!(zone.needs[0].0, vec!["Analytics Read".to_string()]);
+    let account = k.graphql_needs(
+        "viewer { accounts(filter: {accountTag: $a}) { r2OperationsAdaptiveGroups(limit: 1) { count } } }",
+    );
+    assert_eq!(account.needs[0].0, vec!["Account Analytics Read".to_string()]);
+}
+
+#[test]
+fn the_common_groups_carry_their_published_ids() {
+    let k = rules().knowledge;
+    for g in [
+        "DNS Read",
+        "DNS Write",
+        "Zone Read",
+        "Zone Write",
+        "Cache Purge",
+        "Zone Settings Read",
+        "Zone Settings Write",
+        "Workers Scripts Write",
+        "Workers Routes Write",
+        "Page Rules Write",
+        "Firewall Services Write",
+        "SSL and Certificates Write",
+        "Analytics Read",
+    ] {
+        let id = k.groups[g].id.as_deref().unwrap_or_else(|| panic!("{g} has no id"));
+        assert_eq!(id.len(), 32, "{g}");
+    }
 }

@@ -123,7 +123,7 @@ pub fn mint(args: MintArgs) -> Result<Outcome, Error> {
             })
         }
     };
-    let (reqs, notes) = mint::requests(&plan, &rules.knowledge, &synced, &owner)?;
+    let (reqs, notes) = mint::requests_with(&plan, &rules.knowledge, &synced, &owner, args.dry_run)?;
     for n in &notes {
         eprint_text(&scrub(&format!("note: {n}\n")));
     }

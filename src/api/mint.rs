@@ -120,6 +120,23 @@ pub fn requests(
     synced: &[RemoteGroup],
     owner: &Owner,
 ) -> Result<(Vec<TokenRequest>, Vec<String>), ApiError> {
+    requests_with(plan, knowledge, synced, owner, false)
+}
+
+/// The placeholder standing for a group whose id no source gives (dry runs only).
+pub fn placeholder(name: &str) -> String {
+    format!("<id of {name}: run `scopesmith catalog sync`>")
+}
+
+/// As `requests`; with `placeholders`, a group without a known id gets a placeholder id and a
+/// note instead of refusing the plan (a dry run shows the request; nothing is sent).
+pub fn requests_with(
+    plan: &PlanFile,
+    knowledge: &Knowledge,
+    synced: &[RemoteGroup],
+    owner: &Owner,
+    placeholders: bool,
+) -> Result<(Vec<TokenRequest>, Vec<String>), ApiError> {
     let mut out = Vec::new();
     let mut notes = Vec::new();
     let mut no_id: Vec<String> = Vec::new();
@@ -132,12 +149,16 @@ pub fn requests(
         let mut policies: BTreeMap<String, (Value, Vec<Value>)> = BTreeMap::new();
         for g in &c.permissions {
             let bundled = knowledge.groups.get(&g.name).filter(|k| k.scope == g.scope).and_then(|k| k.id.as_deref());
-            let Some(id) = id_for(synced, &g.name, g.scope).or(g.id.as_deref()).or(bundled) else {
+            let known = id_for(synced, &g.name, g.scope).or(g.id.as_deref()).or(bundled).map(str::to_string);
+            let Some(id) = known.or_else(|| placeholders.then(|| placeholder(&g.name))) else {
                 if !no_id.contains(&g.name) {
                     no_id.push(g.name.clone());
                 }
                 continue;
             };
+            if id.starts_with('<') && !no_id.contains(&g.name) {
+                no_id.push(g.name.clone());
+            }
             match resources(g, owner) {
                 Ok(res) => {
                     let key = res.to_string();
@@ -158,7 +179,12 @@ pub fn requests(
             path: owner.tokens_path(),
         });
     }
-    if !no_id.is_empty() {
+    if placeholders && !no_id.is_empty() {
+        notes.push(format!(
+            "placeholder id for {} (no public source documents it): run `scopesmith catalog sync` before minting",
+            no_id.join(", ")
+        ));
+    } else if !no_id.is_empty() {
         problems.push(format!("no id is known for the permission group(s) {}", no_id.join(", ")));
     }
     if problems.is_empty() {

@@ -1,4 +1,4 @@
-//! `catalog import-openapi` (`catalog sync` lives with the API client in `api::commands`).
+//! `catalog import-openapi` and `catalog generate` (`catalog sync` lives with the API client in `api::commands`).
 
 use super::out::print;
 use crate::rules::{self, RuleSet};
@@ -41,5 +41,24 @@ pub fn import_openapi(file: &std::path::Path, out: &std::path::Path) -> Result<O
     }
     msg.push_str(&format!("use it with: scopesmith plan --rules {} PATH\n", out.display()));
     print(&msg);
+    Ok(Outcome::Clean)
+}
+
+/// `catalog generate`: the catalog and SDK maps from the saved extracts (see tools/catalog/README.md).
+pub fn generate(root: &std::path::Path, check: bool) -> Result<Outcome, Error> {
+    let files = rules::generate::generate(root).map_err(|m| Error::Usage {
+        message: format!("cannot build the catalog: {m}"),
+        help: "run it at the root of a scopesmith checkout (--root DIR), where tools/catalog/extracts is".into(),
+    })?;
+    let stale = rules::generate::stale(root, &files);
+    if check {
+        print(&format!("{} generated files, {} differ from the extracts\n", files.len(), stale.len()));
+        for f in &stale {
+            print(&format!("  {f}\n"));
+        }
+        return Ok(if stale.is_empty() { Outcome::Clean } else { Outcome::Findings });
+    }
+    let n = rules::generate::write(root, &files).map_err(|e| Error::Write { path: root.to_path_buf(), source: e })?;
+    print(&format!("{} generated files, {n} rewritten\n", files.len()));
     Ok(Outcome::Clean)
 }

@@ -192,7 +192,16 @@ fn plan_one(
                 if !e.sites.contains(&at) {
                     e.sites.push(at.clone());
                 }
-                if !op.groups.is_empty() {
+                if op.path == "/graphql" && !k.graphql.is_empty() {
+                    graphql_requirements(
+                        k,
+                        op,
+                        &texts.text(&c.path).unwrap_or_default(),
+                        &at,
+                        &mut requirements,
+                        &mut warnings,
+                    );
+                } else if !op.groups.is_empty() {
                     requirements.push((op.groups.clone(), format!("{} {} ({at})", op.method, op.path)));
                 }
                 if !op.accepts_token() && !op.groups.is_empty() {
@@ -206,6 +215,15 @@ fn plan_one(
                     if !warnings.contains(&w) {
                         warnings.push(w);
                     }
+                } else if op.accepts_token() && op.groups.is_empty() && op.path != "/graphql" {
+                    unresolved.push(Unresolved {
+                        path: c.path.clone(),
+                        line: c.line,
+                        method: op.method.clone(),
+                        call: op.path.clone(),
+                        kind: UnresolvedKind::NoKnownGroup,
+                        reason: "the catalog knows no permission group for this operation: find it on the operation's API reference page and add it to the token".into(),
+                    });
                 } else if !op.accepts_token() {
                     unresolved.push(Unresolved {
                         path: c.path.clone(),
@@ -468,4 +486,30 @@ fn tool_resources(
         }
     }
     out.into_iter().collect()
+}
+
+/// A GraphQL call needs the group of each dataset its file queries; a query whose dataset is
+/// not recognised gets every dataset group (never an under-grant) and a warning.
+fn graphql_requirements(
+    k: &Knowledge,
+    op: &crate::rules::knowledge::Operation,
+    text: &str,
+    at: &str,
+    requirements: &mut Vec<(Vec<String>, String)>,
+    warnings: &mut Vec<String>,
+) {
+    let needs = k.graphql_needs(text);
+    if needs.identified {
+        for (groups, why) in needs.needs {
+            requirements.push((groups, format!("{why} ({at})")));
+        }
+        return;
+    }
+    for g in &op.groups {
+        requirements.push((vec![g.clone()], format!("{} {} ({at}), dataset not recognised", op.method, op.path)));
+    }
+    let w = format!("{at}: the GraphQL query's dataset was not recognised, so both Analytics Read (zone datasets) and Account Analytics Read (account datasets) are planned; drop the one the query does not use");
+    if !warnings.contains(&w) {
+        warnings.push(w);
+    }
 }

@@ -143,6 +143,8 @@ pub enum UnresolvedKind {
     UnknownSdkMember,
     /// The endpoint does not accept API tokens.
     NoTokenSupport,
+    /// The endpoint accepts tokens but the catalog knows none of its permission groups.
+    NoKnownGroup,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

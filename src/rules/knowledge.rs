@@ -17,6 +17,8 @@ pub struct Operation {
     pub groups: Vec<String>,
     pub auth: Vec<Auth>,
     pub note: Option<String>,
+    /// Where the accepted groups come from (see `generate.rs`).
+    pub source: Option<String>,
     /// From the embedded catalog (a user's file may replace it).
     pub origin_builtin: bool,
 }
@@ -64,9 +66,16 @@ pub struct Knowledge {
     pub groups: BTreeMap<String, PermissionGroup>,
     pub sdks: BTreeMap<String, SdkMap>,
     pub tools: BTreeMap<String, ToolProfile>,
+    /// GraphQL datasets by root node (`graphql-datasets.yaml`).
+    pub graphql: Vec<super::model::GraphqlDatasetSpec>,
 }
 
 impl Knowledge {
+    /// What the GraphQL queries in `text` need (see `graphql.rs`).
+    pub fn graphql_needs(&self, text: &str) -> super::graphql::GraphqlNeeds {
+        super::graphql::needs(&self.graphql, text)
+    }
+
     /// The catalog with each permission group's id taken from a `catalog sync` cache (an id
     /// the cache lists replaces the bundled one). Returns how many groups got an id.
     #[cfg(feature = "online")]
@@ -174,6 +183,7 @@ impl Knowledge {
                             groups: op.groups,
                             auth: op.auth,
                             note: op.note,
+                            source: op.source,
                             origin_builtin: !user,
                         });
                     }
@@ -215,6 +225,16 @@ impl Knowledge {
                             resources: t.resources,
                         },
                     );
+                }
+                RuleFile::Graphql(g) => {
+                    for d in &g.datasets {
+                        for name in &d.groups {
+                            if !k.groups.is_empty() && !k.groups.contains_key(name) {
+                                errors.push(unknown_group(source, &d.root, "groups", name));
+                            }
+                        }
+                    }
+                    k.graphql = g.datasets;
                 }
                 RuleFile::PermissionGroups(_) | RuleFile::Detect(_) => {}
             }

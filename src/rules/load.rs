@@ -10,7 +10,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::de::DeserializeOwned;
 use thiserror::Error;
 
-use super::model::{CatalogFile, DetectFile, PermissionGroupsFile, SdkFile, ToolFile};
+use super::model::{CatalogFile, DetectFile, GraphqlFile, PermissionGroupsFile, SdkFile, ToolFile};
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/rules");
 
@@ -91,6 +91,7 @@ pub enum RuleFile {
     PermissionGroups(PermissionGroupsFile),
     Sdk(SdkFile),
     Tool(ToolFile),
+    Graphql(GraphqlFile),
 }
 
 impl RuleFile {
@@ -110,12 +111,14 @@ impl RuleFile {
             typed(source).map(RuleFile::Sdk)
         } else if has("tool") {
             typed(source).map(RuleFile::Tool)
+        } else if has("datasets") {
+            typed(source).map(RuleFile::Graphql)
         } else {
             Err(RuleError {
                 message: format!("{}: not a scopesmith rule file", source.name),
                 help: Some(
                     "a rule file has a top-level `rules` (detection), `operations` (catalog), \
-                     `groups` (permission groups), `calls` (SDK map) or `tool` (tool profile) key"
+                     `groups` (permission groups), `calls` (SDK map), `tool` (tool profile) or `datasets` (GraphQL) key"
                         .into(),
                 ),
                 src: NamedSource::new(&source.name, source.text.clone()),

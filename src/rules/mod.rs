@@ -5,6 +5,8 @@
 
 pub mod compile;
 pub mod entries;
+pub mod generate;
+pub mod graphql;
 pub mod knowledge;
 pub mod load;
 pub mod model;

@@ -91,8 +91,12 @@ pub struct OperationSpec {
     pub scope: Scope,
     pub groups: Vec<String>,
     pub auth: Vec<Auth>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Where the groups come from (reference page, spec or Terraform version, or the sibling
+    /// operation they were inferred from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
@@ -164,4 +168,21 @@ pub struct ToolFile {
     /// What `fix` changes for this tool (read by `fix::profile`).
     #[serde(default)]
     pub rewrite: Option<crate::fix::profile::Rewrite>,
+}
+
+/// `graphql-datasets.yaml`: which group each GraphQL dataset needs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GraphqlFile {
+    pub endpoint: String,
+    pub datasets: Vec<GraphqlDatasetSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GraphqlDatasetSpec {
+    /// `zones` or `accounts`: the node under `viewer` the dataset hangs from.
+    pub root: String,
+    pub groups: Vec<String>,
+    pub names: Vec<String>,
 }

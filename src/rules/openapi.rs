@@ -85,6 +85,7 @@ pub fn import(doc: &Value, known: &Knowledge) -> Result<Import, String> {
                     groups,
                     auth,
                     note,
+                    source: None,
                 });
             out.operations += 1;
         }
