@@ -87,7 +87,7 @@ pub fn scan(
     }
     let excluded = exclusions(dir, &opts.excludes);
     let detector = Detector::new(rules);
-    let cache: Mutex<HashMap<(u64, u128), Option<Arc<Vec<Finding>>>>> = Mutex::new(HashMap::new());
+    let cache: BlobCache = Mutex::new(HashMap::new());
     let found: Mutex<Vec<Found>> = Mutex::new(Vec::new());
     let warnings: Mutex<Vec<Warning>> = Mutex::new(Vec::new());
     let stats = Mutex::new(HistoryStats::default());
@@ -242,11 +242,14 @@ fn use_key(f: &Finding) -> u64 {
     h.finish()
 }
 
+/// Findings per (path hash, blob id), `None` for a version with none; shared by the readers.
+type BlobCache = Mutex<HashMap<(u64, u128), Option<Arc<Vec<Finding>>>>>;
+
 /// A blob reader thread's state.
 struct Worker<'a, 'r> {
     dir: &'a Path,
     detector: &'a Detector<'r>,
-    cache: &'a Mutex<HashMap<(u64, u128), Option<Arc<Vec<Finding>>>>>,
+    cache: &'a BlobCache,
     max: u64,
 }
 
