@@ -242,7 +242,7 @@ fn use_key(f: &Finding) -> u64 {
     h.finish()
 }
 
-/// Blob (size, hash) -> its findings, shared by the reader threads.
+/// Findings per (path hash, blob id), `None` for a version with none; shared by the readers.
 type BlobCache = Mutex<HashMap<(u64, u128), Option<Arc<Vec<Finding>>>>>;
 
 /// A blob reader thread's state.
