@@ -104,14 +104,17 @@ pub fn resolve<'k>(ops: &'k [Operation], method: &str, path: &NormalPath) -> Opt
 /// The catalog compiled for lookups: templates bucketed by method and segment count, so a
 /// call is compared with the few templates of its shape, not the whole catalog. Gives what
 /// [`resolve`] gives (same scoring, the first of equal scores).
+/// An operation's index in the catalog and its template segments (`None`: a placeholder).
+type Template = (usize, Vec<Option<String>>);
+
 pub struct EndpointIndex {
     /// (method, segment count) -> (operation index, template segments), in catalog order.
-    buckets: HashMap<(String, usize), Vec<(usize, Vec<Option<String>>)>>,
+    buckets: HashMap<(String, usize), Vec<Template>>,
 }
 
 impl EndpointIndex {
     pub fn new(ops: &[Operation]) -> EndpointIndex {
-        let mut buckets: HashMap<(String, usize), Vec<(usize, Vec<Option<String>>)>> = HashMap::new();
+        let mut buckets: HashMap<(String, usize), Vec<Template>> = HashMap::new();
         for (i, op) in ops.iter().enumerate() {
             let tpl: Vec<Option<String>> =
                 template_segments(&op.path).into_iter().map(|s| s.map(str::to_string)).collect();
