@@ -16,21 +16,6 @@ use crate::finding::Finding;
 use crate::infer::Plan;
 use crate::project::CredentialId;
 
-const MARKERS: &[&str] = &[
-    "go.mod",
-    "package.json",
-    "pyproject.toml",
-    "setup.py",
-    "requirements.txt",
-    "Cargo.toml",
-    "composer.json",
-    "Gemfile",
-    "pom.xml",
-    "build.gradle",
-    "build.gradle.kts",
-    "Chart.yaml",
-];
-
 /// Files larger than this are not searched for a variable's other uses; a consumer holding
 /// one cannot be renamed completely, so the rename is not made.
 pub const MAX_SEARCHED: u64 = 4 * 1024 * 1024;
@@ -45,7 +30,7 @@ pub struct Consumer {
 }
 
 fn is_root(dir: &Path) -> bool {
-    if MARKERS.iter().any(|m| dir.join(m).is_file()) {
+    if crate::project::consumer::MANIFESTS.iter().any(|m| dir.join(m).is_file()) {
         return true;
     }
     std::fs::read_dir(dir).is_ok_and(|rd| {

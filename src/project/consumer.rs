@@ -29,7 +29,8 @@ impl fmt::Display for Consumer {
     }
 }
 
-const MANIFESTS: &[&str] = &[
+/// File names that make their folder a project root (fix's consumer uses the same list).
+pub(crate) const MANIFESTS: &[&str] = &[
     "go.mod",
     "package.json",
     "pyproject.toml",
