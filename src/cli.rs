@@ -268,6 +268,10 @@ pub struct VerifyArgs {
     /// Account id, to verify account-owned tokens (cfat_)
     #[arg(long, value_name = "ID")]
     pub account_id: Option<String>,
+    /// Also send this variable's value (repeatable); otherwise only variables whose value is
+    /// shaped like a Cloudflare credential are sent, whatever the scanned code names
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }

@@ -12,6 +12,8 @@ pub mod error;
 pub mod finding;
 pub mod fix;
 pub mod infer;
+pub mod limits;
+pub mod out;
 pub mod policy;
 pub mod report;
 pub mod rules;
@@ -131,11 +133,11 @@ fn emit_command(
             }
         }
     };
-    std::fs::create_dir_all(out).map_err(|e| Error::Write { path: out.to_path_buf(), source: e })?;
+    out::create_dir(out)?;
     let mut summary = String::new();
     for (name, text) in &files {
         let path = out.join(name);
-        std::fs::write(&path, text).map_err(|e| Error::Write { path: path.clone(), source: e })?;
+        out::write(&path, text.as_bytes())?;
         summary.push_str(&format!("wrote {}\n", path.display()));
     }
     for t in &tokens {
@@ -180,6 +182,7 @@ fn scan_command(mut args: ScanArgs) -> Result<Outcome, Error> {
         write_baseline: args.gate.write_baseline.clone(),
         diff_base: args.gate.diff_base.clone(),
         suppress: !args.gate.no_suppress,
+        max_file_size: args.walk.max_file_size.max(1),
     };
     let mut result = scan::scan(&args.walk.paths, &rules.detect, &scan_options(&args.walk))?;
     for f in &mut result.findings {
@@ -253,7 +256,7 @@ fn report_command(args: ReportArgs) -> Result<Outcome, Error> {
         ReportFormat::Markdown => report::markdown::render(&doc),
     };
     match &args.out {
-        Some(path) => std::fs::write(path, text).map_err(|source| Error::Write { path: path.clone(), source })?,
+        Some(path) => out::write(path, text.as_bytes())?,
         None => print(&text),
     }
     Ok(Outcome::Clean)
@@ -289,6 +292,7 @@ fn configured_scan(mut walk: WalkArgs) -> Result<(scan::ScanResult, RuleSet), Er
         write_baseline: None,
         diff_base: None,
         suppress: true,
+        max_file_size: walk.max_file_size.max(1),
     };
     let ids: Vec<String> = rules.detect.iter().map(|r| r.id.clone()).collect();
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
@@ -383,15 +387,26 @@ fn import_openapi(file: &std::path::Path, out: &std::path::Path) -> Result<Outco
         message: format!("{}: {m}", file.display()),
         help: "pass an OpenAPI 3 document with a `paths` object".into(),
     })?;
-    std::fs::create_dir_all(out).map_err(|e| Error::Write { path: out.to_path_buf(), source: e })?;
+    out::create_dir(out)?;
+    let mut stems = std::collections::BTreeSet::new();
     for (family, catalog) in &import.families {
-        let path = out.join(format!("{family}.yaml"));
+        // The family comes from the document's operationId: only a plain file name may be
+        // made of it (`/tmp/x` or `../x` must not choose where the file goes).
+        let base = rules::openapi::file_stem(family);
+        let mut stem = base.clone();
+        for n in 2.. {
+            if stems.insert(stem.clone()) {
+                break;
+            }
+            stem = format!("{base}-{n}");
+        }
+        let path = out.join(format!("{stem}.yaml"));
         let body = serde_norway::to_string(catalog).map_err(|e| Error::Usage {
             message: format!("cannot write the `{family}` catalog: {e}"),
             help: "report this as a bug".into(),
         })?;
         let text = format!("# Imported by `scopesmith catalog import-openapi` from {}\n{body}", file.display());
-        std::fs::write(&path, text).map_err(|e| Error::Write { path, source: e })?;
+        out::write(&path, text.as_bytes())?;
     }
     let mut msg = format!(
         "{} operations in {} families written to {}\n",
@@ -411,16 +426,24 @@ fn import_openapi(file: &std::path::Path, out: &std::path::Path) -> Result<Outco
     Ok(Outcome::Clean)
 }
 
-/// Writes to stdout; a closed pipe (`scopesmith scan | head`) ends quietly with exit 0.
+/// Writes to stdout, through the secret scrub; a closed pipe (`scopesmith scan | head`) ends
+/// quietly with exit 0.
 pub fn print(text: &str) {
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    if let Err(e) = out.write_all(report::redact::scrub(text).as_bytes()).and_then(|_| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
     }
 }
 
+/// Writes to stderr, always through the secret scrub (a second scrub of scrubbed text is a
+/// no-op, so callers that already scrub lose nothing).
 pub(crate) fn eprint_text(text: &str) {
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    let _ = std::io::stderr().lock().write_all(report::redact::scrub(text).as_bytes());
+}
+
+/// A command's error as a miette report on stderr, scrubbed like all other output.
+pub fn eprint_error(err: Error) {
+    eprint_text(&format!("{:?}\n", miette::Report::new(err)));
 }

@@ -122,7 +122,7 @@ pub fn plan(result: &ScanResult, knowledge: &Knowledge) -> Plan {
             groups.entry(k).or_default().push(f);
         }
     }
-    let mut files = FileCache::new(&result.sources);
+    let mut files = FileCache::new(&result.sources, result.max_file_size.max(1));
     // Each file's calls go to the credential used nearest to them.
     let mut owner: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
     for (name, sites) in &groups {
@@ -392,11 +392,13 @@ fn terraform_resources(
 struct FileCache<'a> {
     sources: &'a BTreeMap<String, PathBuf>,
     texts: BTreeMap<String, Option<String>>,
+    /// The scan's `--max-file-size`: a file is never read past it again.
+    max_bytes: u64,
 }
 
 impl<'a> FileCache<'a> {
-    fn new(sources: &'a BTreeMap<String, PathBuf>) -> Self {
-        FileCache { sources, texts: BTreeMap::new() }
+    fn new(sources: &'a BTreeMap<String, PathBuf>, max_bytes: u64) -> Self {
+        FileCache { sources, texts: BTreeMap::new(), max_bytes }
     }
 
     fn real(&self, display: &str) -> Option<PathBuf> {
@@ -415,7 +417,7 @@ impl<'a> FileCache<'a> {
         if !self.texts.contains_key(display) {
             let text = self
                 .real(display)
-                .and_then(|p| std::fs::read(p).ok())
+                .and_then(|p| crate::limits::read_capped(&p, self.max_bytes).ok())
                 .map(|b| String::from_utf8_lossy(&b).into_owned());
             self.texts.insert(display.to_string(), text);
         }

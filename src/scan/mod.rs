@@ -62,6 +62,8 @@ pub struct ScanResult {
     pub sources: std::collections::BTreeMap<String, PathBuf>,
     pub warnings: Vec<Warning>,
     pub stats: Stats,
+    /// The per-file cap the scan read with: later stages that read a file again keep to it.
+    pub max_file_size: u64,
 }
 
 /// What one file gave.
@@ -75,7 +77,7 @@ struct FileResult {
 
 pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Result<ScanResult, crate::Error> {
     let detector = Detector::new(rules);
-    let mut result = ScanResult::default();
+    let mut result = ScanResult { max_file_size: opts.max_file_size, ..ScanResult::default() };
     for root in roots {
         if !root.exists() {
             return Err(crate::Error::Usage {
