@@ -110,8 +110,12 @@ pub struct GateArgs {
     #[arg(long)]
     pub no_suppress: bool,
     /// Do not read `.scopesmith.yaml` from the scan root
-    #[arg(long)]
+    #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
+    /// Read the settings from this file instead of the scan root's `.scopesmith.yaml` (a
+    /// trusted copy, e.g. the base branch's); its paths are relative to the scan root
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

@@ -161,6 +161,10 @@ fn scan_command(mut args: ScanArgs) -> Result<Outcome, Error> {
     // The first root's config; for a list of files (pre-commit) the working directory's.
     let config = match args.walk.paths.first() {
         _ if args.gate.no_config => ci::config::Config::default(),
+        _ if args.gate.config.is_some() => ci::config::Config::trusted(
+            args.gate.config.as_deref().unwrap_or(std::path::Path::new(ci::config::FILE_NAME)),
+            args.walk.paths.first().filter(|r| r.is_dir()).map_or(std::path::Path::new("."), |r| r.as_path()),
+        )?,
         Some(root) if root.is_dir() => ci::config::Config::discover(root)?.unwrap_or_default(),
         _ => ci::config::Config::discover(std::path::Path::new("."))?.unwrap_or_default(),
     };

@@ -70,7 +70,22 @@ impl Config {
         Ok(Some(Self::parse(&path, text)?))
     }
 
+    /// A config file the workflow chose (`--config FILE`): read whatever its name, paths in it
+    /// relative to `root` (the file is often a copy of the base branch's, kept outside the
+    /// tree), not held to the tree, because it does not come from the pull request.
+    pub fn trusted(path: &Path, root: &Path) -> Result<Config, crate::Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, e))?;
+        Ok(Self::parse_with(path, text, root, false)?)
+    }
+
+    /// A `.scopesmith.yaml` found in the scanned tree: untrusted, its paths held inside the
+    /// file's own folder.
     pub fn parse(path: &Path, text: String) -> Result<Config, Box<ConfigError>> {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        Self::parse_with(path, text, dir, true)
+    }
+
+    fn parse_with(path: &Path, text: String, dir: &Path, contain: bool) -> Result<Config, Box<ConfigError>> {
         let spec: ConfigSpec = if text.trim().is_empty() {
             ConfigSpec::default()
         } else {
@@ -88,11 +103,13 @@ impl Config {
                 })
             })?
         };
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         // The file comes from the scanned tree, which may be a stranger's pull request: a path
         // it names must not reach outside that tree, or an error excerpt of it would print
         // whatever it names (`/proc/self/environ`, `~/.aws/credentials`) into the CI log.
         let inside = |field: &str, p: PathBuf| -> Result<PathBuf, Box<ConfigError>> {
+            if !contain {
+                return Ok(dir.join(p));
+            }
             contained(dir, &p).map_err(|why| {
                 let shown = p.display().to_string();
                 let offset = text.find(&shown).unwrap_or(0);
