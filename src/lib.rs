@@ -74,7 +74,10 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
                 let written = fix::apply(&fixes, &args.walk.paths)?;
                 eprint_text(&report::redact::scrub(&fix::summary(&fixes, Some(written))));
             } else {
-                print(&fix::diff(&fixes));
+                let diff = fix::diff(&fixes);
+                // On a terminal the tree's control characters are shown, not obeyed; a pipe
+                // (`| git apply`) gets the exact bytes.
+                print(&if std::io::stdout().is_terminal() { report::escape::controls_per_line(&diff) } else { diff });
                 eprint_text(&report::redact::scrub(&fix::summary(&fixes, None)));
             }
             Ok(if fixes.edits.is_empty() { Outcome::Clean } else { Outcome::Findings })
@@ -431,13 +434,16 @@ fn import_openapi(file: &std::path::Path, out: &std::path::Path) -> Result<Outco
 }
 
 /// Writes to stdout, through the secret scrub; a closed pipe (`scopesmith scan | head`) ends
-/// quietly with exit 0.
+/// quietly with exit 0 (as rg does), any other write error with exit 2.
 pub fn print(text: &str) {
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(report::redact::scrub(text).as_bytes()).and_then(|_| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
+        // A full disk or a failing device: the output is incomplete, and the exit code says so.
+        eprint_text(&format!("error: cannot write to stdout: {e}\n"));
+        std::process::exit(2);
     }
 }
 

@@ -86,6 +86,16 @@ impl Config {
     }
 
     fn parse_with(path: &Path, text: String, dir: &Path, contain: bool) -> Result<Config, Box<ConfigError>> {
+        if let Some(at) = crate::limits::yaml_too_deep(&text) {
+            return Err(Box::new(ConfigError {
+                path: path.to_path_buf(),
+                message: format!("nested more than {} levels deep; not parsed", crate::limits::MAX_YAML_DEPTH),
+                help: Some(SHAPE_HELP.into()),
+                src: NamedSource::new(path.display().to_string(), text.clone()),
+                span: SourceSpan::from((at, 1)),
+                label: "too deep".into(),
+            }));
+        }
         let spec: ConfigSpec = if text.trim().is_empty() {
             ConfigSpec::default()
         } else {

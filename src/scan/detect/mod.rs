@@ -329,21 +329,23 @@ fn columns(text: &str, lines: &Lines, hits: &[Hit]) -> Vec<usize> {
 }
 
 /// Longest line an excerpt is cut from whole; longer lines (minified code) are cut to a
-/// window around the hit first, so masking, scrubbing and fingerprinting cost the same for
-/// every hit however long its line.
+/// [`WINDOW`] around the hit first, so masking, scrubbing and fingerprinting cost the same for
+/// every hit however long its line (and the fingerprint of such a line is that of its window).
 const LONG_LINE: usize = 4096;
+/// Bytes kept around a hit on a long line: more than the 200 characters an excerpt shows.
+const WINDOW: usize = 1024;
 
-/// `line` cut to about [`LONG_LINE`] bytes around byte `at` (on character boundaries), and
-/// the start of the cut.
+/// `line` cut to about [`WINDOW`] bytes around byte `at` (on character boundaries) when it is
+/// longer than [`LONG_LINE`], and the start of the cut.
 fn window(line: &str, at: usize) -> (&str, usize) {
     if line.len() <= LONG_LINE {
         return (line, 0);
     }
-    let mut start = at.saturating_sub(LONG_LINE / 2).min(line.len());
+    let mut start = at.saturating_sub(WINDOW / 2).min(line.len());
     while !line.is_char_boundary(start) {
         start -= 1;
     }
-    let mut end = (start + LONG_LINE).min(line.len());
+    let mut end = (start + WINDOW).min(line.len());
     while !line.is_char_boundary(end) {
         end += 1;
     }
