@@ -509,3 +509,16 @@ fn issue13_item15_deeply_nested_yaml_is_refused_before_parsing() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("levels deep"), "{}", r.stderr);
 }
+
+#[cfg(unix)]
+#[test]
+fn issue13_item15_json_warnings_carry_relative_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    write(&root, "a/deploy.sh", &format!("{KEY_LINE}\n"));
+    std::os::unix::fs::symlink(root.join("a"), root.join("a/loop")).unwrap();
+    let r = run(args!["scan", "--format", "json", "--no-config", "--follow", &root]);
+    let warnings = r.json()["warnings"].to_string();
+    assert!(warnings.contains("loop"), "{warnings}");
+    assert!(!warnings.contains(root.to_str().unwrap()), "an absolute path in the JSON warnings: {warnings}");
+}
