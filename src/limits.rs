@@ -56,7 +56,10 @@ mod tests {
 
     #[test]
     fn issue13_item15_yaml_nesting_is_bounded_before_parsing() {
-        assert_eq!(yaml_too_deep("rules:\n  - id: a\n    pattern: '[[[[x]]]]'\n    files: [\"*.sh\", {a: [1]}]\n"), None);
+        assert_eq!(
+            yaml_too_deep("rules:\n  - id: a\n    pattern: '[[[[x]]]]'\n    files: [\"*.sh\", {a: [1]}]\n"),
+            None
+        );
         let deep = format!("exclude: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
         assert_eq!(yaml_too_deep(&deep), Some("exclude: ".len() + MAX_YAML_DEPTH));
         let commented = format!("# {}\nexclude: []\n", "[".repeat(1000));

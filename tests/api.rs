@@ -607,7 +607,17 @@ fn verify_tells_global_key_token_and_invalid_apart() {
 
     let human = run(
         dir.path(),
-        &["verify", root.to_str().unwrap(), "--yes", "--api-base", &fake.base, "--env", "CF_TOKEN_ISH", "--env", "CF_DEAD"],
+        &[
+            "verify",
+            root.to_str().unwrap(),
+            "--yes",
+            "--api-base",
+            &fake.base,
+            "--env",
+            "CF_TOKEN_ISH",
+            "--env",
+            "CF_DEAD",
+        ],
         &env,
     );
     assert!(human.stdout.contains("live global key") && human.stdout.contains("invalid"), "{}", human.stdout);
@@ -745,14 +755,19 @@ fn issue13_item10_verify_sends_only_named_or_credential_shaped_variables() {
         &env,
     );
     assert_eq!(fake.requests().len(), 1, "{}", named.stderr);
-    assert!(named.stderr.contains("will send 1 credential") && named.stderr.contains("$AWS_SECRET_ACCESS_KEY"), "{}", named.stderr);
+    assert!(
+        named.stderr.contains("will send 1 credential") && named.stderr.contains("$AWS_SECRET_ACCESS_KEY"),
+        "{}",
+        named.stderr
+    );
     assert!(!named.stderr.contains(AWS) && !named.stdout.contains(AWS));
 }
 
 #[test]
 fn issue13_item15_a_listing_cut_at_the_page_limit_is_warned() {
     let fake = serve(|r| {
-        let n: u32 = r.url.split("page=").nth(1).and_then(|s| s.split('&').next()).and_then(|s| s.parse().ok()).unwrap_or(1);
+        let n: u32 =
+            r.url.split("page=").nth(1).and_then(|s| s.split('&').next()).and_then(|s| s.parse().ok()).unwrap_or(1);
         page(json!([group(&format!("{n:032x}"), &format!("Group {n}"), "com.cloudflare.api.account")]), n, 5000)
     });
     let dir = tempfile::tempdir().unwrap();

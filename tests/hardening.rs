@@ -135,7 +135,11 @@ fn issue13_item1_config_paths_outside_the_repository_are_refused() {
             &[("SCOPESMITH_TEST_CANARY", "CANARY-ENV-VALUE")],
         );
         assert_eq!(r.code, 2, "{config}: {}", r.stderr);
-        assert!(r.stderr.contains("outside the repository") || r.stderr.contains("starts with `~`"), "{config}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("outside the repository") || r.stderr.contains("starts with `~`"),
+            "{config}: {}",
+            r.stderr
+        );
         for canary in ["CANARY", "CANARY-ENV-VALUE", "aws_secret_access_key"] {
             assert!(!r.stderr.contains(canary), "{config}: stderr excerpts another file:\n{}", r.stderr);
         }
@@ -225,11 +229,7 @@ fn issue13_item2_the_repositorys_git_config_runs_nothing() {
 #[test]
 fn issue13_item3_deeply_nested_rust_does_not_abort_the_run() {
     let dir = tempfile::tempdir().unwrap();
-    let nested = format!(
-        "fn main() {{ let h = (\"X-Auth-Key\", {}1{}); }}\n",
-        "(".repeat(1000),
-        ")".repeat(1000)
-    );
+    let nested = format!("fn main() {{ let h = (\"X-Auth-Key\", {}1{}); }}\n", "(".repeat(1000), ")".repeat(1000));
     write(dir.path(), "src/main.rs", &nested);
     let chain = format!("fn f() -> u64 {{ 1{} }}\n", " + 1".repeat(50_000));
     write(dir.path(), "src/chain.rs", &chain);
@@ -249,7 +249,9 @@ fn issue13_item4_ten_thousand_findings_in_one_file_stay_fast() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from("deploy:\n  steps:\n");
     for i in 0..10_000 {
-        text.push_str(&format!("    - run: curl -H \"X-Auth-Key: $CF_API_KEY\" https://api.cloudflare.com/client/v4/zones/{i}\n"));
+        text.push_str(&format!(
+            "    - run: curl -H \"X-Auth-Key: $CF_API_KEY\" https://api.cloudflare.com/client/v4/zones/{i}\n"
+        ));
     }
     write(dir.path(), "ci.yml", &text);
     let r = run(args!["scan", "--format", "json", "--no-config", dir.path()]);
@@ -359,7 +361,10 @@ fn issue13_item11_a_trusted_config_replaces_the_pull_requests_own() {
     let none = run(args!["scan", "--format", "json", "--no-config", repo.path()]);
     assert_eq!(none.code, 1);
     let action = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml")).unwrap();
-    assert!(action.contains("default: base") && action.contains("--config \"$conf\""), "the Action defaults to the base branch's config");
+    assert!(
+        action.contains("default: base") && action.contains("--config \"$conf\""),
+        "the Action defaults to the base branch's config"
+    );
 }
 
 // ---- item 12: outputs through temp file + rename, never through a link
@@ -462,7 +467,11 @@ fn issue13_item14_escape_sequences_reach_no_terminal_or_report() {
     assert!(!md.stdout.contains('\u{1b}'), "{:?}", md.stdout);
     // Outside code spans (where nothing is a link), no bracket of the name is left unescaped.
     let prose: String = md.stdout.split('`').step_by(2).collect();
-    assert!(!prose.replace("\\[", "").replace("\\]", "").contains("[click]"), "a link planted in the report:\n{}", md.stdout);
+    assert!(
+        !prose.replace("\\[", "").replace("\\]", "").contains("[click]"),
+        "a link planted in the report:\n{}",
+        md.stdout
+    );
     let html = run(args!["report", &repo]);
     assert!(!html.stdout.contains('\u{1b}'));
 }

@@ -22,7 +22,9 @@ fn issue13_item5_a_huge_file_with_a_finding_is_never_read_whole_again() {
     let mut head = String::new();
     for _ in 0..200 {
         head.push_str("curl -H \"X-Auth-Key: $CF_API_KEY\" https://api.cloudflare.com/client/v4/zones # scopesmith:ignore[all] kept\n\n");
-        head.push_str("curl -H \"X-Auth-Key: $CF_API_KEY\" https://api.cloudflare.com/client/v4/zones/$ZONE/purge_cache\n");
+        head.push_str(
+            "curl -H \"X-Auth-Key: $CF_API_KEY\" https://api.cloudflare.com/client/v4/zones/$ZONE/purge_cache\n",
+        );
     }
     std::fs::write(&path, &head).unwrap();
     std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(GIB).unwrap();

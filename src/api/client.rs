@@ -336,10 +336,9 @@ fn sensitive(value: &str) -> Result<HeaderValue, ApiError> {
 fn read_body(resp: reqwest::blocking::Response, what: &str) -> Result<String, ApiError> {
     use std::io::Read;
     let mut bytes = Vec::new();
-    resp.take(MAX_BODY + 1).read_to_end(&mut bytes).map_err(|e| ApiError::Decode {
-        what: what.to_string(),
-        reason: format!("reading the body failed: {e}"),
-    })?;
+    resp.take(MAX_BODY + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ApiError::Decode { what: what.to_string(), reason: format!("reading the body failed: {e}") })?;
     if bytes.len() as u64 > MAX_BODY {
         return Err(ApiError::Decode {
             what: what.to_string(),

@@ -65,18 +65,22 @@ pub fn changes(root: &Path, rev: &str) -> Result<Changes, DiffError> {
         .output()
         .map_err(|e| git_err(e.to_string()))?;
     if !verify.status.success() {
-        let inside = git(dir)
-            .args(["rev-parse", "--is-inside-work-tree"])
-            .output()
-            .map_err(|e| git_err(e.to_string()))?;
+        let inside =
+            git(dir).args(["rev-parse", "--is-inside-work-tree"]).output().map_err(|e| git_err(e.to_string()))?;
         if !inside.status.success() {
             return Err(git_err(String::from_utf8_lossy(&inside.stderr).trim().to_string()));
         }
         return Err(DiffError::MissingRev { rev: rev.into() });
     }
     let mut cmd = git(dir);
-    cmd.args(["diff", "--unified=0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames"])
-        .args(["--src-prefix=a/", "--dst-prefix=b/", "--relative", "--end-of-options", rev, "--"]);
+    cmd.args(["diff", "--unified=0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames"]).args([
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        "--relative",
+        "--end-of-options",
+        rev,
+        "--",
+    ]);
     if let Some(f) = only {
         cmd.arg(f);
     }

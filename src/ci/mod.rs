@@ -65,7 +65,8 @@ pub fn narrow(
     }
     if settings.suppress {
         let findings = std::mem::take(&mut result.findings);
-        let (kept, suppressed, warnings) = suppress::apply(findings, known_rules, |p| locate(roots, p), settings.max_file_size);
+        let (kept, suppressed, warnings) =
+            suppress::apply(findings, known_rules, |p| locate(roots, p), settings.max_file_size);
         result.findings = kept;
         tally.suppressed = suppressed;
         result.warnings.extend(warnings);

@@ -65,8 +65,13 @@ pub fn apply(
         w.insert(f.line);
         w.insert(f.line.saturating_sub(1));
     }
-    let by_path: BTreeMap<String, BTreeMap<usize, String>> =
-        wanted.into_iter().map(|(path, want)| { let lines = wanted_lines(&locate(&path), &want, max_bytes); (path, lines) }).collect();
+    let by_path: BTreeMap<String, BTreeMap<usize, String>> = wanted
+        .into_iter()
+        .map(|(path, want)| {
+            let lines = wanted_lines(&locate(&path), &want, max_bytes);
+            (path, lines)
+        })
+        .collect();
     let mut warned: BTreeMap<(String, usize), Warning> = BTreeMap::new();
     let mut kept = Vec::with_capacity(findings.len());
     let mut suppressed = 0;

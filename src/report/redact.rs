@@ -107,7 +107,7 @@ mod tests {
     fn issue13_item6_other_tail_lengths() {
         for tail in [41, 49, 50, 56] {
             for prefix in ["cfk_", "cfut_", "cfat_"] {
-                let token = format!("{prefix}{}", "Ab9".repeat(30)[..tail].to_string());
+                let token = format!("{prefix}{}", &"Ab9".repeat(30)[..tail]);
                 let out = scrub(&format!("token = \"{token}\""));
                 assert!(!out.contains(&token[6..]), "{out}");
             }
@@ -135,8 +135,10 @@ mod tests {
         let (a, b) = KEY.split_at(20);
         for text in [
             format!(r#"key = "{a}" + "{b}""#),
-            format!(r#"key = ("{a}"
-    "{b}")"#),
+            format!(
+                r#"key = ("{a}"
+    "{b}")"#
+            ),
             format!(r#"$key = '{a}' . '{b}';"#),
             format!(r#"{{"snippet":"key = \"{a}\" + \"{b}\""}}"#),
             format!(r#"{{"snippet":"(\"{a}\"\n \"{b}\")"}}"#),

@@ -368,7 +368,11 @@ fn to_finding(
     let (line_text, cut) = window(lines.text(text, hit.line), hit.offset.saturating_sub(line_start));
     // Where the hit sits in the excerpt, in characters (the column itself counts from the
     // line start).
-    let excerpt_column = if cut == 0 { column } else { line_text[..(hit.offset - line_start - cut).min(line_text.len())].chars().count() + 1 };
+    let excerpt_column = if cut == 0 {
+        column
+    } else {
+        line_text[..(hit.offset - line_start - cut).min(line_text.len())].chars().count() + 1
+    };
     let mut kind = rule.kind;
     let mut severity = rule.severity;
     let secret =

@@ -23,7 +23,12 @@ impl Outline {
     /// The lines that open the blocks enclosing `line`, innermost first: each less indented
     /// than the one below it. Blank lines are never parents; nothing encloses a line at
     /// indent 0.
-    pub(super) fn ancestors<'t>(&'t self, text: &'t str, lines: &'t Lines, line: usize) -> impl Iterator<Item = &'t str> + 't {
+    pub(super) fn ancestors<'t>(
+        &'t self,
+        text: &'t str,
+        lines: &'t Lines,
+        line: usize,
+    ) -> impl Iterator<Item = &'t str> + 't {
         let parents = self.parents.get_or_init(|| build(text, lines));
         let mut at = if indent(lines.text(text, line)) == 0 { None } else { parents.get(line).copied().flatten() };
         std::iter::from_fn(move || {
