@@ -14,6 +14,8 @@ pub mod finding;
 pub mod fix;
 pub mod history;
 pub mod infer;
+pub mod limits;
+pub mod outfile;
 pub mod policy;
 pub mod project;
 pub mod report;
@@ -23,7 +25,7 @@ pub mod secret;
 pub mod session;
 
 pub(crate) use commands::out::eprint_text;
-pub use commands::out::print;
+pub use commands::out::{eprint_error, print};
 pub use commands::scan_options;
 pub use error::Error;
 

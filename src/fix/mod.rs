@@ -114,7 +114,13 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
             continue;
         }
         let Some(real) = result.sources.get(&f.path) else { continue };
-        let Ok(text) = std::fs::read_to_string(real) else { continue };
+        // A file the scan read only in part is not rewritten (its findings are declined as
+        // unreadable), and is never read whole here.
+        if result.warnings.iter().any(|w| w.path == f.path && w.reason == crate::finding::WarningReason::TooLarge) {
+            continue;
+        }
+        let Ok(bytes) = crate::limits::read_capped(real, result.max_file_size.max(1)) else { continue };
+        let Ok(text) = String::from_utf8(bytes) else { continue };
         let lang = rewrite::lang_of(&f.path, &text);
         let lines = split_lines(&text);
         files.insert(
