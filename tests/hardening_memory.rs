@@ -45,8 +45,8 @@ fn issue13_item5_a_huge_file_with_a_finding_is_never_read_whole_again() {
     };
     let tally = scopesmith::ci::narrow(&mut result, &roots, &ids, &settings).unwrap();
     assert_eq!(tally.suppressed, 200, "suppressions are still read");
-    let _plan = scopesmith::infer::plan(&result, &rules.knowledge);
-    let _fixes = scopesmith::fix::plan(&result);
+    let plan = scopesmith::infer::plan(&result, &rules.knowledge);
+    let _fixes = scopesmith::fix::plan(&result, &plan);
     let peak = peak_kib();
     assert!(peak < 256 * 1024, "peak memory {peak} KiB for a 1 GiB file under a 1 MiB cap");
     assert!(Path::new(&path).exists());
