@@ -53,10 +53,9 @@ impl Session {
             _ if no_config => Config::default(),
             // `--config FILE`: the user named it, so it is trusted (unlike a discovered one);
             // its relative paths are the first root's.
-            (root, Some(file)) => Config::trusted(
-                file,
-                root.filter(|r| r.is_dir()).map_or(std::path::Path::new("."), |r| r.as_path()),
-            )?,
+            (root, Some(file)) => {
+                Config::trusted(file, root.filter(|r| r.is_dir()).map_or(std::path::Path::new("."), |r| r.as_path()))?
+            }
             (Some(root), None) if root.is_dir() => Config::discover(root)?.unwrap_or_default(),
             _ => Config::discover(std::path::Path::new("."))?.unwrap_or_default(),
         };
