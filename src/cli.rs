@@ -144,8 +144,12 @@ pub struct GateArgs {
     #[arg(long)]
     pub no_suppress: bool,
     /// Do not read `.scopesmith.yaml` from the scan root
-    #[arg(long)]
+    #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
+    /// Read the settings from this file instead of the scan root's `.scopesmith.yaml` (a
+    /// trusted copy, e.g. the base branch's); its paths are relative to the scan root
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -312,6 +316,10 @@ pub struct VerifyArgs {
     /// Account id, to verify account-owned tokens (cfat_)
     #[arg(long, value_name = "ID")]
     pub account_id: Option<String>,
+    /// Also send this variable's value (repeatable); otherwise only variables whose value is
+    /// shaped like a Cloudflare credential are sent, whatever the scanned code names
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Vec<String>,
     #[arg(long, value_enum, default_value_t = DataFormat::Human)]
     pub format: DataFormat,
 }

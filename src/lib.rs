@@ -15,8 +15,9 @@ pub mod finding;
 pub mod fix;
 pub mod history;
 pub mod infer;
+pub mod limits;
 mod online;
-pub mod output;
+pub mod outfile;
 pub mod policy;
 pub mod project;
 pub mod report;
@@ -27,7 +28,7 @@ pub mod session;
 pub mod units;
 
 pub(crate) use commands::out::eprint_text;
-pub use commands::out::print;
+pub use commands::out::{eprint_error, print};
 pub use commands::scan_options;
 pub use error::Error;
 

@@ -9,7 +9,9 @@ fn main() -> ExitCode {
         Ok(scopesmith::Outcome::Clean) => ExitCode::SUCCESS,
         Ok(scopesmith::Outcome::Findings) => ExitCode::from(1),
         Err(err) => {
-            eprintln!("{:?}", miette::Report::new(err));
+            // Error output excerpts files of the scanned tree: it passes the same scrub as
+            // every other byte scopesmith writes.
+            scopesmith::eprint_error(err);
             ExitCode::from(2)
         }
     }

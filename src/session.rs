@@ -44,10 +44,19 @@ impl Session {
     pub fn open_from(walk: &WalkArgs, gate: Gate<'_>, history: Option<&HistoryArgs>) -> Result<Session, Error> {
         let mut walk = walk.clone();
         let no_config = matches!(gate, Gate::Full(g) if g.no_config);
+        let config_flag = match gate {
+            Gate::Full(g) => g.config.as_deref(),
+            Gate::Narrow => None,
+        };
         // The first root's config; for a list of files (pre-commit) the working directory's.
-        let config = match walk.paths.first() {
+        let config = match (walk.paths.first(), config_flag) {
             _ if no_config => Config::default(),
-            Some(root) if root.is_dir() => Config::discover(root)?.unwrap_or_default(),
+            // `--config FILE`: the user named it, so it is trusted (unlike a discovered one);
+            // its relative paths are the first root's.
+            (root, Some(file)) => {
+                Config::trusted(file, root.filter(|r| r.is_dir()).map_or(std::path::Path::new("."), |r| r.as_path()))?
+            }
+            (Some(root), None) if root.is_dir() => Config::discover(root)?.unwrap_or_default(),
             _ => Config::discover(std::path::Path::new("."))?.unwrap_or_default(),
         };
         // Flags win: the file's excludes and rule directories come first, so a flag's rule of
@@ -72,6 +81,7 @@ impl Session {
                 write_baseline: g.write_baseline.clone(),
                 diff_base: g.diff_base.clone(),
                 suppress: !g.no_suppress,
+                max_file_size: walk.max_file_size.max(1),
             },
             Gate::Narrow => GateSettings {
                 fail_on: Severity::Low,
@@ -79,6 +89,7 @@ impl Session {
                 write_baseline: None,
                 diff_base: None,
                 suppress: true,
+                max_file_size: walk.max_file_size.max(1),
             },
         };
         let (mut scan, history) = match history {

@@ -588,7 +588,21 @@ fn verify_tells_global_key_token_and_invalid_apart() {
     let env = [("CF_API_EMAIL", "ops@example.com"), ("CF_TOKEN_ISH", LIVE_TOKEN), ("CF_DEAD", DEAD_TOKEN)];
     let r = run(
         dir.path(),
-        &["verify", root.to_str().unwrap(), "--yes", "-v", "--format", "json", "--api-base", &fake.base],
+        &[
+            "verify",
+            root.to_str().unwrap(),
+            "--yes",
+            "-v",
+            "--format",
+            "json",
+            "--api-base",
+            &fake.base,
+            // 40-character values of no Cloudflare shape are sent only when named (issue 13 item 10).
+            "--env",
+            "CF_TOKEN_ISH",
+            "--env",
+            "CF_DEAD",
+        ],
         &env,
     );
     assert_eq!(r.code, 1, "a live global key fails like a finding\n{}", r.stderr);
@@ -607,7 +621,21 @@ fn verify_tells_global_key_token_and_invalid_apart() {
     }
     assert_no_secret(&r);
 
-    let human = run(dir.path(), &["verify", root.to_str().unwrap(), "--yes", "--api-base", &fake.base], &env);
+    let human = run(
+        dir.path(),
+        &[
+            "verify",
+            root.to_str().unwrap(),
+            "--yes",
+            "--api-base",
+            &fake.base,
+            "--env",
+            "CF_TOKEN_ISH",
+            "--env",
+            "CF_DEAD",
+        ],
+        &env,
+    );
     assert!(human.stdout.contains("live global key") && human.stdout.contains("invalid"), "{}", human.stdout);
     assert_no_secret(&human);
 }
@@ -626,4 +654,179 @@ fn verify_without_a_terminal_or_yes_sends_nothing() {
     assert!(r.stderr.contains("--yes"), "{}", r.stderr);
     assert!(fake.requests().is_empty());
     assert_no_secret(&r);
+}
+
+// ---- issue 13: hostile API hosts and outputs
+
+/// A base that answers every request with a 307 to `to`.
+fn redirecting(to: String) -> Fake {
+    serve(move |r| Resp {
+        status: 307,
+        headers: vec![("Location", format!("{to}{}", r.url.trim_start_matches("/client/v4")))],
+        body: json!({}),
+    })
+}
+
+#[test]
+fn issue13_item7_a_redirect_is_not_followed_and_no_credential_reaches_the_other_host() {
+    let other = serve(|_| ok(json!({"id": "u1", "email": "ops@example.com"})));
+    // Another port is another origin, as another host would be.
+    let base = redirecting(other.base.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let root = verify_project(dir.path());
+    let r = run(
+        dir.path(),
+        &["verify", root.to_str().unwrap(), "--yes", "--api-base", &base.base],
+        &[("CF_API_EMAIL", "ops@example.com")],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("redirect"), "{}", r.stderr);
+    assert!(other.requests().is_empty(), "the redirect was followed: {:?}", other.requests());
+    assert!(!base.requests().is_empty());
+    assert_no_secret(&r);
+
+    let out = dir.path().join("groups.json");
+    let sync = run(
+        dir.path(),
+        &["catalog", "sync", "--api-base", &base.base, "--out", out.to_str().unwrap()],
+        &[("CLOUDFLARE_API_TOKEN", TOKEN)],
+    );
+    assert_eq!(sync.code, 2, "{}", sync.stderr);
+    assert!(other.requests().is_empty(), "catalog sync followed the redirect");
+    assert!(!out.exists(), "the other host's answer was accepted");
+    assert_no_secret(&sync);
+}
+
+fn mint_args<'a>(plan: &'a Path, catalog: &'a Path, base: &'a str) -> Vec<&'a str> {
+    vec![
+        "mint",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "--account-id",
+        ACC,
+        "--api-base",
+        base,
+        "--stdout",
+    ]
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn issue13_item9_mint_stdout_on_a_full_disk_or_closed_pipe_rolls_back() {
+    for closed_pipe in [false, true] {
+        let fake = token_api(vec![], None);
+        let dir = tempfile::tempdir().unwrap();
+        let (plan, catalog) = (write_plan(dir.path()), write_catalog(dir.path()));
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("scopesmith"));
+        cmd.args(mint_args(&plan, &catalog, &fake.base))
+            .env("CLOUDFLARE_API_TOKEN", TOKEN)
+            .env("XDG_CACHE_HOME", dir.path())
+            .stderr(std::process::Stdio::piped());
+        let out = if closed_pipe {
+            cmd.stdout(std::process::Stdio::piped());
+            let mut child = cmd.spawn().unwrap();
+            drop(child.stdout.take());
+            child.wait_with_output().unwrap()
+        } else {
+            cmd.stdout(std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap());
+            cmd.output().unwrap()
+        };
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(0), "a lost token value must fail the run\n{stderr}");
+        assert!(stderr.contains("scopesmith: CF_API_KEY"), "the error names the tokens:\n{stderr}");
+        let deleted: Vec<String> =
+            fake.requests().iter().filter(|q| q.method == "DELETE").map(|q| q.path().to_string()).collect();
+        assert_eq!(deleted.len(), 2, "both created tokens are deleted again: {deleted:?}\n{stderr}");
+        assert!(!stderr.contains(NEW_VALUE));
+    }
+}
+
+#[test]
+fn issue13_item10_verify_sends_only_named_or_credential_shaped_variables() {
+    const AWS: &str = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY00";
+    let fake = serve(|_| fail(401, 1000, "Invalid API Token"));
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("project");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("deploy.sh"),
+        "curl -H \"X-Auth-Key: $AWS_SECRET_ACCESS_KEY\" https://api.cloudflare.com/client/v4/zones\n",
+    )
+    .unwrap();
+    let env = [("AWS_SECRET_ACCESS_KEY", AWS)];
+    let r = run(dir.path(), &["verify", root.to_str().unwrap(), "--yes", "--api-base", &fake.base], &env);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert!(
+        fake.requests().iter().all(|q| !format!("{q:?}").contains(AWS)),
+        "a variable the scanned code chose was sent: {:?}",
+        fake.requests()
+    );
+    assert!(fake.requests().is_empty());
+
+    let named = run(
+        dir.path(),
+        &["verify", root.to_str().unwrap(), "--yes", "--api-base", &fake.base, "--env", "AWS_SECRET_ACCESS_KEY"],
+        &env,
+    );
+    assert_eq!(fake.requests().len(), 1, "{}", named.stderr);
+    assert!(
+        named.stderr.contains("will send 1 credential") && named.stderr.contains("$AWS_SECRET_ACCESS_KEY"),
+        "{}",
+        named.stderr
+    );
+    assert!(!named.stderr.contains(AWS) && !named.stdout.contains(AWS));
+}
+
+#[test]
+fn issue13_item15_a_listing_cut_at_the_page_limit_is_warned() {
+    let fake = serve(|r| {
+        let n: u32 =
+            r.url.split("page=").nth(1).and_then(|s| s.split('&').next()).and_then(|s| s.parse().ok()).unwrap_or(1);
+        page(json!([group(&format!("{n:032x}"), &format!("Group {n}"), "com.cloudflare.api.account")]), n, 5000)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("groups.json");
+    let r = run(
+        dir.path(),
+        &["catalog", "sync", "--api-base", &fake.base, "--out", out.to_str().unwrap()],
+        &[("CLOUDFLARE_API_TOKEN", TOKEN)],
+    );
+    assert_eq!(fake.requests().len(), 1000);
+    assert!(r.stderr.contains("stopped after 1000") && r.stderr.contains("incomplete"), "{}", r.stderr);
+}
+
+#[test]
+fn issue13_item15_an_oversized_body_is_refused() {
+    let fake = serve(|_| ok(json!([{"id": "x".repeat(40 << 20), "name": "huge", "scopes": []}])));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("groups.json");
+    let r = run(
+        dir.path(),
+        &["catalog", "sync", "--api-base", &fake.base, "--out", out.to_str().unwrap()],
+        &[("CLOUDFLARE_API_TOKEN", TOKEN)],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("larger than 32 MiB"), "{}", r.stderr);
+    assert!(!out.exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn issue13_item12_catalog_sync_refuses_a_planted_link() {
+    let fake = serve(|_| page(json!([group(DNS_WRITE_ID, "DNS Write", "com.cloudflare.api.account.zone")]), 1, 1));
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "keep").unwrap();
+    let out = dir.path().join("groups.json");
+    std::os::unix::fs::symlink(&victim, &out).unwrap();
+    let r = run(
+        dir.path(),
+        &["catalog", "sync", "--api-base", &fake.base, "--out", out.to_str().unwrap()],
+        &[("CLOUDFLARE_API_TOKEN", TOKEN)],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
 }

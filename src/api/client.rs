@@ -28,6 +28,8 @@ pub const DEFAULT_BASE: &str = "https://api.cloudflare.com/client/v4";
 const PER_PAGE: usize = 50;
 /// A listing longer than this many pages is treated as a misbehaving server.
 const MAX_PAGES: usize = 1000;
+/// Largest response body read; a bigger one is a misbehaving (or hostile) server, not data.
+const MAX_BODY: u64 = 32 << 20;
 
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -117,6 +119,8 @@ pub struct Client {
     base: Url,
     opts: ClientOptions,
     log: Box<dyn Fn(&str)>,
+    /// What the user must hear whether verbose or not (a listing cut short).
+    warn: Box<dyn Fn(&str)>,
     sleep: Box<dyn Fn(Duration)>,
 }
 
@@ -129,10 +133,20 @@ impl Client {
             .timeout(opts.timeout)
             .connect_timeout(opts.connect_timeout)
             .https_only(base.scheme() == "https")
+            // No redirects: reqwest strips only `Authorization` when one leaves the origin, so a
+            // base answering 307 to another host would receive `X-Auth-Key` there. A redirect
+            // is reported as an error naming where it pointed.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("scopesmith/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|source| ApiError::Transport { what: "building the HTTP client".into(), source })?;
-        Ok(Client { http, base, opts, log, sleep: Box::new(std::thread::sleep) })
+        Ok(Client { http, base, opts, log, warn: Box::new(|_: &str| {}), sleep: Box::new(std::thread::sleep) })
+    }
+
+    /// Where warnings go (the command layer prints them).
+    pub fn with_warn(mut self, warn: Box<dyn Fn(&str)>) -> Client {
+        self.warn = warn;
+        self
     }
 
     /// Replaces `std::thread::sleep` between retries (unit tests).
@@ -189,7 +203,18 @@ impl Client {
                 _ => {
                     let resp = outcome.map_err(|source| ApiError::Transport { what: what.clone(), source })?;
                     let status = resp.status().as_u16();
-                    let text = resp.text().map_err(|source| ApiError::Transport { what: what.clone(), source })?;
+                    if resp.status().is_redirection() {
+                        let to = resp.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok());
+                        return Err(ApiError::Refused {
+                            message: scrub(&format!(
+                                "{what}: the API answered {status} redirecting to {}; scopesmith does not follow redirects",
+                                to.unwrap_or("(no Location)")
+                            )),
+                            help: "pass the final API base with --api-base (credentials are sent only to the base you name)"
+                                .into(),
+                        });
+                    }
+                    let text = read_body(resp, &what)?;
                     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
                     return Ok(Reply { status, body });
                 }
@@ -255,7 +280,13 @@ impl Client {
             let total = info.and_then(|i| i.total_pages).unwrap_or(1);
             let empty = batch.is_empty();
             items.extend(batch);
-            if page >= total || empty || page >= MAX_PAGES {
+            if page >= total || empty {
+                return Ok(items);
+            }
+            if page >= MAX_PAGES {
+                (self.warn)(&scrub(&format!(
+                    "GET {path}: the listing says it has {total} pages; stopped after {MAX_PAGES}, so the result is incomplete"
+                )));
                 return Ok(items);
             }
             page += 1;
@@ -301,6 +332,22 @@ fn sensitive(value: &str) -> Result<HeaderValue, ApiError> {
 }
 
 /// `Retry-After` in seconds (the form Cloudflare sends); an HTTP date is left to the backoff.
+/// The body as text, refusing one larger than [`MAX_BODY`] without holding more than that.
+fn read_body(resp: reqwest::blocking::Response, what: &str) -> Result<String, ApiError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    resp.take(MAX_BODY + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ApiError::Decode { what: what.to_string(), reason: format!("reading the body failed: {e}") })?;
+    if bytes.len() as u64 > MAX_BODY {
+        return Err(ApiError::Decode {
+            what: what.to_string(),
+            reason: format!("the body is larger than {} MiB; not a Cloudflare API answer", MAX_BODY >> 20),
+        });
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 fn retry_after(resp: &reqwest::blocking::Response) -> Option<Duration> {
     let v = resp.headers().get(RETRY_AFTER)?.to_str().ok()?;
     v.trim().parse::<u64>().ok().map(Duration::from_secs)

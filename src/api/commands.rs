@@ -27,7 +27,7 @@ fn client(net: &NetArgs, token_env: &str) -> Result<Client, Error> {
     } else {
         Box::new(|_: &str| {})
     };
-    Ok(Client::new(opts, log)?)
+    Ok(Client::new(opts, log)?.with_warn(Box::new(|line: &str| eprint_text(&format!("warning: {line}\n")))))
 }
 
 pub fn sync(args: SyncArgs) -> Result<Outcome, Error> {
@@ -50,12 +50,18 @@ pub fn verify(args: VerifyArgs) -> Result<Outcome, Error> {
     // The same session as `scan`: excluded and suppressed keys are not tried either.
     let session = crate::session::Session::open(&args.walk, crate::session::Gate::Narrow)?;
     let result = session.scan;
-    let candidates = verify::candidates(&result, args.email_env.as_deref());
+    let candidates = verify::candidates(&result, args.email_env.as_deref(), &args.env);
     let client = client(&args.net, "")?;
     let account = args.account_id.as_deref();
     let sending: Vec<&verify::Candidate> = candidates.iter().filter(|c| c.request(account).is_some()).collect();
-    if !sending.is_empty() && !args.yes {
-        consent(&render::verify_consent(client.base(), &sending, account))?;
+    // The list is shown before anything is sent, asked about or not.
+    if !sending.is_empty() {
+        let listing = render::verify_consent(client.base(), &sending, account);
+        if args.yes {
+            eprint_text(&listing);
+        } else {
+            consent(&listing)?;
+        }
     }
     let mut verdicts = Vec::new();
     for c in &candidates {
@@ -148,12 +154,21 @@ pub fn mint(args: MintArgs) -> Result<Outcome, Error> {
             Some(dir) => mint::write_token_files(dir, minted),
             None => {
                 // The one place a secret is printed in full, because the user asked for it.
+                // Not `print`: that would scrub the value, and a closed pipe or a full disk must
+                // fail the run (so `mint` deletes the tokens) instead of ending it with exit 0.
                 let mut text = String::new();
                 for m in minted {
                     text.push_str(&format!("{}\t{}\n", m.name, m.value.expose()));
                 }
-                print(&text);
-                Ok(())
+                let mut out = std::io::stdout().lock();
+                out.write_all(text.as_bytes()).and_then(|_| out.flush()).map_err(|source| Error::Write {
+                    path: format!(
+                        "stdout (the values of {})",
+                        minted.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")
+                    )
+                    .into(),
+                    source,
+                })
             }
         }
     };

@@ -97,12 +97,12 @@ pub fn default_cache_path() -> Option<PathBuf> {
 
 pub fn write_cache(path: &Path, source: &str, groups: &[RemoteGroup]) -> Result<(), crate::Error> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| crate::Error::Write { path: dir.to_path_buf(), source })?;
+        crate::outfile::create_dir(dir)?;
     }
     let file = CacheFile { version: 1, source: source.to_string(), groups: groups.to_vec() };
     let mut text = serde_json::to_string_pretty(&file).expect("the cache always serialises");
     text.push('\n');
-    std::fs::write(path, text).map_err(|source| crate::Error::Write { path: path.to_path_buf(), source })
+    crate::outfile::write(path, text.as_bytes())
 }
 
 pub fn read_cache(path: &Path) -> Result<Vec<RemoteGroup>, ApiError> {

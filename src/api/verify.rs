@@ -80,20 +80,33 @@ impl Candidate {
     }
 }
 
+/// `someone@example.com`: one `@`, a dot after it, nothing that is not printable.
+fn is_email(v: &str) -> bool {
+    v.len() <= 254
+        && v.bytes().all(|b| b.is_ascii_graphic())
+        && v.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.contains('@'))
+}
+
 fn env_value(name: &str) -> Option<String> {
     let plausible = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     plausible.then(|| std::env::var(name).ok()).flatten().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
 /// The key findings whose value is available, one candidate per distinct value.
-pub fn candidates(result: &ScanResult, email_env: Option<&str>) -> Vec<Candidate> {
+///
+/// The scanned code names the variables, and it may be a stranger's: a variable's value is
+/// sent only when the user named the variable (`allowed`, `--env`) or the value itself is
+/// shaped like a Cloudflare key or prefixed token. So `X-Auth-Key: os.environ["AWS_SECRET_ACCESS_KEY"]`
+/// sends nothing. An email variable the code names is used only when it holds an email.
+pub fn candidates(result: &ScanResult, email_env: Option<&str>, allowed: &[String]) -> Vec<Candidate> {
+    let named = |name: &str| allowed.iter().any(|a| a == name);
     let mut out: Vec<Candidate> = Vec::new();
     for f in result.findings.iter().filter(|f| f.role == Role::Key) {
         let (value, env) = match (&f.secret, &f.credential) {
             (Some(s), _) => (s.clone(), None),
             (None, Some(name)) => match env_value(name) {
-                Some(v) => (Secret::new(v), Some(name.clone())),
-                None => continue,
+                Some(v) if named(name) || shape(&v) != Shape::Other => (Secret::new(v), Some(name.clone())),
+                _ => continue,
             },
             (None, None) => continue,
         };
@@ -110,8 +123,9 @@ pub fn candidates(result: &ScanResult, email_env: Option<&str>) -> Vec<Candidate
             .iter()
             .filter(|e| e.role == Role::Email && e.path == f.path)
             .filter_map(|e| e.credential.as_deref())
-            .chain(email_env)
-            .find_map(|var| env_value(var).map(|v| (v, var.to_string())));
+            .filter_map(|var| env_value(var).filter(|v| named(var) || is_email(v)).map(|v| (v, var.to_string())))
+            .chain(email_env.and_then(|var| env_value(var).map(|v| (v, var.to_string()))))
+            .next();
         out.push(Candidate {
             sites: vec![site],
             credential: f.credential.clone(),

@@ -103,7 +103,7 @@ pub fn render(findings: &[Finding]) -> String {
 
 pub fn write(path: &Path, findings: &[Finding]) -> Result<usize, crate::Error> {
     let text = render(findings);
-    std::fs::write(path, text).map_err(|source| crate::Error::Write { path: path.to_path_buf(), source })?;
+    crate::outfile::write(path, text.as_bytes())?;
     Ok(entries(findings).len())
 }
 

@@ -70,7 +70,32 @@ impl Config {
         Ok(Some(Self::parse(&path, text)?))
     }
 
+    /// A config file the workflow chose (`--config FILE`): read whatever its name, paths in it
+    /// relative to `root` (the file is often a copy of the base branch's, kept outside the
+    /// tree), not held to the tree, because it does not come from the pull request.
+    pub fn trusted(path: &Path, root: &Path) -> Result<Config, crate::Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, e))?;
+        Ok(Self::parse_with(path, text, root, false)?)
+    }
+
+    /// A `.scopesmith.yaml` found in the scanned tree: untrusted, its paths held inside the
+    /// file's own folder.
     pub fn parse(path: &Path, text: String) -> Result<Config, Box<ConfigError>> {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        Self::parse_with(path, text, dir, true)
+    }
+
+    fn parse_with(path: &Path, text: String, dir: &Path, contain: bool) -> Result<Config, Box<ConfigError>> {
+        if let Some(at) = crate::limits::yaml_too_deep(&text) {
+            return Err(Box::new(ConfigError {
+                path: path.to_path_buf(),
+                message: format!("nested more than {} levels deep; not parsed", crate::limits::MAX_YAML_DEPTH),
+                help: Some(SHAPE_HELP.into()),
+                src: NamedSource::new(path.display().to_string(), text.clone()),
+                span: SourceSpan::from((at, 1)),
+                label: "too deep".into(),
+            }));
+        }
         let spec: ConfigSpec = if text.trim().is_empty() {
             ConfigSpec::default()
         } else {
@@ -88,12 +113,36 @@ impl Config {
                 })
             })?
         };
-        let dir = path.parent().unwrap_or(Path::new("."));
+        // The file comes from the scanned tree, which may be a stranger's pull request: a path
+        // it names must not reach outside that tree, or an error excerpt of it would print
+        // whatever it names (`/proc/self/environ`, `~/.aws/credentials`) into the CI log.
+        let inside = |field: &str, p: PathBuf| -> Result<PathBuf, Box<ConfigError>> {
+            if !contain {
+                return Ok(dir.join(p));
+            }
+            contained(dir, &p).map_err(|why| {
+                let shown = p.display().to_string();
+                let offset = text.find(&shown).unwrap_or(0);
+                Box::new(ConfigError {
+                    path: path.to_path_buf(),
+                    message: format!("`{field}` path `{shown}` {why}"),
+                    help: Some(format!(
+                        "paths in {FILE_NAME} must be relative and stay inside the repository; \
+                         pass other files with a command-line flag instead"
+                    )),
+                    src: NamedSource::new(path.display().to_string(), text.clone()),
+                    span: SourceSpan::from((offset, if offset == 0 { 0 } else { shown.len() })),
+                    label: "outside the repository".into(),
+                })
+            })
+        };
+        let rules = spec.rules.into_iter().map(|r| inside("rules", r)).collect::<Result<Vec<_>, _>>()?;
+        let baseline = spec.baseline.map(|b| inside("baseline", b)).transpose()?;
         Ok(Config {
             exclude: spec.exclude,
             severity: spec.severity,
-            rules: spec.rules.into_iter().map(|r| dir.join(r)).collect(),
-            baseline: spec.baseline.map(|b| dir.join(b)),
+            rules,
+            baseline,
             fail_on: spec.fail_on,
             source: Some((path.to_path_buf(), text)),
         })
@@ -154,6 +203,28 @@ fn value_span(text: &str, key: &str) -> (usize, usize) {
         at += line.len();
     }
     (0, 0)
+}
+
+/// `dir/rel` when it stays inside `dir`: relative, no `..`, no `~`, and (when it exists) no
+/// link on the way that leads out.
+fn contained(dir: &Path, rel: &Path) -> Result<PathBuf, &'static str> {
+    use std::path::Component;
+    if rel.to_string_lossy().starts_with('~') {
+        return Err("starts with `~`");
+    }
+    if rel.components().any(|c| matches!(c, Component::RootDir | Component::Prefix(_))) {
+        return Err("is absolute");
+    }
+    if rel.components().any(|c| matches!(c, Component::ParentDir)) {
+        return Err("climbs out with `..`");
+    }
+    let joined = dir.join(rel);
+    if let (Ok(real), Ok(base)) = (joined.canonicalize(), dir.canonicalize()) {
+        if !real.starts_with(&base) {
+            return Err("is a link that leads outside the repository");
+        }
+    }
+    Ok(joined)
 }
 
 #[cfg(test)]

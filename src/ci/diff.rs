@@ -4,6 +4,11 @@
 //! Runs `git -C ROOT diff --unified=0 --relative REV` (the work tree against REV, so
 //! uncommitted edits count too) and keeps the added side of each hunk. Paths come out relative
 //! to the root, like finding paths. Files git does not track are not in the diff.
+//!
+//! The tree may be a stranger's: git runs with hooks, fsmonitor, external diff and textconv
+//! drivers off and with fixed path prefixes, so neither the repository's own config nor the
+//! user's can run a command or change the shape of the output. File names are read exactly
+//! as git writes them (a trailing tab after names with spaces, C quoting for odd bytes).
 
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
@@ -54,30 +59,28 @@ pub fn changes(root: &Path, rev: &str) -> Result<Changes, DiffError> {
         (root, None)
     };
     let git_err = |stderr: String| DiffError::Git { rev: rev.into(), root: root.display().to_string(), stderr };
-    let verify = Command::new("git")
-        .arg("-C")
-        .arg(dir)
+    let verify = git(dir)
         .args(["rev-parse", "--verify", "--quiet", "--end-of-options"])
         .arg(format!("{rev}^{{commit}}"))
         .output()
         .map_err(|e| git_err(e.to_string()))?;
     if !verify.status.success() {
-        let inside = Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(["rev-parse", "--is-inside-work-tree"])
-            .output()
-            .map_err(|e| git_err(e.to_string()))?;
+        let inside =
+            git(dir).args(["rev-parse", "--is-inside-work-tree"]).output().map_err(|e| git_err(e.to_string()))?;
         if !inside.status.success() {
             return Err(git_err(String::from_utf8_lossy(&inside.stderr).trim().to_string()));
         }
         return Err(DiffError::MissingRev { rev: rev.into() });
     }
-    let mut cmd = Command::new("git");
-    cmd.arg("-C")
-        .arg(dir)
-        .args(["-c", "core.quotePath=false", "diff", "--unified=0", "--no-color", "--no-ext-diff", "--no-renames"])
-        .args(["--relative", "--end-of-options", rev, "--"]);
+    let mut cmd = git(dir);
+    cmd.args(["diff", "--unified=0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames"]).args([
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        "--relative",
+        "--end-of-options",
+        rev,
+        "--",
+    ]);
     if let Some(f) = only {
         cmd.arg(f);
     }
@@ -88,17 +91,108 @@ pub fn changes(root: &Path, rev: &str) -> Result<Changes, DiffError> {
     Ok(parse(&String::from_utf8_lossy(&out.stdout)))
 }
 
+/// `git -C dir` that the scanned repository cannot make run anything: no hooks, no fsmonitor
+/// daemon, no pager, no external diff, no transport, no prompts, nothing from the environment
+/// that points git elsewhere. The one builder for every git scopesmith runs on a tree
+/// (`--diff-base` here, `scan --history` in `history::git`). The user's and system's config
+/// may still be read (`safe.directory` lives there).
+pub(crate) fn git(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    for var in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_EXTERNAL_DIFF",
+        "GIT_PAGER",
+        "GIT_CONFIG_PARAMETERS",
+        "GIT_CONFIG_COUNT",
+        "GIT_EXEC_PATH",
+        "GIT_ASKPASS",
+        "SSH_ASKPASS",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("GIT_TERMINAL_PROMPT", "0").env("GIT_OPTIONAL_LOCKS", "0").env("GIT_PAGER", "cat");
+    cmd.arg("-C").arg(dir);
+    for setting in [
+        "core.fsmonitor=false",
+        "core.hooksPath=/dev/null",
+        "core.pager=cat",
+        "core.quotePath=false",
+        "core.untrackedCache=false",
+        "diff.external=",
+        "diff.noprefix=false",
+        "diff.mnemonicPrefix=false",
+        "protocol.allow=never",
+    ] {
+        cmd.arg("-c").arg(setting);
+    }
+    // Nothing may prompt or wait for input in CI; a caller that feeds git (`cat-file --batch`)
+    // sets its own stdin.
+    cmd.stdin(std::process::Stdio::null());
+    cmd
+}
+
+/// The path of a `+++ ` header: C-quoted (`"b/a\"b.sh"`) or plain with git's trailing tab
+/// after a name that holds a space.
+fn header_path(raw: &str) -> Option<String> {
+    if raw == "/dev/null" {
+        return None;
+    }
+    let name = match raw.strip_prefix('"') {
+        Some(quoted) => unquote(quoted)?,
+        None => raw.strip_suffix('\t').unwrap_or(raw).to_string(),
+    };
+    Some(name.strip_prefix("b/").unwrap_or(&name).to_string())
+}
+
+/// The inside of a C-quoted name (after its opening quote), decoded; octal escapes are bytes
+/// of UTF-8.
+fn unquote(s: &str) -> Option<String> {
+    let mut bytes = Vec::new();
+    let mut it = s.bytes().peekable();
+    while let Some(b) = it.next() {
+        match b {
+            b'"' => return Some(String::from_utf8_lossy(&bytes).into_owned()),
+            b'\\' => {
+                let e = it.next()?;
+                bytes.push(match e {
+                    b'n' => b'\n',
+                    b't' => b'\t',
+                    b'r' => b'\r',
+                    b'a' => 0x07,
+                    b'b' => 0x08,
+                    b'f' => 0x0c,
+                    b'v' => 0x0b,
+                    b'0'..=b'7' => {
+                        let mut v = u32::from(e - b'0');
+                        for _ in 0..2 {
+                            match it.peek() {
+                                Some(d @ b'0'..=b'7') => {
+                                    v = v * 8 + u32::from(d - b'0');
+                                    it.next();
+                                }
+                                _ => break,
+                            }
+                        }
+                        u8::try_from(v).ok()?
+                    }
+                    other => other,
+                });
+            }
+            other => bytes.push(other),
+        }
+    }
+    None
+}
+
 /// The added side of every hunk in a `--unified=0` diff.
 pub fn parse(diff: &str) -> Changes {
     let mut changes = Changes::default();
     let mut current: Option<String> = None;
     for line in diff.lines() {
         if let Some(path) = line.strip_prefix("+++ ") {
-            current = if path == "/dev/null" {
-                None
-            } else {
-                Some(path.strip_prefix("b/").unwrap_or(path).trim_matches('"').to_string())
-            };
+            current = header_path(path);
         } else if line.starts_with("@@ ") {
             let (Some(path), Some(range)) = (&current, hunk_new_range(line)) else {
                 continue;
@@ -125,6 +219,19 @@ fn hunk_new_range(line: &str) -> Option<RangeInclusive<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issue13_item2_odd_names_are_read_exactly() {
+        let diff = "+++ b/deploy scripts/purge.sh\t\n@@ -0,0 +1 @@\n+x\n\
+                    +++ \"b/tab\\there.sh\"\n@@ -0,0 +2 @@\n+x\n\
+                    +++ \"b/q\\\"uote\\\\back.sh\"\n@@ -0,0 +3 @@\n+x\n\
+                    +++ \"b/caf\\303\\251.sh\"\n@@ -0,0 +4 @@\n+x\n";
+        let c = parse(diff);
+        assert!(c.contains("deploy scripts/purge.sh", 1), "{c:?}");
+        assert!(c.contains("tab\there.sh", 2), "{c:?}");
+        assert!(c.contains("q\"uote\\back.sh", 3), "{c:?}");
+        assert!(c.contains("café.sh", 4), "{c:?}");
+    }
 
     #[test]
     fn keeps_added_ranges_only() {

@@ -26,6 +26,8 @@ pub struct GateSettings {
     pub write_baseline: Option<PathBuf>,
     pub diff_base: Option<String>,
     pub suppress: bool,
+    /// The scan's per-file cap, which re-reading a file for its suppressions keeps to.
+    pub max_file_size: u64,
 }
 
 /// Narrows `result.findings` in place and says how many each step hid.
@@ -63,7 +65,8 @@ pub fn narrow(
     }
     if settings.suppress {
         let findings = std::mem::take(&mut result.findings);
-        let (kept, suppressed, warnings) = suppress::apply(findings, known_rules, |p| locate(roots, p));
+        let (kept, suppressed, warnings) =
+            suppress::apply(findings, known_rules, |p| locate(roots, p), settings.max_file_size);
         result.findings = kept;
         tally.suppressed = suppressed;
         result.warnings.extend(warnings);

@@ -6,8 +6,9 @@
 //! suppression without one does not suppress and becomes a warning. Only files with findings
 //! are read again, and only the lines next to those findings are looked at.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
 
 use crate::finding::{Finding, Warning, WarningReason};
 
@@ -55,17 +56,22 @@ pub fn apply(
     findings: Vec<Finding>,
     known_rules: &[&str],
     locate: impl Fn(&str) -> PathBuf,
+    max_bytes: u64,
 ) -> (Vec<Finding>, usize, Vec<Warning>) {
-    let mut by_path: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Only the lines that can hold a finding's suppression: its own and the one above.
+    let mut wanted: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
     for f in &findings {
-        if !by_path.contains_key(&f.path) {
-            // An unreadable file just keeps its findings: the scan already read it once.
-            let text =
-                std::fs::read(locate(&f.path)).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-            let lines = if text.contains(MARKER) { text.lines().map(str::to_string).collect() } else { Vec::new() };
-            by_path.insert(f.path.clone(), lines);
-        }
+        let w = wanted.entry(f.path.clone()).or_default();
+        w.insert(f.line);
+        w.insert(f.line.saturating_sub(1));
     }
+    let by_path: BTreeMap<String, BTreeMap<usize, String>> = wanted
+        .into_iter()
+        .map(|(path, want)| {
+            let lines = wanted_lines(&locate(&path), &want, max_bytes);
+            (path, lines)
+        })
+        .collect();
     let mut warned: BTreeMap<(String, usize), Warning> = BTreeMap::new();
     let mut kept = Vec::with_capacity(findings.len());
     let mut suppressed = 0;
@@ -73,7 +79,7 @@ pub fn apply(
         let lines = &by_path[&f.path];
         let mut hit = false;
         for n in [f.line, f.line.saturating_sub(1)] {
-            let Some(s) = n.checked_sub(1).and_then(|i| lines.get(i)).and_then(|l| parse(l)) else {
+            let Some(s) = lines.get(&n).and_then(|l| parse(l)) else {
                 continue;
             };
             if s.covers(&f.rule) {
@@ -103,6 +109,28 @@ pub fn apply(
         }
     }
     (kept, suppressed, warned.into_values().collect())
+}
+
+/// The 1-based lines `want` of `path` that carry a marker, reading at most `max_bytes` (the
+/// scan's cap: the findings lie within it) and holding one line at a time. An unreadable file
+/// just keeps its findings: the scan already read it once.
+fn wanted_lines(path: &Path, want: &BTreeSet<usize>, max_bytes: u64) -> BTreeMap<usize, String> {
+    let mut out = BTreeMap::new();
+    let Some(&last) = want.last() else { return out };
+    let Ok(file) = std::fs::File::open(path) else { return out };
+    let mut reader = BufReader::new(file.take(max_bytes));
+    let mut buf = Vec::new();
+    for n in 1..=last {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if want.contains(&n) && memchr::memmem::find(&buf, MARKER.as_bytes()).is_some() {
+            out.insert(n, String::from_utf8_lossy(&buf).trim_end_matches(['\n', '\r']).to_string());
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -16,15 +16,26 @@ pub fn import_openapi(file: &std::path::Path, out: &std::path::Path) -> Result<O
         message: format!("{}: {m}", file.display()),
         help: "pass an OpenAPI 3 document with a `paths` object".into(),
     })?;
-    std::fs::create_dir_all(out).map_err(|e| Error::Write { path: out.to_path_buf(), source: e })?;
+    crate::outfile::create_dir(out)?;
+    let mut stems = std::collections::BTreeSet::new();
     for (family, catalog) in &import.families {
-        let path = out.join(format!("{family}.yaml"));
+        // The family comes from the document's operationId: only a plain file name may be
+        // made of it (`/tmp/x` or `../x` must not choose where the file goes).
+        let base = rules::openapi::file_stem(family);
+        let mut stem = base.clone();
+        for n in 2.. {
+            if stems.insert(stem.clone()) {
+                break;
+            }
+            stem = format!("{base}-{n}");
+        }
+        let path = out.join(format!("{stem}.yaml"));
         let body = serde_norway::to_string(catalog).map_err(|e| Error::Usage {
             message: format!("cannot write the `{family}` catalog: {e}"),
             help: "report this as a bug".into(),
         })?;
         let text = format!("# Imported by `scopesmith catalog import-openapi` from {}\n{body}", file.display());
-        std::fs::write(&path, text).map_err(|e| Error::Write { path, source: e })?;
+        crate::outfile::write(&path, text.as_bytes())?;
     }
     let mut msg = format!(
         "{} operations in {} families written to {}\n",

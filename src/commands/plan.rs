@@ -48,11 +48,11 @@ fn emit_command(
             }
         }
     };
-    std::fs::create_dir_all(out).map_err(|e| Error::Write { path: out.to_path_buf(), source: e })?;
+    crate::outfile::create_dir(out)?;
     let mut summary = String::new();
     for (name, text) in &files {
         let path = out.join(name);
-        std::fs::write(&path, text).map_err(|e| Error::Write { path: path.clone(), source: e })?;
+        crate::outfile::write(&path, text.as_bytes())?;
         summary.push_str(&format!("wrote {}\n", path.display()));
     }
     for t in &tokens {

@@ -49,7 +49,7 @@ pub fn run(args: ReportArgs) -> Result<Outcome, Error> {
         ReportFormat::Markdown => report::markdown::render(&doc),
     };
     match &args.out {
-        Some(path) => crate::output::write_atomic(path, &text)?,
+        Some(path) => crate::outfile::write(path, text.as_bytes())?,
         None => print(&text),
     }
     Ok(Outcome::Clean)

@@ -45,7 +45,7 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
         }
     };
     match &args.output {
-        Some(path) => crate::output::write_atomic(path, &text)?,
+        Some(path) => crate::outfile::write(path, text.as_bytes())?,
         None => print(&text),
     }
     if let (Some(path), Some(n)) = (&settings.write_baseline, tally.baseline_written) {

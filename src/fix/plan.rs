@@ -38,11 +38,8 @@ struct Group {
 }
 
 fn load(display: &str, real: &PathBuf) -> Option<FileWork> {
-    let meta = std::fs::metadata(real).ok()?;
-    if meta.len() > consumer::MAX_SEARCHED {
-        return None;
-    }
-    let text = std::fs::read_to_string(real).ok()?;
+    // Capped while reading, not by a size checked before: the file may grow in between.
+    let text = String::from_utf8(crate::limits::read_capped(real, consumer::MAX_SEARCHED).ok()?).ok()?;
     let lang = rewrite::lang_of(display, &text);
     let lines = split_lines(&text);
     Some(FileWork { display: display.to_string(), real: real.clone(), text, lang, lines, fixes: BTreeMap::new() })

@@ -14,25 +14,10 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 
-/// A `git` command in `repo` that runs nothing the repository configures.
+/// A `git` command in `repo` that runs nothing the repository configures: the same builder
+/// as `--diff-base` (one set of safe settings for every git scopesmith runs).
 pub(crate) fn command(repo: &Path) -> Command {
-    let mut c = Command::new("git");
-    c.arg("-C").arg(repo);
-    for setting in [
-        "core.fsmonitor=false",
-        "core.hooksPath=/dev/null",
-        "core.pager=cat",
-        "diff.external=",
-        "core.quotePath=false",
-        "protocol.allow=never",
-    ] {
-        c.arg("-c").arg(setting);
-    }
-    // The user's and system's config may still be read (safe.directory lives there), but
-    // nothing may prompt, page or open an editor in CI.
-    c.env("GIT_TERMINAL_PROMPT", "0").env("GIT_PAGER", "cat").env("GIT_OPTIONAL_LOCKS", "0").env_remove("GIT_DIR");
-    c.stdin(Stdio::null());
-    c
+    crate::ci::diff::git(repo)
 }
 
 /// One commit of the log.

@@ -191,6 +191,7 @@ pub fn scan(
         });
     }
     let mut result = merge(found.into_inner().unwrap_or_else(|p| p.into_inner()));
+    result.max_file_size = opts.max_file_size;
     result.warnings = warnings.into_inner().unwrap_or_else(|p| p.into_inner());
     result.warnings.sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
     result.warnings.dedup_by(|later, first| later.path == first.path);

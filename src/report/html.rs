@@ -446,6 +446,8 @@ fn blockers(out: &mut String, report: &Report) {
 
 /// HTML-escapes text for element content and attribute values.
 fn esc(s: &str) -> String {
+    // Control characters from the tree are shown (`\x1b`), not carried into the page.
+    let s = super::escape::controls(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

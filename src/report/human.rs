@@ -7,7 +7,7 @@ use miette::{
     SourceSpan, SpanContents,
 };
 
-use super::Tally;
+use super::{escape, Tally};
 use crate::finding::{Finding, Severity, WarningReason};
 use crate::scan::ScanResult;
 
@@ -114,7 +114,8 @@ pub fn render(result: &ScanResult, tally: &Tally, color: bool, verbose: bool) ->
     let handler = GraphicalReportHandler::new_themed(theme).with_width(120);
     let mut out = String::new();
     for f in &result.findings {
-        let diag = diagnostic(f);
+        let f = shown(f);
+        let diag = diagnostic(&f);
         let mut buf = String::new();
         if handler.render_report(&mut buf, &diag).is_ok() {
             out.push_str(&buf);
@@ -129,12 +130,24 @@ pub fn render(result: &ScanResult, tally: &Tally, color: bool, verbose: bool) ->
             binary += 1;
             continue;
         }
-        err.push_str(&format!("warning: {}: {}\n", w.path, w.message));
+        err.push_str(&format!("warning: {}: {}\n", escape::controls(&w.path), escape::controls(&w.message)));
     }
     if binary > 0 {
         err.push_str(&format!("note: {binary} binary files skipped (-v lists them)\n"));
     }
     (super::redact::scrub(&out), super::redact::scrub(&err))
+}
+
+/// The finding with every text that came from the tree made safe for a terminal.
+fn shown(f: &Finding) -> Finding {
+    let mut f = f.clone();
+    for text in [&mut f.path, &mut f.snippet, &mut f.message] {
+        *text = escape::controls(text).into_owned();
+    }
+    if let Some(c) = &mut f.credential {
+        *c = escape::controls(c).into_owned();
+    }
+    f
 }
 
 fn diagnostic(f: &Finding) -> FindingDiagnostic<'_> {

@@ -286,23 +286,51 @@ fn blockers(out: &mut String, report: &Report) {
 }
 
 /// Text in a table cell: no pipes, no HTML, one line.
+/// Text in a cell or a line: no table split (`|`), no HTML (`<`, `&`), no link or image
+/// (`[` and `]` escaped, so `[x](https://evil)` and `![x](…)` stay text), no control
+/// characters.
 fn esc(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('`', "'")
-        .replace(['\n', '\r'], " ")
+    let s = super::escape::controls(&s.replace(['\n', '\r'], " ")).into_owned();
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '`' => out.push('\''),
+            // `[` and `]` escaped: no `[x](url)` link, no `![x](url)` image, no `[x][ref]`.
+            '\\' | '|' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
-/// A code span: backticks cannot close it early, pipes cannot split the table.
+/// A code span: backticks cannot close it early, pipes cannot split the table, control
+/// characters are shown. Nothing in a code span is a link.
 fn code(s: &str) -> String {
-    format!("`{}`", s.replace('`', "'").replace('|', "\\|").replace(['\n', '\r'], " "))
+    let s = s.replace('`', "'").replace('|', "\\|").replace(['\n', '\r'], " ");
+    format!("`{}`", super::escape::controls(&s))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issue13_item14_no_link_image_or_escape_survives() {
+        for hostile in ["[click](https://evil.example)", "![x](https://evil.example/p.png)"] {
+            let e = esc(hostile);
+            // Every bracket escaped: CommonMark then reads no link or image.
+            assert!(!e.replace("\\[", "").replace("\\]", "").contains(['[', ']']), "{e}");
+        }
+        // The shown escape's backslash is itself escaped: the rendered text reads `\x1b`.
+        assert_eq!(esc("a\u{1b}]8;;https://evil\u{7}b"), "a\\\\x1b\\]8;;https://evil\\\\x07b");
+        assert_eq!(code("x\u{1b}[2J"), "`x\\x1b[2J`");
+    }
 
     #[test]
     fn cells_cannot_break_tables_or_inject_html() {

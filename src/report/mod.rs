@@ -3,6 +3,7 @@
 
 pub mod compact;
 pub mod foreign;
+pub mod escape;
 pub mod html;
 pub mod human;
 pub mod json;

@@ -100,5 +100,6 @@ pub fn human(plan: &Plan) -> String {
         plan.credentials.len(),
         if plan.credentials.len() == 1 { "" } else { "s" }
     );
-    super::redact::scrub(&s)
+    // Names and paths come from the scanned tree: their control characters are shown.
+    super::escape::controls_per_line(&super::redact::scrub(&s))
 }

@@ -96,6 +96,19 @@ pub enum RuleFile {
 
 impl RuleFile {
     pub fn parse(source: &RuleSource) -> Result<RuleFile, RuleError> {
+        if let Some(at) = crate::limits::yaml_too_deep(&source.text) {
+            return Err(RuleError {
+                message: format!(
+                    "{}: nested more than {} levels deep; not parsed",
+                    source.name,
+                    crate::limits::MAX_YAML_DEPTH
+                ),
+                help: Some("rule files nest a few levels; check the brackets".into()),
+                src: NamedSource::new(&source.name, source.text.clone()),
+                span: SourceSpan::from((at, 1)),
+                label: "too deep".into(),
+            });
+        }
         let value: serde_norway::Value = serde_norway::from_str(&source.text).map_err(|e| source.yaml_error(&e))?;
         let has = |key: &str| value.get(key).is_some();
         fn typed<T: DeserializeOwned>(source: &RuleSource) -> Result<T, RuleError> {

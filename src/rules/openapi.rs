@@ -149,6 +149,22 @@ fn edit_to_write(name: &str) -> String {
     }
 }
 
+/// A catalog family as a file name: ASCII letters, digits, `-` and `_` only (anything else
+/// becomes `_`), never empty, never a path.
+pub fn file_stem(family: &str) -> String {
+    let stem: String = family
+        .chars()
+        .take(64)
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect();
+    let stem = stem.trim_start_matches(['_', '-']);
+    if stem.is_empty() {
+        "misc".to_string()
+    } else {
+        stem.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

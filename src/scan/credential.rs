@@ -90,16 +90,20 @@ impl Aliases {
     pub fn of(text: &str) -> Aliases {
         let mut map = HashMap::new();
         let mut literals = HashMap::new();
+        // Lines are counted on from the previous match, not from the file start each time:
+        // a file of ten thousand assignments stays linear.
+        let (mut counted_to, mut counted) = (0, 0);
         for cap in ASSIGN.captures_iter(text) {
             let literal = literal_key(&cap[2]);
             let Some(name) = name_in(&cap[2]).or_else(|| literal.map(|_| cap[1].to_string())) else {
                 continue;
             };
             let at = cap.get(0).map(|m| m.start()).unwrap_or(0);
-            let line = memchr::memchr_iter(b'\n', &text.as_bytes()[..at]).count();
+            counted += memchr::memchr_iter(b'\n', &text.as_bytes()[counted_to..at]).count();
+            counted_to = at;
             // The match may begin on the blank line before; count from the name.
             let name_at = cap.get(1).map(|m| m.start()).unwrap_or(at);
-            let line = line + memchr::memchr_iter(b'\n', &text.as_bytes()[at..name_at]).count();
+            let line = counted + memchr::memchr_iter(b'\n', &text.as_bytes()[at..name_at]).count();
             if let Some(key) = literal {
                 literals.entry(cap[1].to_string()).or_insert_with(|| key.to_string());
             }

@@ -66,6 +66,8 @@ pub struct ScanResult {
     pub texts: texts::Texts,
     pub warnings: Vec<Warning>,
     pub stats: Stats,
+    /// The per-file cap the scan read with: later stages that read a file again keep to it.
+    pub max_file_size: u64,
 }
 
 /// What one file gave.
@@ -81,7 +83,11 @@ struct FileResult {
 
 pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Result<ScanResult, crate::Error> {
     let detector = Detector::new(rules);
-    let mut result = ScanResult { texts: texts::Texts::new(opts.max_file_size), ..Default::default() };
+    let mut result = ScanResult {
+        texts: texts::Texts::new(opts.max_file_size),
+        max_file_size: opts.max_file_size,
+        ..Default::default()
+    };
     for root in roots {
         if !root.exists() {
             return Err(crate::Error::Usage {

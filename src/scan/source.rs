@@ -56,9 +56,11 @@ pub fn read(path: &Path, display: &str, max_bytes: u64, bytes: &mut Vec<u8>) -> 
     if len > max_bytes || bytes.len() as u64 == max_bytes && file.read(&mut [0u8]).map(|n| n > 0).unwrap_or(false) {
         // Keep whole lines only, so the last line is not a cut-off fragment; one long line
         // (minified code) is cut at a character boundary, so the cut is no invalid UTF-8.
+        // A last newline in the first half (a short line, then megabytes of one line) would
+        // leave almost nothing: cut that long line instead.
         match memchr::memrchr(b'\n', bytes) {
-            Some(nl) => bytes.truncate(nl + 1),
-            None => bytes.truncate(char_boundary(bytes)),
+            Some(nl) if nl + 1 >= bytes.len() / 2 => bytes.truncate(nl + 1),
+            _ => bytes.truncate(char_boundary(bytes)),
         }
         warning = Some(Warning {
             path: display.to_string(),
@@ -126,8 +128,10 @@ pub fn human_size(n: u64) -> String {
     const MIB: u64 = 1024 * 1024;
     if n >= MIB {
         format!("{:.1} MiB", n as f64 / MIB as f64)
-    } else {
+    } else if n >= 1024 {
         format!("{:.1} KiB", n as f64 / 1024.0)
+    } else {
+        format!("{n} bytes")
     }
 }
 

@@ -45,6 +45,20 @@ pub struct FileEntry {
 /// Walks `root` on the walker's threads, handing each file to `visit` as it is found (so the
 /// scan runs while the walk goes on and no list of the tree is ever held), and returns the
 /// warnings.
+/// `message` with the root's path (as given, and as resolved) taken off the paths in it.
+fn relative_message(message: &str, root: &Path) -> String {
+    let mut out = message.to_string();
+    let real = root.canonicalize().ok();
+    for r in [Some(root.to_path_buf()), real].into_iter().flatten() {
+        let r = r.to_string_lossy().trim_end_matches('/').to_string();
+        if r.is_empty() || r == "." {
+            continue;
+        }
+        out = out.replace(&format!("{r}/"), "").replace(&r, ".");
+    }
+    out
+}
+
 pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions, visit: &(dyn Fn(FileEntry) + Sync)) -> Vec<Warning> {
     let warnings = Mutex::new(Vec::new());
     let mut builder = WalkBuilder::new(root);
@@ -128,7 +142,9 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions, visit: &(dyn Fn(FileE
                         Warning {
                             path: path.map(|p| display_path(root, &p, prefix)).unwrap_or_else(|| prefix.to_string()),
                             reason,
-                            message: err.to_string(),
+                            // The walker's message names paths in full: relative to the root, as
+                            // every other path in the output is.
+                            message: relative_message(&err.to_string(), root),
                         },
                     );
                 }

@@ -5,6 +5,7 @@
 //! matched against that rule's regex (Rust files also go through `syn`, see `rust.rs`).
 //! At most one finding per line survives: the strongest kind wins (`Kind`'s order).
 
+mod outline;
 mod rust;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -86,6 +87,7 @@ impl<'r> Detector<'r> {
     /// same text.
     pub fn detect(&self, path: &str, text: &str, candidates: BTreeMap<usize, Vec<usize>>) -> Vec<Finding> {
         let lines = Lines::new(text);
+        let outline = outline::Outline::new();
         let mut hits = Vec::new();
         let mut rust_rules = Vec::new();
         for (rule_idx, offsets) in candidates {
@@ -103,16 +105,30 @@ impl<'r> Detector<'r> {
             }
             match &rule.matcher {
                 Matcher::Line(re) if rule.all_lines => {
+                    // Matches come in file order: the line checks (comment, `unless`, ancestor)
+                    // run once per line, not once per match on a long line.
+                    let mut verdict: Option<(usize, bool)> = None;
                     for caps in re.captures_iter(text) {
-                        if let Some(hit) = hit_from(rule_idx, rule, &caps, 0, text, &lines) {
-                            hits.push(hit);
+                        let line = caps.get(0).map_or(0, |m| lines.line_of(m.start()));
+                        let ok = match verdict {
+                            Some((l, ok)) if l == line => ok,
+                            _ => {
+                                let ok = line_allows(rule, text, &lines, &outline, line);
+                                verdict = Some((line, ok));
+                                ok
+                            }
+                        };
+                        if ok {
+                            if let Some(hit) = hit_from(rule_idx, rule, &caps, 0, text, &lines, None) {
+                                hits.push(hit);
+                            }
                         }
                     }
                 }
                 Matcher::Line(re) => {
                     let line_set: BTreeSet<usize> = offsets.iter().map(|&o| lines.line_of(o)).collect();
                     for line in line_set {
-                        if let Some(hit) = match_line(rule_idx, rule, re, text, &lines, line) {
+                        if let Some(hit) = match_line(rule_idx, rule, re, text, &lines, &outline, line) {
                             hits.push(hit);
                         }
                     }
@@ -175,16 +191,34 @@ fn match_line(
     re: &regex::Regex,
     text: &str,
     lines: &Lines,
+    outline: &outline::Outline,
     line: usize,
 ) -> Option<Hit> {
     let start = lines.start(line);
     let window = &text[start..lines.end(line + rule.window)];
     let first_line_len = lines.end(line) - start;
     let caps = re.captures_iter(window).find(|c| c.get(0).is_some_and(|m| m.start() < first_line_len.max(1)))?;
-    hit_from(rule_idx, rule, &caps, start, text, lines)
+    hit_from(rule_idx, rule, &caps, start, text, lines, Some(outline))
+}
+
+/// The checks on a match's own line: not a comment (for names), not `unless`, under the
+/// rule's `ancestor` when it has one.
+fn line_allows(rule: &DetectRule, text: &str, lines: &Lines, outline: &outline::Outline, line: usize) -> bool {
+    let own_line = lines.text(text, line);
+    if rule.kind != Kind::Literal && is_comment(own_line) {
+        return false;
+    }
+    if rule.unless.as_ref().is_some_and(|u| u.is_match(own_line)) {
+        return false;
+    }
+    match &rule.ancestor {
+        Some(anc) => outline.ancestors(text, lines, line).any(|l| anc.is_match(l)),
+        None => true,
+    }
 }
 
 /// A regex match (at `base` in the file) made a hit, unless `unless` or `ancestor` say no.
+/// With `outline`, the line checks run here; without, the caller ran [`line_allows`].
 fn hit_from(
     rule_idx: usize,
     rule: &DetectRule,
@@ -192,6 +226,7 @@ fn hit_from(
     base: usize,
     text: &str,
     lines: &Lines,
+    outline: Option<&outline::Outline>,
 ) -> Option<Hit> {
     let m = caps.get(0)?;
     // Patterns anchored at the line start (`^\s*api_key:`) match the indentation too; the
@@ -199,18 +234,12 @@ fn hit_from(
     let indent = m.as_str().len() - m.as_str().trim_start_matches([' ', '\t']).len();
     let offset = base + m.start() + indent.min(m.len().saturating_sub(1));
     let line = lines.line_of(offset);
-    let own_line = lines.text(text, line);
     // A name in a comment is documentation, not a use; a key in a comment is still a leak.
-    if rule.kind != Kind::Literal && is_comment(own_line) {
+    if outline.is_some_and(|o| !line_allows(rule, text, lines, o, line)) {
         return None;
     }
-    if rule.unless.as_ref().is_some_and(|u| u.is_match(own_line) || u.is_match(m.as_str())) {
+    if rule.unless.as_ref().is_some_and(|u| u.is_match(m.as_str())) {
         return None;
-    }
-    if let Some(anc) = &rule.ancestor {
-        if !ancestors(text, lines, line).any(|l| anc.is_match(l)) {
-            return None;
-        }
     }
     let group = |base_name: &str| {
         (1..=4).find_map(|n| {
@@ -236,23 +265,6 @@ fn is_comment(line: &str) -> bool {
         || t == "*"
 }
 
-/// The lines that open the blocks enclosing `line`: each less indented than the one below.
-fn ancestors<'t>(text: &'t str, lines: &'t Lines, line: usize) -> impl Iterator<Item = &'t str> + 't {
-    let indent = |s: &str| s.len() - s.trim_start().len();
-    let mut current = indent(lines.text(text, line));
-    (0..line).rev().filter_map(move |l| {
-        let t = lines.text(text, l);
-        if t.trim().is_empty() || current == 0 {
-            return None;
-        }
-        let i = indent(t);
-        (i < current).then(|| {
-            current = i;
-            t
-        })
-    })
-}
-
 /// One finding per line (strongest kind, then severity, then rule id), with what the weaker
 /// hits knew (a credential name) kept; lines inside a multi-line SDK call belong to it.
 fn merge(
@@ -264,8 +276,10 @@ fn merge(
     aliases: &Aliases,
 ) -> Vec<Finding> {
     let mut per_line: BTreeMap<usize, Vec<Finding>> = BTreeMap::new();
-    for hit in hits {
-        let f = to_finding(rules, path, text, lines, hit, aliases);
+    let columns = columns(text, lines, &hits);
+    let mut tools = BTreeMap::new();
+    for (hit, column) in hits.into_iter().zip(columns) {
+        let f = to_finding(rules, path, text, lines, hit, column, aliases, &mut tools);
         per_line.entry(f.line).or_default().push(f);
     }
     let mut out: Vec<Finding> = Vec::new();
@@ -286,9 +300,18 @@ fn merge(
         best.sdk = best.sdk.or(sdk);
         out.push(best);
     }
-    let spans: Vec<(usize, usize)> =
+    // `out` is in line order, so one sweep finds the lines inside an earlier-starting span.
+    let mut spans: Vec<(usize, usize)> =
         out.iter().filter(|f| f.kind == Kind::Sdk && f.end_line > f.line).map(|f| (f.line, f.end_line)).collect();
-    out.retain(|f| f.kind == Kind::Literal || !spans.iter().any(|&(s, e)| f.line > s && f.line <= e));
+    spans.sort_unstable();
+    let (mut next, mut reach) = (0, 0);
+    out.retain(|f| {
+        while next < spans.len() && spans[next].0 < f.line {
+            reach = reach.max(spans[next].1);
+            next += 1;
+        }
+        f.kind == Kind::Literal || reach < f.line
+    });
     // Identical lines in one file are told apart by their order, so fingerprints stay unique.
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for f in &mut out {
@@ -301,10 +324,71 @@ fn merge(
     out
 }
 
-fn to_finding(rules: &[DetectRule], path: &str, text: &str, lines: &Lines, hit: Hit, aliases: &Aliases) -> Finding {
+/// 1-based character columns of every hit, counting each line's characters once however
+/// many hits it has (a minified line with thousands of keys).
+fn columns(text: &str, lines: &Lines, hits: &[Hit]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..hits.len()).collect();
+    order.sort_unstable_by_key(|&i| hits[i].offset);
+    let mut out = vec![1; hits.len()];
+    let (mut line, mut at, mut col) = (usize::MAX, 0, 0);
+    for i in order {
+        let h = &hits[i];
+        if h.line != line {
+            (line, at, col) = (h.line, lines.start(h.line), 0);
+        }
+        let to = h.offset.max(at).min(text.len());
+        col += text.get(at..to).map_or(0, |s| s.chars().count());
+        at = to;
+        out[i] = col + 1;
+    }
+    out
+}
+
+/// Longest line an excerpt is cut from whole; longer lines (minified code) are cut to a
+/// [`WINDOW`] around the hit first, so masking, scrubbing and fingerprinting cost the same for
+/// every hit however long its line (and the fingerprint of such a line is that of its window).
+const LONG_LINE: usize = 4096;
+/// Bytes kept around a hit on a long line: more than the 200 characters an excerpt shows.
+const WINDOW: usize = 1024;
+
+/// `line` cut to about [`WINDOW`] bytes around byte `at` (on character boundaries) when it is
+/// longer than [`LONG_LINE`], and the start of the cut.
+fn window(line: &str, at: usize) -> (&str, usize) {
+    if line.len() <= LONG_LINE {
+        return (line, 0);
+    }
+    let mut start = at.saturating_sub(WINDOW / 2).min(line.len());
+    while !line.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (start + WINDOW).min(line.len());
+    while !line.is_char_boundary(end) {
+        end += 1;
+    }
+    (&line[start..end], start)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn to_finding(
+    rules: &[DetectRule],
+    path: &str,
+    text: &str,
+    lines: &Lines,
+    hit: Hit,
+    column: usize,
+    aliases: &Aliases,
+    tools: &mut BTreeMap<usize, Option<String>>,
+) -> Finding {
     let rule = &rules[hit.rule];
-    let line_text = lines.text(text, hit.line);
-    let column = text[lines.start(hit.line)..hit.offset].chars().count() + 1;
+    let line_start = lines.start(hit.line);
+    let (line_text, cut) = window(lines.text(text, hit.line), hit.offset.saturating_sub(line_start));
+    // Where the hit sits in the excerpt, in characters (the column itself counts from the
+    // line start).
+    let excerpt_column = if cut == 0 {
+        column
+    } else {
+        line_text[..(hit.offset - line_start - cut).min(line_text.len())].chars().count() + 1
+    };
     let mut kind = rule.kind;
     let mut severity = rule.severity;
     let secret =
@@ -345,12 +429,15 @@ fn to_finding(rules: &[DetectRule], path: &str, text: &str, lines: &Lines, hit: 
         } else {
             rule.fix.clone()
         },
-        snippet: truncate_around(&snippet, column),
+        snippet: truncate_around(&snippet, excerpt_column),
         secret,
-        tool: rule
-            .tool
-            .clone()
-            .or_else(|| rule.tool_hints.iter().find(|(re, _)| re.is_match(text)).map(|(_, t)| t.clone())),
+        // Tool hints search the whole file: once per rule and file, not once per finding.
+        tool: rule.tool.clone().or_else(|| {
+            tools
+                .entry(hit.rule)
+                .or_insert_with(|| rule.tool_hints.iter().find(|(re, _)| re.is_match(text)).map(|(_, t)| t.clone()))
+                .clone()
+        }),
         sdk: rule.sdk.clone(),
         fingerprint,
         history: None,

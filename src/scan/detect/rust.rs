@@ -11,14 +11,78 @@ use super::Hit;
 use crate::rules::{DetectRule, Matcher};
 use crate::scan::lines::Lines;
 
+/// Deepest bracket nesting handed to `syn`: real code stays far below it.
+const MAX_DEPTH: usize = 128;
+/// Longest operator chain (`a + b + …`, `x.f().g()…`) between statement boundaries.
+const MAX_CHAIN: usize = 4096;
+/// `syn` parses, visits and drops recursively: it runs on a thread of its own with this much
+/// stack (reserved, not used, until it is needed), far more than the limits above can take.
+const STACK: usize = 64 << 20;
+
 pub(super) fn detect(rules: &[DetectRule], active: &[usize], text: &str, lines: &Lines) -> Vec<Hit> {
-    let Ok(file) = syn::parse_file(text) else {
-        // Not parseable (a template, a fragment): the line rules still ran on it.
+    // A hostile file (a thousand nested parentheses) would overflow the stack and abort the
+    // whole run; past the limits the file keeps the line rules that already ran on it.
+    if !within_limits(text) {
         return Vec::new();
+    }
+    let run = || {
+        let Ok(file) = syn::parse_file(text) else {
+            // Not parseable (a template, a fragment): the line rules still ran on it.
+            return Vec::new();
+        };
+        let mut v = Visitor { rules, active, text, lines, hits: Vec::new(), seen: BTreeSet::new() };
+        v.visit_file(&file);
+        v.hits
     };
-    let mut v = Visitor { rules, active, text, lines, hits: Vec::new(), seen: BTreeSet::new() };
-    v.visit_file(&file);
-    v.hits
+    std::thread::scope(|s| {
+        match std::thread::Builder::new().stack_size(STACK).spawn_scoped(s, run) {
+            Ok(handle) => handle.join().unwrap_or_default(),
+            // No thread to be had: no syntax pass rather than a risk of overflow.
+            Err(_) => Vec::new(),
+        }
+    })
+}
+
+/// Whether `text`'s bracket depth and operator chains stay within what `syn` may be given.
+/// Counted on bytes (line comments skipped): a bracket in a string only makes it stricter.
+pub(super) fn within_limits(text: &str) -> bool {
+    let (mut depth, mut chain) = (0usize, 0usize);
+    let mut bytes = text.bytes().peekable();
+    while let Some(b) = bytes.next() {
+        match b {
+            b'/' if bytes.peek() == Some(&b'/') => {
+                for c in bytes.by_ref() {
+                    if c == b'\n' {
+                        break;
+                    }
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if b == b'{' {
+                    chain = 0;
+                }
+                if depth > MAX_DEPTH {
+                    return false;
+                }
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if b == b'}' {
+                    chain = 0;
+                }
+            }
+            b';' => chain = 0,
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'.' | b'?' | b'<' | b'>' | b'=' | b'!' => {
+                chain += 1;
+                if chain > MAX_CHAIN {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    true
 }
 
 struct Visitor<'a> {
@@ -127,5 +191,21 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             self.push(rule, node, value);
         }
         visit::visit_expr_struct(self, node);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue13_item3_deep_nesting_and_long_chains_are_refused_before_syn() {
+        assert!(within_limits("fn main() { let x = (((1))); a.b().c(); }"));
+        let deep = format!("fn f() {{ let _ = {}1{}; }}", "(".repeat(1000), ")".repeat(1000));
+        assert!(!within_limits(&deep));
+        let chain = format!("fn f() {{ let _ = 1{}; }}", " + 1".repeat(10_000));
+        assert!(!within_limits(&chain));
+        let commented = format!("// {}\nfn f() {{}}", "(".repeat(1000));
+        assert!(within_limits(&commented), "comments do not count");
     }
 }
