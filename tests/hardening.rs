@@ -224,6 +224,30 @@ fn issue13_item2_the_repositorys_git_config_runs_nothing() {
     assert!(!marker.exists(), "git ran the repository's fsmonitor command");
 }
 
+#[cfg(unix)]
+#[test]
+fn issue13_item2_the_repositorys_clean_filters_run_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = tempfile::tempdir().unwrap();
+    git(repo.path(), &["init", "-q", "-b", "main"]);
+    write(repo.path(), ".gitattributes", "*.sh filter=evil\n");
+    write(repo.path(), "a.sh", "echo\n");
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-q", "-m", "base"]);
+    let marker = repo.path().join("PWNED");
+    let filter = repo.path().join(".git/evil.sh");
+    std::fs::write(&filter, format!("#!/bin/sh\ntouch '{}'\ncat\n", marker.display())).unwrap();
+    std::fs::set_permissions(&filter, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // Set after the commit: git itself would have run it on `add`.
+    git(repo.path(), &["config", "filter.evil.clean", filter.to_str().unwrap()]);
+    git(repo.path(), &["config", "filter.evil.required", "true"]);
+    write(repo.path(), "a.sh", &format!("echo\n{KEY_LINE}\n"));
+    let r = run_in(Some(repo.path()), args!["scan", "--format", "json", "--diff-base", "HEAD"], &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(found(&r.json()), [("a.sh".to_string(), 2)]);
+    assert!(!marker.exists(), "git ran the repository's clean filter");
+}
+
 // ---- item 3: a file too deep for syn is a file, not an abort
 
 #[test]
@@ -530,4 +554,29 @@ fn issue13_item15_json_warnings_carry_relative_paths() {
     let warnings = r.json()["warnings"].to_string();
     assert!(warnings.contains("loop"), "{warnings}");
     assert!(!warnings.contains(root.to_str().unwrap()), "an absolute path in the JSON warnings: {warnings}");
+}
+
+#[test]
+fn issue13_item15_a_huge_gitignore_is_bounded_and_said() {
+    let dir = tempfile::tempdir().unwrap();
+    // 80,000 patterns took minutes and over a gigabyte when the walker compiled them all.
+    let mut ignore = String::from("vendored/\n");
+    for i in 0..80_000 {
+        ignore.push_str(&format!("build{i}/**/*.o{}\n", i % 7));
+    }
+    ignore.push_str("late/\n");
+    write(dir.path(), ".gitignore", &ignore);
+    write(dir.path(), "vendored/deploy.sh", &format!("{KEY_LINE}\n"));
+    write(dir.path(), "late/deploy.sh", &format!("{KEY_LINE}\n"));
+    let r = run(args!["scan", "--format", "json", "--no-config", dir.path()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let json = r.json();
+    // The patterns read still apply; the ones past the bound do not, so their files are
+    // scanned: a hostile ignore file costs bounded time and hides nothing.
+    assert_eq!(found(&json), [("late/deploy.sh".to_string(), 1)]);
+    let warnings = json["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w["path"] == ".gitignore" && w["message"].as_str().unwrap().contains("only its first")),
+        "{warnings:?}"
+    );
 }

@@ -95,8 +95,44 @@ pub fn changes(root: &Path, rev: &str) -> Result<Changes, DiffError> {
 /// daemon, no pager, no external diff, no transport, no prompts, nothing from the environment
 /// that points git elsewhere. The one builder for every git scopesmith runs on a tree
 /// (`--diff-base` here, `scan --history` in `history::git`). The user's and system's config
-/// may still be read (`safe.directory` lives there).
+/// may still be read (`safe.directory` lives there). Content filters (`filter.<name>.clean`,
+/// `smudge`, `process`: commands a `.gitattributes` line runs on each file) are switched off
+/// one by one, as git has no switch for all of them: see [`filter_drivers`].
 pub(crate) fn git(dir: &Path) -> Command {
+    let mut cmd = bare_git(dir);
+    let drivers = filter_drivers(dir);
+    // Through the environment, not `-c`: a driver's name may hold any character, `=` too.
+    cmd.env("GIT_CONFIG_COUNT", (drivers.len() * 4).to_string());
+    for (i, name) in drivers.iter().enumerate() {
+        for (j, (key, value)) in
+            [("clean", ""), ("smudge", ""), ("process", ""), ("required", "false")].into_iter().enumerate()
+        {
+            cmd.env(format!("GIT_CONFIG_KEY_{}", i * 4 + j), format!("filter.{name}.{key}"));
+            cmd.env(format!("GIT_CONFIG_VALUE_{}", i * 4 + j), value);
+        }
+    }
+    cmd
+}
+
+/// Names of the content filters any config in force for `dir` defines. Reading config runs
+/// nothing; an empty command is git's "no filter".
+fn filter_drivers(dir: &Path) -> Vec<String> {
+    let Ok(out) = bare_git(dir)
+        .args(["config", "--null", "--name-only", "--get-regexp", r"^filter\..+\.(clean|smudge|process)$"])
+        .output()
+    else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .split('\0')
+        .filter_map(|key| key.strip_prefix("filter.")?.rsplit_once('.').map(|(name, _)| name.to_string()))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn bare_git(dir: &Path) -> Command {
     let mut cmd = Command::new("git");
     for var in [
         "GIT_DIR",

@@ -2,8 +2,8 @@
 //! module decides what reaches stdout, and everything it prints passes `redact::scrub`.
 
 pub mod compact;
-pub mod foreign;
 pub mod escape;
+pub mod foreign;
 pub mod html;
 pub mod human;
 pub mod json;

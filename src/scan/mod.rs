@@ -8,6 +8,7 @@
 pub mod credential;
 pub mod detect;
 pub mod gate;
+mod ignores;
 pub mod lines;
 pub mod source;
 pub mod texts;

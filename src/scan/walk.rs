@@ -2,10 +2,11 @@
 //! unless asked, dependency and VCS folders skipped by default.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use ignore::{WalkBuilder, WalkState};
 
+use super::ignores::Ignores;
 use crate::finding::{Warning, WarningReason};
 
 /// Installed dependencies and caches, normally untracked; `--no-ignore` scans them too.
@@ -64,11 +65,12 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions, visit: &(dyn Fn(FileE
     let mut builder = WalkBuilder::new(root);
     builder
         .hidden(false)
-        .parents(!opts.no_ignore)
-        .ignore(!opts.no_ignore)
-        .git_ignore(!opts.no_ignore)
+        // Ignore files are read by `ignores`, with a bound; the walker's own reading has none.
+        .parents(false)
+        .ignore(false)
+        .git_ignore(false)
         .git_global(false)
-        .git_exclude(!opts.no_ignore)
+        .git_exclude(false)
         .require_git(false)
         .follow_links(opts.follow_links)
         .threads(opts.threads);
@@ -83,11 +85,17 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions, visit: &(dyn Fn(FileE
         }
     }
     let skip_deps = !opts.no_ignore;
+    let ignores = (!opts.no_ignore).then(|| Arc::new(Ignores::new(root, prefix)));
+    let filter = ignores.clone();
     builder.filter_entry(move |e| {
         let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-        !(is_dir
-            && e.depth() > 0
-            && (e.file_name() == ".git" || skip_deps && SKIPPED_DIRS.iter().any(|d| e.file_name() == *d)))
+        if e.depth() == 0 {
+            return true;
+        }
+        if is_dir && (e.file_name() == ".git" || skip_deps && SKIPPED_DIRS.iter().any(|d| e.file_name() == *d)) {
+            return false;
+        }
+        !filter.as_ref().is_some_and(|ig| ig.ignored(e.path(), is_dir))
     });
     let root_canon = root.canonicalize().ok();
     builder.build_parallel().run(|| {
@@ -153,6 +161,7 @@ pub fn walk(root: &Path, prefix: &str, opts: &WalkOptions, visit: &(dyn Fn(FileE
         })
     });
     let mut warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
+    warnings.extend(ignores.iter().flat_map(|ig| ig.take_warnings()));
     warnings.sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
     warnings.dedup();
     warnings

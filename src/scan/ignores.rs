@@ -1,0 +1,233 @@
+//! `.gitignore` / `.ignore` / `.git/info/exclude`, read with a bound. The walker's own
+//! handling compiles every pattern of every ignore file it meets, and a scanned tree is a
+//! stranger's: an 80,000-pattern `.gitignore` took minutes and over a gigabyte. Here each file
+//! gives at most [`MAX_PATTERNS`] patterns from its first [`MAX_BYTES`]; past that the rest are
+//! not applied and a warning says so. Applying fewer ignores scans more files, never fewer,
+//! so a hostile file can cost time bounded per folder but cannot hide a key.
+//!
+//! Precedence is git's and the walker's: the deepest folder first, `.ignore` before
+//! `.gitignore` in one folder, `.git/info/exclude` last. Folders above the scanned root count
+//! up to the repository's top (the nearest one holding `.git`).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use ignore::Match;
+
+use crate::finding::{Warning, WarningReason};
+
+/// Patterns one ignore file may contribute; real ones have tens to a few hundred.
+pub const MAX_PATTERNS: usize = 4_000;
+/// Bytes of one ignore file read.
+pub const MAX_BYTES: u64 = 256 * 1024;
+
+/// Ignore files of one folder and of every folder above it, most specific first.
+struct Chain {
+    own: Vec<Gitignore>,
+    parent: Option<Arc<Chain>>,
+}
+
+pub struct Ignores {
+    /// The scanned root as the walker names it, and resolved.
+    root: PathBuf,
+    abs_root: PathBuf,
+    /// The chain in force for the root (folders above it within the repository).
+    above: Option<Arc<Chain>>,
+    exclude: Option<Gitignore>,
+    chains: Mutex<HashMap<PathBuf, Option<Arc<Chain>>>>,
+    warnings: Mutex<Vec<Warning>>,
+    prefix: String,
+}
+
+impl Ignores {
+    pub fn new(root: &Path, prefix: &str) -> Ignores {
+        let abs_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        let mut me = Ignores {
+            root: root.to_path_buf(),
+            abs_root: abs_root.clone(),
+            above: None,
+            exclude: None,
+            chains: Mutex::new(HashMap::new()),
+            warnings: Mutex::new(Vec::new()),
+            prefix: prefix.to_string(),
+        };
+        let top = abs_root.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf);
+        if let Some(top) = &top {
+            me.exclude = me.load(top, &top.join(".git/info/exclude"));
+            // Folders strictly above the root, outermost first, so each links to its parent. (`.git`
+            // is a file in worktrees and submodules.)
+            let mut above: Vec<&Path> = abs_root.ancestors().skip(1).take_while(|d| d.starts_with(top)).collect();
+            above.reverse();
+            let mut chain = None;
+            for dir in above {
+                chain = me.link(dir, chain);
+            }
+            me.above = chain;
+        }
+        me
+    }
+
+    /// Whether the walker's entry at `path` is ignored.
+    pub fn ignored(&self, path: &Path, is_dir: bool) -> bool {
+        let rel = path.strip_prefix(&self.root).unwrap_or(path);
+        let abs = self.abs_root.join(rel);
+        let Some(parent) = abs.parent() else { return false };
+        let mut chain = self.chain(parent);
+        while let Some(c) = chain {
+            for m in &c.own {
+                match m.matched(&abs, is_dir) {
+                    Match::Ignore(_) => return true,
+                    Match::Whitelist(_) => return false,
+                    Match::None => {}
+                }
+            }
+            chain = c.parent.clone();
+        }
+        self.exclude.as_ref().is_some_and(|m| m.matched(&abs, is_dir).is_ignore())
+    }
+
+    pub fn take_warnings(&self) -> Vec<Warning> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The chain in force inside `dir` (resolved), built once per folder.
+    fn chain(&self, dir: &Path) -> Option<Arc<Chain>> {
+        if let Some(c) = self.chains.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
+            return c.clone();
+        }
+        let parent = if dir == self.abs_root || !dir.starts_with(&self.abs_root) {
+            self.above.clone()
+        } else {
+            dir.parent().and_then(|p| self.chain(p))
+        };
+        let chain = self.link(dir, parent);
+        self.chains.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_path_buf(), chain.clone());
+        chain
+    }
+
+    /// `dir`'s own ignore files on top of `parent`; a folder without any shares its parent's.
+    fn link(&self, dir: &Path, parent: Option<Arc<Chain>>) -> Option<Arc<Chain>> {
+        let own: Vec<Gitignore> =
+            [".ignore", ".gitignore"].iter().filter_map(|name| self.load(dir, &dir.join(name))).collect();
+        if own.is_empty() {
+            parent
+        } else {
+            Some(Arc::new(Chain { own, parent }))
+        }
+    }
+
+    /// The patterns of one ignore file, bounded; `None` when it is absent or empty.
+    fn load(&self, dir: &Path, file: &Path) -> Option<Gitignore> {
+        let bytes = crate::limits::read_capped(file, MAX_BYTES + 1).ok()?;
+        let mut cut = None;
+        let text = if bytes.len() as u64 > MAX_BYTES {
+            cut = Some(format!("larger than {} KiB", MAX_BYTES / 1024));
+            let end = memchr::memrchr(b'\n', &bytes[..MAX_BYTES as usize]).map(|n| n + 1).unwrap_or(0);
+            String::from_utf8_lossy(&bytes[..end]).into_owned()
+        } else {
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        let mut builder = GitignoreBuilder::new(dir);
+        let mut patterns = 0;
+        for line in text.lines() {
+            let pattern = line.trim_end();
+            if pattern.is_empty() || pattern.starts_with('#') {
+                continue;
+            }
+            if patterns == MAX_PATTERNS {
+                cut = Some(format!("more than {MAX_PATTERNS} patterns"));
+                break;
+            }
+            // A pattern git would reject is skipped, as git skips it.
+            if builder.add_line(Some(file.to_path_buf()), line).is_ok() {
+                patterns += 1;
+            }
+        }
+        if let Some(why) = cut {
+            self.warn(
+                file,
+                format!(
+                    "{why}: only its first {patterns} patterns are applied, so files the rest would ignore are scanned"
+                ),
+            );
+        }
+        if patterns == 0 {
+            return None;
+        }
+        builder.build().ok()
+    }
+
+    fn warn(&self, file: &Path, message: String) {
+        let path = match file.strip_prefix(&self.abs_root) {
+            Ok(rel) => super::walk::display_path(Path::new(""), rel, &self.prefix),
+            // Above the root: named from the root, never as an absolute path.
+            Err(_) => {
+                let up = self.abs_root.ancestors().position(|a| file.starts_with(a)).unwrap_or(0);
+                let rel =
+                    file.strip_prefix(self.abs_root.ancestors().nth(up).unwrap_or(Path::new("/"))).unwrap_or(file);
+                format!("{}{}", "../".repeat(up), rel.display())
+            }
+        };
+        let w = Warning { path, reason: WarningReason::TooLarge, message };
+        self.warnings.lock().unwrap_or_else(|e| e.into_inner()).push(w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn deepest_folder_wins_and_exclude_comes_last() {
+        let dir = tree(&[
+            (".git/info/exclude", "*.log\n"),
+            (".gitignore", "build/\n*.tmp\n"),
+            ("app/.gitignore", "!keep.tmp\n"),
+            ("app/.ignore", "secret.txt\n"),
+        ]);
+        std::fs::create_dir_all(dir.path().join("build")).unwrap();
+        let ig = Ignores::new(dir.path(), "");
+        let at = |p: &str| dir.path().join(p);
+        assert!(ig.ignored(&at("build"), true));
+        assert!(ig.ignored(&at("a.tmp"), false));
+        assert!(!ig.ignored(&at("app/keep.tmp"), false), "a deeper whitelist re-includes");
+        assert!(ig.ignored(&at("app/other.tmp"), false));
+        assert!(ig.ignored(&at("app/secret.txt"), false));
+        assert!(ig.ignored(&at("x.log"), false));
+        assert!(!ig.ignored(&at("main.rs"), false));
+        assert!(ig.take_warnings().is_empty());
+    }
+
+    #[test]
+    fn a_subfolder_scan_keeps_the_repositorys_ignores_above_it() {
+        let dir = tree(&[(".gitignore", "*.gen.py\n"), ("svc/a.gen.py", "")]);
+        std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+        let ig = Ignores::new(&dir.path().join("svc"), "");
+        assert!(ig.ignored(&dir.path().join("svc/a.gen.py"), false));
+    }
+
+    #[test]
+    fn issue13_item15_a_huge_gitignore_is_bounded_and_said() {
+        let huge: String = (0..80_000).map(|i| format!("build{i}/**/*.o{}\n", i % 7)).collect();
+        let dir = tree(&[(".gitignore", &huge)]);
+        let ig = Ignores::new(dir.path(), "");
+        assert!(ig.ignored(&dir.path().join("build1/x/y.o1"), false), "the first patterns apply");
+        assert!(!ig.ignored(&dir.path().join("build79999/x/y.o1"), false), "the ones past the bound do not");
+        let warnings = ig.take_warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].path, ".gitignore");
+        assert!(warnings[0].message.contains("only its first"), "{}", warnings[0].message);
+    }
+}
