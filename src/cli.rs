@@ -180,6 +180,10 @@ pub enum Emit {
     CloudflareJson,
     /// A tokens.tf for the cloudflare/cloudflare Terraform provider
     Terraform,
+    /// Pre-filled dashboard links per token (template-urls.md and template-urls.json)
+    TemplateUrl,
+    /// OAuth client request (JSON) and Terraform `cloudflare_oauth_client`, for apps that collect users' keys
+    Oauth,
 }
 
 #[derive(Debug, Args)]

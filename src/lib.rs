@@ -121,6 +121,8 @@ fn emit_command(
     let tokens = policy::tokens(plan, &opts);
     let files: Vec<(String, String)> = match emit {
         cli::Emit::CloudflareJson => policy::cloudflare::render(&tokens),
+        cli::Emit::TemplateUrl => policy::template_url::render(plan),
+        cli::Emit::Oauth => policy::oauth::render(plan),
         cli::Emit::Terraform => {
             let provider =
                 if args.terraform_v4 { policy::terraform::Provider::V4 } else { policy::terraform::Provider::V5 };

@@ -8,6 +8,10 @@
 //! becomes a marked placeholder with a note saying what to fill in.
 
 pub mod cloudflare;
+pub mod escalation;
+pub mod oauth;
+pub mod targets;
+pub mod template_url;
 pub mod terraform;
 
 use std::collections::BTreeMap;

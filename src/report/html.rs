@@ -371,6 +371,7 @@ fn credentials(out: &mut String, report: &Report) {
         for w in &c.warnings {
             let _ = writeln!(out, "<p class=\"warn\">{}</p>", esc(w));
         }
+        out.push_str(&super::targets::html(c, esc));
         if !c.permissions.is_empty() {
             out.push_str("<table><tr><th>Permission</th><th>On</th><th>Because</th></tr>\n");
             for p in &c.permissions {

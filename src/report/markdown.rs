@@ -216,6 +216,7 @@ fn credentials(out: &mut String, report: &Report) {
         for w in &c.warnings {
             let _ = writeln!(out, "- Warning: {}", esc(w));
         }
+        out.push_str(&super::targets::markdown(c, esc));
         if !c.permissions.is_empty() {
             let _ = writeln!(out, "\n| Permission | On | Because |\n| --- | --- | --- |");
             for p in &c.permissions {

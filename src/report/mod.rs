@@ -12,6 +12,7 @@ pub mod provenance;
 pub mod redact;
 pub mod sarif;
 pub mod saved;
+pub mod targets;
 
 /// What the CI gate hid from a report, for its summary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
