@@ -6,9 +6,11 @@
 //! an exit code.
 
 pub mod api;
+pub mod check;
 pub mod ci;
 pub mod cli;
 pub mod error;
+pub mod explain;
 pub mod finding;
 pub mod fix;
 pub mod infer;
@@ -64,6 +66,8 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Verify(args) => api::commands::verify(args),
         Command::Mint(args) => api::commands::mint(args),
         Command::Report(args) => report_command(args),
+        Command::Check(args) => check::command::run(args),
+        Command::ExplainDenied(args) => explain::run(args),
         Command::Fix(args) => {
             let rules = RuleSet::load(&args.walk.rules)?;
             let result = scan::scan(&args.walk.paths, &rules.detect, &scan_options(&args.walk))?;

@@ -74,3 +74,180 @@ fn plan_and_report_show_the_links() {
     let md = String::from_utf8(md.stdout).unwrap();
     assert!(md.contains("- Create it in the dashboard: [user token](https://dash.cloudflare.com/profile/api-tokens?permissionGroupKeys="), "{md}");
 }
+
+fn check(args: &[&str]) -> (i32, String) {
+    let out = bin()
+        .arg("check")
+        .arg("--policy")
+        .arg(saas().join("infra/ci-token.tf"))
+        .args(["--credential", "CF_API_KEY"])
+        .args(args)
+        .arg(saas())
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn check_fails_on_the_missing_group_and_names_its_call_site() {
+    let (code, text) = check(&[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("error: POST /zones/{zone_id}/purge_cache needs Cache Purge, which the policy does not grant"), "{text}");
+    assert!(text.contains("needed at .github/workflows/release.yml:20"), "{text}");
+    assert!(text.contains("fix: add Cache Purge to the token's permission groups"), "{text}");
+    // The granted DNS Read is used; Zone Settings Write is drift.
+    assert!(text.contains("warning: Zone Settings Write is granted but no code of CF_API_KEY needs it (drift)"), "{text}");
+    assert!(!text.contains("DNS Read is granted"), "{text}");
+    let (_, json) = check(&["--format", "json"]);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["fails"], true);
+    let t = &v["tokens"][0];
+    assert_eq!(t["label"], "cloudflare_account_token.release_ci");
+    assert_eq!(t["gaps"].as_array().unwrap().len(), 1);
+    assert_eq!(t["gaps"][0]["kind"], "missing-group");
+    assert_eq!(t["gaps"][0]["need"]["groups"], serde_json::json!(["Cache Purge"]));
+    assert_eq!(t["unused"], serde_json::json!(["Zone Settings Write"]));
+}
+
+#[test]
+fn check_passes_once_the_policy_is_fixed_and_flags_escalation() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixed = std::fs::read_to_string(saas().join("infra/ci-token.tf"))
+        .unwrap()
+        .replace("\"Zone Settings Write\"", "\"Cache Purge\"")
+        .replace("zone_settings_write", "cache_purge");
+    let p = dir.path().join("ci-token.tf");
+    std::fs::write(&p, &fixed).unwrap();
+    let out = bin().arg("check").arg("--policy").arg(&p).args(["--credential", "CF_API_KEY"]).arg(saas()).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("ok: the policy grants what the code needs, and nothing more"), "{text}");
+    // A JSON policy granting API Tokens Write on top: drift and an escalation warning, no failure.
+    let body = serde_json::json!({"name": "scopesmith: CF_API_KEY", "policies": [
+        {"effect": "allow", "resources": {"com.cloudflare.api.account.zone.b204ed9fa6ef6dda055245f098b96e75": "*"},
+         "permission_groups": [{"id": "x", "name": "Cache Purge"}, {"id": "82e64a83756745bbbb1c9c2701bf816b"}]},
+        {"effect": "allow", "resources": {"com.cloudflare.api.user.abc": "*"}, "permission_groups": [{"id": "y", "name": "API Tokens Write"}]}
+    ]});
+    let j = dir.path().join("token.json");
+    std::fs::write(&j, body.to_string()).unwrap();
+    let out = bin().arg("check").arg("--policy").arg(&j).arg(saas()).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("warning: escalation: API Tokens Write can mint or widen access"), "{text}");
+    // A token limited to another zone lacks the resource.
+    let other = body.to_string().replace("b204ed9fa6ef6dda055245f098b96e75", "00000000000000000000000000000001");
+    std::fs::write(&j, other).unwrap();
+    let out = bin().arg("check").arg("--policy").arg(&j).arg(saas()).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("needs Cache Purge on zone b204ed9fa6ef6dda055245f098b96e75"), "{text}");
+}
+
+#[test]
+fn check_markdown_and_sarif() {
+    let (_, md) = check(&["--format", "markdown"]);
+    assert!(md.starts_with("## scopesmith: permissions needed vs granted"), "{md}");
+    assert!(md.contains("| release workflow: purge and DNS check (cloudflare_account_token.release_ci) | `POST /zones/{zone_id}/purge_cache` | `.github/workflows/release.yml:20` | Cache Purge | add Cache Purge to the token's permission groups |"), "{md}");
+    let (_, sarif) = check(&["--format", "sarif"]);
+    let v: Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let ids: Vec<&str> = results.iter().map(|r| r["ruleId"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["missing-permission", "unused-permission"]);
+    assert_eq!(results[0]["level"], "error");
+    let loc = &results[0]["locations"][0]["physicalLocation"];
+    assert!(loc["artifactLocation"]["uri"].as_str().unwrap().ends_with(".github/workflows/release.yml"));
+    assert_eq!(loc["region"]["startLine"], 20);
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&ok.stderr));
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let rel = e.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn diff_base_keeps_only_what_the_change_adds() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    copy_tree(&saas(), repo);
+    git(repo, &["init", "-q"]);
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-qm", "base"]);
+    // Before any change: the purge gap is old, so nothing is reported.
+    let run = |fmt: &str| {
+        let out = bin()
+            .current_dir(repo)
+            .args(["check", "--policy", "infra/ci-token.tf", "--credential", "CF_API_KEY", "--diff-base", "HEAD", "--format", fmt, "."])
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (code, text) = run("human");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("0 missing permissions, 0 unused groups"), "{text}");
+    // The change adds a call that needs DNS Write, which the policy does not grant.
+    let wf = repo.join(".github/workflows/release.yml");
+    let mut text = std::fs::read_to_string(&wf).unwrap();
+    text.push_str("      - name: Add the release record\n        run: |\n          curl -fsS -X POST \"https://api.cloudflare.com/client/v4/zones/b204ed9fa6ef6dda055245f098b96e75/dns_records\" \\\n            -H \"X-Auth-Email: $CF_EMAIL\" -H \"X-Auth-Key: $CF_API_KEY\" --data '{\"type\":\"TXT\",\"name\":\"release\",\"content\":\"v1\"}'\n");
+    std::fs::write(&wf, text).unwrap();
+    let (code, md) = run("markdown");
+    assert_eq!(code, Some(1), "{md}");
+    assert!(md.contains("Only what this change adds since `HEAD`."), "{md}");
+    assert!(md.contains("`POST /zones/{zone_id}/dns_records`"), "{md}");
+    assert!(!md.contains("purge_cache"), "the old gap is not the change's: {md}");
+    assert!(!md.contains("drift"), "the policy file did not change: {md}");
+    let (_, sarif) = run("sarif");
+    let v: Value = serde_json::from_str(&sarif).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{sarif}");
+    assert_eq!(results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], ".github/workflows/release.yml");
+}
+
+#[test]
+fn explain_denied_names_the_call_site_group_and_change() {
+    let out = bin()
+        .args(["explain-denied", "Error: Actor 'com.cloudflare.api.token.0123' requires permission 'com.cloudflare.api.account.zone.list' to list zones"])
+        .arg(saas())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("`com.cloudflare.api.account.zone.list` is asked for by GET /zones"), "{text}");
+    assert!(text.contains("GET /zones  (credential"), "{text}");
+    assert!(text.contains("at app/cloudflare.py:18"), "{text}");
+    assert!(text.contains("change: add `Zone Read` to the token"), "{text}");
+    assert!(!text.contains("purge_cache"), "only the calls that ask for zone.list: {text}");
+    // 10000 with the committed policy: only what that policy lacks.
+    let out = bin()
+        .args(["explain-denied", "10000", "--format", "json", "--policy"])
+        .arg(saas().join("infra/ci-token.tf"))
+        .arg(saas())
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let calls: Vec<String> = v["suspects"].as_array().unwrap().iter().map(|s| s["call"].as_str().unwrap().to_string()).collect();
+    assert!(calls.contains(&"POST /zones/{zone_id}/purge_cache".to_string()), "{calls:?}");
+    assert!(!calls.contains(&"GET /zones/{zone_id}/dns_records".to_string()), "DNS Read is granted: {calls:?}");
+    // 9109 has no source here: said so, every call listed.
+    let out = bin().args(["explain-denied", "9109"]).arg(saas()).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("9109: scopesmith has no source for what this code means"), "{text}");
+}
