@@ -42,6 +42,7 @@ static CODES: LazyLock<CodesFile> = LazyLock::new(|| {
 
 static PERMISSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"requires permission ['"]?([A-Za-z0-9_.#:*-]+)['"]?"#).expect("permission pattern"));
+static QUOTED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"'[^']*'|"[^"]*""#).expect("quote pattern"));
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(\d{4,5})\b").expect("code pattern"));
 
 /// What the error text says.
@@ -59,7 +60,9 @@ pub fn parse(text: &str) -> Denial {
     // An error text is short; a pasted log is capped so matching stays linear and small.
     let text: String = text.chars().take(64 * 1024).collect();
     let permission = PERMISSION.captures(&text).map(|c| c[1].to_string());
-    let mut codes: Vec<String> = NUMBER.captures_iter(&text).map(|c| c[1].to_string()).collect();
+    // Quoted parts (`Actor 'com.cloudflare.api.token.<id>'`) hold ids, not error codes.
+    let unquoted = QUOTED.replace_all(&text, " ");
+    let mut codes: Vec<String> = NUMBER.captures_iter(&unquoted).map(|c| c[1].to_string()).collect();
     codes.dedup();
     let operation = permission
         .as_deref()
