@@ -149,6 +149,9 @@ pub struct PlanArgs {
     /// With `--emit terraform`: provider v4 syntax instead of v5
     #[arg(long)]
     pub terraform_v4: bool,
+    /// With `--emit oauth`: a saved `GET /client/v4/oauth/scopes` response, to map groups to scope ids
+    #[arg(long, value_name = "FILE")]
+    pub oauth_scopes: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

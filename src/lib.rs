@@ -126,7 +126,13 @@ fn emit_command(
     let files: Vec<(String, String)> = match emit {
         cli::Emit::CloudflareJson => policy::cloudflare::render(&tokens),
         cli::Emit::TemplateUrl => policy::template_url::render(plan),
-        cli::Emit::Oauth => policy::oauth::render(plan),
+        cli::Emit::Oauth => {
+            let synced = match &args.oauth_scopes {
+                Some(p) => policy::oauth::read_synced(p)?,
+                None => Vec::new(),
+            };
+            policy::oauth::render(plan, &synced)
+        }
         cli::Emit::Terraform => {
             let provider =
                 if args.terraform_v4 { policy::terraform::Provider::V4 } else { policy::terraform::Provider::V5 };
@@ -139,12 +145,16 @@ fn emit_command(
     };
     std::fs::create_dir_all(out).map_err(|e| Error::Write { path: out.to_path_buf(), source: e })?;
     let mut summary = String::new();
+    if files.is_empty() && emit == cli::Emit::Oauth {
+        summary.push_str("nothing to write: no credential here is a multi-tenant app collecting its users' keys (see `scopesmith plan`)\n");
+    }
     for (name, text) in &files {
         let path = out.join(name);
         std::fs::write(&path, text).map_err(|e| Error::Write { path: path.clone(), source: e })?;
         summary.push_str(&format!("wrote {}\n", path.display()));
     }
-    for t in &tokens {
+    // Token notes are about token definitions; an OAuth client has its own.
+    for t in tokens.iter().filter(|_| emit != cli::Emit::Oauth) {
         for n in &t.notes {
             summary.push_str(&format!("note: {}: {n}\n", t.credential));
         }

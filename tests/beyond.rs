@@ -251,3 +251,55 @@ fn explain_denied_names_the_call_site_group_and_change() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("9109: scopesmith has no source for what this code means"), "{text}");
 }
+
+#[test]
+fn the_collecting_app_is_not_one_token_and_gets_an_oauth_client() {
+    let plan = plan_json(&saas());
+    let creds = plan["credentials"].as_array().unwrap();
+    let collected: Vec<&str> = creds.iter().filter(|c| !c["collected"].is_null()).map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(collected, ["app/analytics.py", "app/cloudflare.py"], "the CI job's key is not collected from users");
+    let c = &creds.iter().find(|c| c["name"] == "app/cloudflare.py").unwrap()["collected"];
+    assert_eq!(c["app"], "multi-tenant-app");
+    assert_eq!(c["client"], "confidential");
+    let signals: BTreeSet<&str> = c["evidence"].as_array().unwrap().iter().map(|e| e["signal"].as_str().unwrap()).collect();
+    for s in ["form", "storage", "crypto", "per-user"] {
+        assert!(signals.contains(s), "{s} missing from {signals:?}");
+    }
+    let human = String::from_utf8(bin().arg("plan").arg(saas()).output().unwrap().stdout).unwrap();
+    assert!(human.contains("NOT ONE TOKEN: this app asks its users for their Cloudflare e-mail and Global API Key"), "{human}");
+
+    // Without a synced scope list only documented ids are used: every group here is unmapped.
+    let out = tempfile::tempdir().unwrap();
+    bin().args(["plan", "--emit", "oauth", "--out"]).arg(out.path()).arg(saas()).assert().code(1);
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(out.path().join("oauth-client.json")).unwrap()).unwrap();
+    let req = &doc["request"];
+    assert_eq!(req["grant_types"], serde_json::json!(["authorization_code", "refresh_token"]));
+    assert_eq!(req["response_types"], serde_json::json!(["code"]));
+    assert_eq!(req["scopes"], serde_json::json!(["offline_access"]));
+    assert_eq!(req["token_endpoint_auth_method"], "client_secret_post");
+    assert_eq!(doc["plan"]["unmapped"], serde_json::json!(["Cache Purge", "DNS Read", "Zone Read", "Analytics Read"]));
+    let tf = std::fs::read_to_string(out.path().join("oauth_client.tf")).unwrap();
+    let body: hcl::Body = hcl::from_str(&tf).expect("oauth_client.tf parses");
+    let block = body.blocks().find(|b| b.identifier.as_str() == "resource").unwrap();
+    assert_eq!(block.labels[0].as_str(), "cloudflare_oauth_client");
+
+    // With the synced list: mapped by name; the analytics page's group is optional.
+    let out = tempfile::tempdir().unwrap();
+    bin()
+        .args(["plan", "--emit", "oauth", "--oauth-scopes"])
+        .arg(root().join("tests/data/oauth/scopes.json"))
+        .arg("--out")
+        .arg(out.path())
+        .arg(saas())
+        .assert()
+        .code(1);
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(out.path().join("oauth-client.json")).unwrap()).unwrap();
+    assert_eq!(doc["request"]["scopes"], serde_json::json!(["offline_access", "test-dns.read", "test-zone.read"]));
+    assert_eq!(doc["request"]["optional_scopes"], serde_json::json!(["test-analytics.read"]));
+    assert_eq!(doc["plan"]["unmapped"], serde_json::json!(["Cache Purge"]));
+    let tf = std::fs::read_to_string(out.path().join("oauth_client.tf")).unwrap();
+    let body: hcl::Body = hcl::from_str(&tf).expect("oauth_client.tf parses");
+    let block = body.blocks().find(|b| b.identifier.as_str() == "resource").unwrap();
+    let scopes = block.body.attributes().find(|a| a.key.as_str() == "scopes").unwrap();
+    assert_eq!(hcl::format::to_string(&scopes.expr).unwrap().split_whitespace().collect::<String>(), "[\"offline_access\",\"test-dns.read\",\"test-zone.read\"]");
+}

@@ -8,6 +8,7 @@
 //! calls that match no operation and operations that refuse tokens are listed.
 
 pub mod callsite;
+pub mod collected;
 pub mod endpoint;
 pub mod permission;
 
@@ -82,6 +83,9 @@ pub struct CredentialPlan {
     pub permissions: Vec<Grant>,
     pub unresolved: Vec<Unresolved>,
     pub warnings: Vec<String>,
+    /// Set when the app collects its users' keys: not one token (see `collected.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collected: Option<collected::Collected>,
 }
 
 /// Setting names too generic to join credentials across files.
@@ -288,7 +292,9 @@ fn plan_one(
     endpoints.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
     unresolved.sort_by(|a, b| (&a.path, a.line, &a.call).cmp(&(&b.path, b.line, &b.call)));
     unresolved.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.call == b.call);
+    let collected = collected_property(&key_files, sites, files);
     CredentialPlan {
+        collected,
         name: name.to_string(),
         scope,
         hardcoded: sites.iter().any(|f| f.kind == Kind::Literal),
@@ -298,6 +304,21 @@ fn plan_one(
         unresolved,
         warnings,
     }
+}
+
+/// The collected-key property of a credential sent in headers or an SDK constructor.
+fn collected_property(key_files: &BTreeSet<&str>, sites: &[&Finding], files: &FileCache) -> Option<collected::Collected> {
+    if !sites.iter().any(|f| matches!(f.kind, Kind::Header | Kind::Sdk)) {
+        return None;
+    }
+    let mut around: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for path in key_files {
+        if let Some(real) = files.real(path) {
+            around.extend(collected::neighbourhood(path, &real));
+        }
+    }
+    let names: Vec<String> = around.keys().cloned().collect();
+    collected::detect(&names, &mut |p| around.get(p).and_then(|r| collected::read_capped(r)))
 }
 
 fn nearest(owners: &[(usize, String)], line: usize) -> Option<&str> {

@@ -5,8 +5,17 @@
 use crate::policy::{escalation, template_url};
 
 /// Lines for one credential in `plan`'s human output (indented by the caller).
-pub fn plan_lines(credential: &str, groups: &[String]) -> Vec<String> {
+pub fn plan_lines(credential: &str, groups: &[String], collected: Option<&crate::infer::collected::Collected>) -> Vec<String> {
     let mut out = Vec::new();
+    if let Some(c) = collected {
+        out.push("NOT ONE TOKEN: this app asks its users for their Cloudflare e-mail and Global API Key and stores them per user".into());
+        let at: Vec<String> = c.evidence.iter().take(6).map(|e| format!("{}:{} ({})", e.path, e.line, e.signal)).collect();
+        out.push(format!("  seen at: {}", at.join(", ")));
+        out.push(format!("  move it to {}", c.target));
+        if c.unattended_paths {
+            out.push("  background jobs use the stored key too: give them the stored refresh token, or an account token per customer".into());
+        }
+    }
     if groups.is_empty() {
         return out;
     }
