@@ -303,3 +303,35 @@ fn the_collecting_app_is_not_one_token_and_gets_an_oauth_client() {
     let scopes = block.body.attributes().find(|a| a.key.as_str() == "scopes").unwrap();
     assert_eq!(hcl::format::to_string(&scopes.expr).unwrap().split_whitespace().collect::<String>(), "[\"offline_access\",\"test-dns.read\",\"test-zone.read\"]");
 }
+
+#[test]
+fn the_report_has_a_cutover_runbook_ending_with_the_roll() {
+    let md = String::from_utf8(bin().args(["report", "--format", "markdown"]).arg(saas()).output().unwrap().stdout).unwrap();
+    let runbook = &md[md.find("## Cutover runbook").expect("runbook section")..];
+    let ci = &runbook[runbook.find("`CF_API_KEY`").unwrap()..];
+    assert!(ci.contains("1. Create one scoped token \"scopesmith: CF_API_KEY\" with Cache Purge, DNS Read."), "{ci}");
+    assert!(ci.contains("2. Move CI: .github/workflows/release.yml"), "{ci}");
+    assert!(ci.contains("3. Delete the key settings CF_API_KEY; the e-mail settings CF_EMAIL"), "{ci}");
+    assert!(ci.contains("the CI secrets that held the key and e-mail (used in .github/workflows/release.yml)"), "{ci}");
+    assert!(runbook.contains("Replace it with an OAuth client"), "{runbook}");
+    assert!(runbook.contains("ask every user to roll their own Global API Key"), "{runbook}");
+    // The roll comes last, after every secret's steps.
+    let roll = runbook.find("roll (change) the Global API Key in the dashboard").expect("roll step");
+    assert!(runbook[roll..].find("### ").is_none(), "nothing after the roll: {runbook}");
+    assert!(runbook[roll..].contains("cannot be changed by API"));
+    let html = String::from_utf8(bin().args(["report", "--format", "html"]).arg(saas()).output().unwrap().stdout).unwrap();
+    assert!(html.contains("<section id=\"runbook\">"), "html runbook");
+    assert!(html.contains("<a href=\"https://dash.cloudflare.com/profile/api-tokens?permissionGroupKeys="), "html link");
+}
+
+#[test]
+fn a_saved_plan_gives_the_same_runbook_and_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("plan.json");
+    let plan = bin().args(["plan", "--format", "json"]).arg(saas()).output().unwrap().stdout;
+    std::fs::write(&saved, plan).unwrap();
+    let md = String::from_utf8(bin().args(["report", "--format", "markdown"]).arg(&saved).output().unwrap().stdout).unwrap();
+    assert!(md.contains("## Cutover runbook"), "{md}");
+    assert!(md.contains("Replace it with an OAuth client"), "the collected property survives the JSON: {md}");
+    assert!(md.contains("[user token](https://dash.cloudflare.com/profile/api-tokens?permissionGroupKeys="), "{md}");
+}

@@ -114,8 +114,8 @@ pub fn detect(neighbourhood: &[String], text: &mut dyn FnMut(&str) -> Option<Str
     };
     let client = if has("public-client") { ClientKind::Pkce } else { ClientKind::Confidential };
     let target = match app {
-        AppKind::MultiTenantApp => "an OAuth client: each customer authorizes the app in Cloudflare's consent screen and the app keeps a refresh token instead of their key (`plan --emit oauth`)".to_string(),
-        AppKind::SelfHostedPlugin => "a user or account token each site owner creates from the pre-filled template link and pastes in place of the key (`plan --emit template-url`)".to_string(),
+        AppKind::MultiTenantApp => "an OAuth client: each customer authorizes the app in Cloudflare's consent screen and the app keeps a refresh token instead of their key (plan --emit oauth)".to_string(),
+        AppKind::SelfHostedPlugin => "a user or account token each site owner creates from the pre-filled template link and pastes in place of the key (plan --emit template-url)".to_string(),
         AppKind::UnattendedJob => "an account-owned token per customer account, created by the customer for this job (OAuth has no client-credentials grant for unattended jobs)".to_string(),
     };
     let unattended_paths = has("background");

@@ -82,6 +82,7 @@ pub fn render(report: &Report) -> String {
     credentials(&mut out, report);
     secrets(&mut out, report);
     blockers(&mut out, report);
+    out.push_str(&super::runbook::html(report, &esc));
     let _ = writeln!(
         out,
         "<footer>scopesmith {} · secrets are redacted · patch status is a heuristic from how each key is used</footer>",

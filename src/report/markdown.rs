@@ -25,6 +25,7 @@ pub fn render(report: &Report) -> String {
     credentials(&mut out, report);
     secrets(&mut out, report);
     blockers(&mut out, report);
+    out.push_str(&super::runbook::markdown(report, &esc));
     super::redact::scrub(&out)
 }
 

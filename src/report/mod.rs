@@ -10,6 +10,7 @@ pub mod online;
 pub mod plan;
 pub mod provenance;
 pub mod redact;
+pub mod runbook;
 pub mod sarif;
 pub mod saved;
 pub mod targets;

@@ -52,6 +52,9 @@ pub struct Credential {
     pub unresolved: Vec<Unresolved>,
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Set when the app collects its users' keys (`infer::collected`).
+    #[serde(default)]
+    pub collected: Option<crate::infer::collected::Collected>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -219,6 +222,7 @@ impl Repository {
 impl From<&CredentialPlan> for Credential {
     fn from(c: &CredentialPlan) -> Credential {
         Credential {
+            collected: c.collected.clone(),
             name: c.name.clone(),
             scope: c.scope.clone(),
             hardcoded: c.hardcoded,
