@@ -77,11 +77,14 @@ pub fn parse(text: &str) -> Denial {
     }
     match (&permission, &operation) {
         (Some(p), Some(op)) => meaning.push(format!("`{p}` is asked for by {op}")),
-        (Some(p), None) => meaning.push(format!("`{p}` is not in scopesmith's table of permission strings; the calls below are every candidate")),
+        (Some(p), None) => meaning.push(format!(
+            "`{p}` is not in scopesmith's table of permission strings; the calls below are every candidate"
+        )),
         _ => {}
     }
     if permission.is_none() && codes.is_empty() {
-        meaning.push("no error code or permission string found in the text; the calls below are every candidate".into());
+        meaning
+            .push("no error code or permission string found in the text; the calls below are every candidate".into());
     }
     Denial { codes, permission, operation, meaning }
 }
@@ -115,12 +118,19 @@ pub fn explain(denial: Denial, plan: &Plan, k: &Knowledge, gaps: Option<&crate::
                 }
             }
             let groups = if e.accepted.is_empty() {
-                k.operations.iter().find(|o| o.method == e.method && o.path == e.path).map(|o| o.groups.clone()).unwrap_or_default()
+                k.operations
+                    .iter()
+                    .find(|o| o.method == e.method && o.path == e.path)
+                    .map(|o| o.groups.clone())
+                    .unwrap_or_default()
             } else {
                 e.accepted.clone()
             };
             let gap = gaps.and_then(|r| {
-                r.tokens.iter().flat_map(|t| &t.gaps).find(|g| g.need().what == call && g.need().sites.iter().any(|s| e.sites.contains(s)))
+                r.tokens
+                    .iter()
+                    .flat_map(|t| &t.gaps)
+                    .find(|g| g.need().what == call && g.need().sites.iter().any(|s| e.sites.contains(s)))
             });
             if gaps.is_some() && gap.is_none() && e.token_supported {
                 // The policy grants what this call needs: not the one denied.
@@ -134,7 +144,10 @@ pub fn explain(denial: Denial, plan: &Plan, k: &Knowledge, gaps: Option<&crate::
             } else if let Some(g) = gap {
                 (g.message(), g.fix())
             } else {
-                let mut why = format!("needs {}", if groups.len() == 1 { groups[0].clone() } else { format!("one of {}", groups.join(", ")) });
+                let mut why = format!(
+                    "needs {}",
+                    if groups.len() == 1 { groups[0].clone() } else { format!("one of {}", groups.join(", ")) }
+                );
                 if e.method == "GET" && e.path == "/zones" {
                     why.push_str("; a zone lookup by name needs Zone Read even when the token is limited to one zone (troglobit/inadyn#285)");
                 }

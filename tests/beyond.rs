@@ -48,7 +48,8 @@ fn template_urls_decode_to_exactly_the_planned_set() {
             .filter_map(|g| scopesmith::policy::template_url::key_for(g))
             .map(|k| (k.key, k.kind))
             .collect();
-        let unmapped: BTreeSet<String> = l["unmapped"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().into()).collect();
+        let unmapped: BTreeSet<String> =
+            l["unmapped"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().into()).collect();
         assert_eq!(want.len() + unmapped.len(), groups.len(), "every planned group is a key or listed unmapped");
         for url in [l["user_url"].as_str().unwrap(), l["account_url"].as_str().unwrap()] {
             let keys = scopesmith::policy::template_url::keys_of(url).expect("permissionGroupKeys decodes");
@@ -57,7 +58,10 @@ fn template_urls_decode_to_exactly_the_planned_set() {
         }
         assert!(l["user_url"].as_str().unwrap().starts_with("https://dash.cloudflare.com/profile/api-tokens?"));
         assert!(l["user_url"].as_str().unwrap().contains("&accountId=*&zoneId=all&name=scopesmith%3A%20"));
-        assert!(l["account_url"].as_str().unwrap().starts_with("https://dash.cloudflare.com/?to=/:account/api-tokens&"));
+        assert!(l["account_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://dash.cloudflare.com/?to=/:account/api-tokens&"));
     }
     // The CI job's set is exactly Cache Purge + DNS Read, on the one zone.
     assert_eq!(planned(&plan, "CF_API_KEY"), ["Cache Purge", "DNS Read"]);
@@ -92,11 +96,17 @@ fn check(args: &[&str]) -> (i32, String) {
 fn check_fails_on_the_missing_group_and_names_its_call_site() {
     let (code, text) = check(&[]);
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("error: POST /zones/{zone_id}/purge_cache needs Cache Purge, which the policy does not grant"), "{text}");
+    assert!(
+        text.contains("error: POST /zones/{zone_id}/purge_cache needs Cache Purge, which the policy does not grant"),
+        "{text}"
+    );
     assert!(text.contains("needed at .github/workflows/release.yml:20"), "{text}");
     assert!(text.contains("fix: add Cache Purge to the token's permission groups"), "{text}");
     // The granted DNS Read is used; Zone Settings Write is drift.
-    assert!(text.contains("warning: Zone Settings Write is granted but no code of CF_API_KEY needs it (drift)"), "{text}");
+    assert!(
+        text.contains("warning: Zone Settings Write is granted but no code of CF_API_KEY needs it (drift)"),
+        "{text}"
+    );
     assert!(!text.contains("DNS Read is granted"), "{text}");
     let (_, json) = check(&["--format", "json"]);
     let v: Value = serde_json::from_str(&json).unwrap();
@@ -118,7 +128,8 @@ fn check_passes_once_the_policy_is_fixed_and_flags_escalation() {
         .replace("zone_settings_write", "cache_purge");
     let p = dir.path().join("ci-token.tf");
     std::fs::write(&p, &fixed).unwrap();
-    let out = bin().arg("check").arg("--policy").arg(&p).args(["--credential", "CF_API_KEY"]).arg(saas()).output().unwrap();
+    let out =
+        bin().arg("check").arg("--policy").arg(&p).args(["--credential", "CF_API_KEY"]).arg(saas()).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("ok: the policy grants what the code needs, and nothing more"), "{text}");
@@ -196,7 +207,18 @@ fn diff_base_keeps_only_what_the_change_adds() {
     let run = |fmt: &str| {
         let out = bin()
             .current_dir(repo)
-            .args(["check", "--policy", "infra/ci-token.tf", "--credential", "CF_API_KEY", "--diff-base", "HEAD", "--format", fmt, "."])
+            .args([
+                "check",
+                "--policy",
+                "infra/ci-token.tf",
+                "--credential",
+                "CF_API_KEY",
+                "--diff-base",
+                "HEAD",
+                "--format",
+                fmt,
+                ".",
+            ])
             .output()
             .unwrap();
         (out.status.code(), String::from_utf8(out.stdout).unwrap())
@@ -219,7 +241,10 @@ fn diff_base_keeps_only_what_the_change_adds() {
     let v: Value = serde_json::from_str(&sarif).unwrap();
     let results = v["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 1, "{sarif}");
-    assert_eq!(results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], ".github/workflows/release.yml");
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        ".github/workflows/release.yml"
+    );
 }
 
 #[test]
@@ -243,7 +268,8 @@ fn explain_denied_names_the_call_site_group_and_change() {
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let calls: Vec<String> = v["suspects"].as_array().unwrap().iter().map(|s| s["call"].as_str().unwrap().to_string()).collect();
+    let calls: Vec<String> =
+        v["suspects"].as_array().unwrap().iter().map(|s| s["call"].as_str().unwrap().to_string()).collect();
     assert!(calls.contains(&"POST /zones/{zone_id}/purge_cache".to_string()), "{calls:?}");
     assert!(!calls.contains(&"GET /zones/{zone_id}/dns_records".to_string()), "DNS Read is granted: {calls:?}");
     // 9109 has no source here: said so, every call listed.
@@ -256,22 +282,28 @@ fn explain_denied_names_the_call_site_group_and_change() {
 fn the_collecting_app_is_not_one_token_and_gets_an_oauth_client() {
     let plan = plan_json(&saas());
     let creds = plan["credentials"].as_array().unwrap();
-    let collected: Vec<&str> = creds.iter().filter(|c| !c["collected"].is_null()).map(|c| c["name"].as_str().unwrap()).collect();
+    let collected: Vec<&str> =
+        creds.iter().filter(|c| !c["collected"].is_null()).map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(collected, ["app/analytics.py", "app/cloudflare.py"], "the CI job's key is not collected from users");
     let c = &creds.iter().find(|c| c["name"] == "app/cloudflare.py").unwrap()["collected"];
     assert_eq!(c["app"], "multi-tenant-app");
     assert_eq!(c["client"], "confidential");
-    let signals: BTreeSet<&str> = c["evidence"].as_array().unwrap().iter().map(|e| e["signal"].as_str().unwrap()).collect();
+    let signals: BTreeSet<&str> =
+        c["evidence"].as_array().unwrap().iter().map(|e| e["signal"].as_str().unwrap()).collect();
     for s in ["form", "storage", "crypto", "per-user"] {
         assert!(signals.contains(s), "{s} missing from {signals:?}");
     }
     let human = String::from_utf8(bin().arg("plan").arg(saas()).output().unwrap().stdout).unwrap();
-    assert!(human.contains("NOT ONE TOKEN: this app asks its users for their Cloudflare e-mail and Global API Key"), "{human}");
+    assert!(
+        human.contains("NOT ONE TOKEN: this app asks its users for their Cloudflare e-mail and Global API Key"),
+        "{human}"
+    );
 
     // Without a synced scope list only documented ids are used: every group here is unmapped.
     let out = tempfile::tempdir().unwrap();
     bin().args(["plan", "--emit", "oauth", "--out"]).arg(out.path()).arg(saas()).assert().code(1);
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(out.path().join("oauth-client.json")).unwrap()).unwrap();
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("oauth-client.json")).unwrap()).unwrap();
     let req = &doc["request"];
     assert_eq!(req["grant_types"], serde_json::json!(["authorization_code", "refresh_token"]));
     assert_eq!(req["response_types"], serde_json::json!(["code"]));
@@ -293,7 +325,8 @@ fn the_collecting_app_is_not_one_token_and_gets_an_oauth_client() {
         .arg(saas())
         .assert()
         .code(1);
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(out.path().join("oauth-client.json")).unwrap()).unwrap();
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("oauth-client.json")).unwrap()).unwrap();
     assert_eq!(doc["request"]["scopes"], serde_json::json!(["offline_access", "test-dns.read", "test-zone.read"]));
     assert_eq!(doc["request"]["optional_scopes"], serde_json::json!(["test-analytics.read"]));
     assert_eq!(doc["plan"]["unmapped"], serde_json::json!(["Cache Purge"]));
@@ -301,12 +334,16 @@ fn the_collecting_app_is_not_one_token_and_gets_an_oauth_client() {
     let body: hcl::Body = hcl::from_str(&tf).expect("oauth_client.tf parses");
     let block = body.blocks().find(|b| b.identifier.as_str() == "resource").unwrap();
     let scopes = block.body.attributes().find(|a| a.key.as_str() == "scopes").unwrap();
-    assert_eq!(hcl::format::to_string(&scopes.expr).unwrap().split_whitespace().collect::<String>(), "[\"offline_access\",\"test-dns.read\",\"test-zone.read\"]");
+    assert_eq!(
+        hcl::format::to_string(&scopes.expr).unwrap().split_whitespace().collect::<String>(),
+        "[\"offline_access\",\"test-dns.read\",\"test-zone.read\"]"
+    );
 }
 
 #[test]
 fn the_report_has_a_cutover_runbook_ending_with_the_roll() {
-    let md = String::from_utf8(bin().args(["report", "--format", "markdown"]).arg(saas()).output().unwrap().stdout).unwrap();
+    let md =
+        String::from_utf8(bin().args(["report", "--format", "markdown"]).arg(saas()).output().unwrap().stdout).unwrap();
     let runbook = &md[md.find("## Cutover runbook").expect("runbook section")..];
     let ci = &runbook[runbook.find("`CF_API_KEY`").unwrap()..];
     assert!(ci.contains("1. Create one scoped token \"scopesmith: CF_API_KEY\" with Cache Purge, DNS Read."), "{ci}");
@@ -319,9 +356,13 @@ fn the_report_has_a_cutover_runbook_ending_with_the_roll() {
     let roll = runbook.find("roll (change) the Global API Key in the dashboard").expect("roll step");
     assert!(runbook[roll..].find("### ").is_none(), "nothing after the roll: {runbook}");
     assert!(runbook[roll..].contains("cannot be changed by API"));
-    let html = String::from_utf8(bin().args(["report", "--format", "html"]).arg(saas()).output().unwrap().stdout).unwrap();
+    let html =
+        String::from_utf8(bin().args(["report", "--format", "html"]).arg(saas()).output().unwrap().stdout).unwrap();
     assert!(html.contains("<section id=\"runbook\">"), "html runbook");
-    assert!(html.contains("<a href=\"https://dash.cloudflare.com/profile/api-tokens?permissionGroupKeys="), "html link");
+    assert!(
+        html.contains("<a href=\"https://dash.cloudflare.com/profile/api-tokens?permissionGroupKeys="),
+        "html link"
+    );
 }
 
 #[test]
@@ -330,7 +371,8 @@ fn a_saved_plan_gives_the_same_runbook_and_links() {
     let saved = dir.path().join("plan.json");
     let plan = bin().args(["plan", "--format", "json"]).arg(saas()).output().unwrap().stdout;
     std::fs::write(&saved, plan).unwrap();
-    let md = String::from_utf8(bin().args(["report", "--format", "markdown"]).arg(&saved).output().unwrap().stdout).unwrap();
+    let md =
+        String::from_utf8(bin().args(["report", "--format", "markdown"]).arg(&saved).output().unwrap().stdout).unwrap();
     assert!(md.contains("## Cutover runbook"), "{md}");
     assert!(md.contains("Replace it with an OAuth client"), "the collected property survives the JSON: {md}");
     assert!(md.contains("[user token](https://dash.cloudflare.com/profile/api-tokens?permissionGroupKeys="), "{md}");

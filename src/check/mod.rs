@@ -59,7 +59,11 @@ impl Gap {
             Gap::MissingGroup { need } => format!(
                 "{} needs {} , which the policy does not grant",
                 need.what,
-                if need.groups.len() == 1 { need.groups[0].clone() } else { format!("one of {}", need.groups.join(", ")) }
+                if need.groups.len() == 1 {
+                    need.groups[0].clone()
+                } else {
+                    format!("one of {}", need.groups.join(", "))
+                }
             )
             .replace(" ,", ","),
             Gap::MissingResource { need, group, resource } => {
@@ -120,7 +124,8 @@ impl CheckReport {
 
 /// Everything a credential's code needs.
 pub fn needs(c: &CredentialPlan, k: &Knowledge) -> Vec<Need> {
-    let scope_of = |groups: &[String]| groups.iter().find_map(|g| k.groups.get(g).map(|g| g.scope)).unwrap_or(Scope::Zone);
+    let scope_of =
+        |groups: &[String]| groups.iter().find_map(|g| k.groups.get(g).map(|g| g.scope)).unwrap_or(Scope::Zone);
     let resources_for = |groups: &[String], scope: Scope| -> Vec<String> {
         c.permissions
             .iter()
@@ -252,7 +257,12 @@ pub fn check_token(t: &CommittedToken, creds: &[&CredentialPlan], k: &Knowledge)
 
 /// Pairs tokens with credentials and checks each pair. `only`: the credentials named with
 /// `--credential` (every token is checked against them).
-pub fn check(plan: &Plan, tokens: &[CommittedToken], only: &[String], k: &Knowledge) -> Result<CheckReport, crate::Error> {
+pub fn check(
+    plan: &Plan,
+    tokens: &[CommittedToken],
+    only: &[String],
+    k: &Knowledge,
+) -> Result<CheckReport, crate::Error> {
     let mut report = CheckReport::default();
     let mut used: BTreeSet<String> = BTreeSet::new();
     if !only.is_empty() {
@@ -295,8 +305,7 @@ pub fn check(plan: &Plan, tokens: &[CommittedToken], only: &[String], k: &Knowle
             report.tokens.push(check_token(t, &creds, k));
         }
     }
-    report.unchecked =
-        plan.credentials.iter().filter(|c| !used.contains(&c.name)).map(|c| c.name.clone()).collect();
+    report.unchecked = plan.credentials.iter().filter(|c| !used.contains(&c.name)).map(|c| c.name.clone()).collect();
     // A gate that compares nothing must not pass quietly.
     if report.tokens.is_empty() && !plan.credentials.is_empty() {
         let known: Vec<&str> = plan.credentials.iter().map(|c| c.name.as_str()).collect();
@@ -305,7 +314,10 @@ pub fn check(plan: &Plan, tokens: &[CommittedToken], only: &[String], k: &Knowle
                 "no token of the policy is named after a credential of the plan ({})",
                 report.unpaired.join(", ")
             ),
-            help: format!("say which credential the policy is for with --credential NAME; the plan's credentials are: {}", known.join(", ")),
+            help: format!(
+                "say which credential the policy is for with --credential NAME; the plan's credentials are: {}",
+                known.join(", ")
+            ),
         });
     }
     Ok(report)
@@ -317,7 +329,9 @@ pub fn narrow(report: &mut CheckReport, changes: &crate::ci::diff::Changes, poli
     for t in &mut report.tokens {
         t.gaps.retain(|g| {
             g.need().sites.iter().any(|s| {
-                s.rsplit_once(':').and_then(|(p, l)| l.parse().ok().map(|l| (p, l))).is_some_and(|(p, l)| changes.contains(p, l))
+                s.rsplit_once(':')
+                    .and_then(|(p, l)| l.parse().ok().map(|l| (p, l)))
+                    .is_some_and(|(p, l)| changes.contains(p, l))
             })
         });
         if !policy_changed(&t.file) {

@@ -121,7 +121,10 @@ pub fn read(path: &Path, k: &Knowledge) -> Result<Vec<CommittedToken>, crate::Er
 
 fn is_policy_file(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    (name.ends_with(".json") && !name.ends_with(".notes.json") && !name.starts_with("template-urls") && !name.starts_with("oauth-client"))
+    (name.ends_with(".json")
+        && !name.ends_with(".notes.json")
+        && !name.starts_with("template-urls")
+        && !name.starts_with("oauth-client"))
         || name.ends_with(".tf")
 }
 
@@ -170,10 +173,12 @@ fn json(text: &str, file: &str, k: &Knowledge) -> Result<Vec<CommittedToken>, cr
                     .and_then(Value::as_array)
                     .map(|gs| {
                         gs.iter()
-                            .map(|g| match (g.get("name").and_then(Value::as_str), g.get("id").and_then(Value::as_str)) {
-                                (Some(n), _) => GroupRef::Name(n.to_string()),
-                                (None, Some(id)) => by_id(k, id),
-                                (None, None) => GroupRef::Unresolved(g.to_string()),
+                            .map(|g| {
+                                match (g.get("name").and_then(Value::as_str), g.get("id").and_then(Value::as_str)) {
+                                    (Some(n), _) => GroupRef::Name(n.to_string()),
+                                    (None, Some(id)) => by_id(k, id),
+                                    (None, None) => GroupRef::Unresolved(g.to_string()),
+                                }
                             })
                             .collect()
                     })
@@ -194,11 +199,16 @@ fn file_name(file: &str) -> String {
 fn json_resources(v: &Value) -> Vec<Granted> {
     let Some(obj) = v.as_object() else {
         // Terraform v5 writes `resources` as a JSON string.
-        return v.as_str().and_then(|s| serde_json::from_str::<Value>(s).ok()).map(|v| json_resources(&v)).unwrap_or_default();
+        return v
+            .as_str()
+            .and_then(|s| serde_json::from_str::<Value>(s).ok())
+            .map(|v| json_resources(&v))
+            .unwrap_or_default();
     };
     obj.iter()
         .map(|(key, value)| {
-            let nested = value.as_object().is_some_and(|o| o.keys().any(|k| k.starts_with("com.cloudflare.api.account.zone.")));
+            let nested =
+                value.as_object().is_some_and(|o| o.keys().any(|k| k.starts_with("com.cloudflare.api.account.zone.")));
             classify(key, nested)
         })
         .collect()
@@ -233,7 +243,9 @@ fn terraform(text: &str, file: &str, k: &Knowledge) -> Result<Vec<CommittedToken
     for b in body.blocks().filter(|b| b.identifier.as_str() == "data") {
         let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
         if let ["cloudflare_api_token_permission_groups_list", label] = labels.as_slice() {
-            if let Some(Expression::String(name)) = b.body.attributes().find(|a| a.key.as_str() == "name").map(|a| &a.expr) {
+            if let Some(Expression::String(name)) =
+                b.body.attributes().find(|a| a.key.as_str() == "name").map(|a| &a.expr)
+            {
                 lookups.insert(label.to_string(), name.clone());
             }
         }
@@ -335,7 +347,9 @@ fn group_expr(e: &Expression, lookups: &BTreeMap<String, String>, k: &Knowledge)
                     None => GroupRef::Unresolved(expr_text(e)),
                 },
                 // v4 maps: data.cloudflare_api_token_permission_groups.<x>.<zone|account|user|r2|permissions>["DNS Write"]
-                ["data", "cloudflare_api_token_permission_groups", _, _, index] if index.starts_with('[') && !index.starts_with("[#") => {
+                ["data", "cloudflare_api_token_permission_groups", _, _, index]
+                    if index.starts_with('[') && !index.starts_with("[#") =>
+                {
                     GroupRef::Name(index.trim_start_matches('[').trim_end_matches(']').to_string())
                 }
                 _ => GroupRef::Unresolved(expr_text(e)),
@@ -347,7 +361,9 @@ fn group_expr(e: &Expression, lookups: &BTreeMap<String, String>, k: &Knowledge)
 
 fn hcl_resources(e: &Expression) -> Vec<Granted> {
     match e {
-        Expression::FuncCall(f) if f.name.name.as_str() == "jsonencode" => f.args.first().map(hcl_resources).unwrap_or_default(),
+        Expression::FuncCall(f) if f.name.name.as_str() == "jsonencode" => {
+            f.args.first().map(hcl_resources).unwrap_or_default()
+        }
         Expression::String(s) => serde_json::from_str::<Value>(s).map(|v| json_resources(&v)).unwrap_or_default(),
         Expression::Object(o) => o
             .iter()
@@ -423,7 +439,11 @@ resource "cloudflare_api_token" "ci" {
 "#;
         let json = r#"{"name":"ci","policies":[{"effect":"allow","permission_groups":[{"id":"x","name":"DNS Read"},{"id":"c8fed203ed3043cba015a93ad1616f1f"}],"resources":{"com.cloudflare.api.account.7182e3316d08452bcd6073bc4ebcfaf7":{"com.cloudflare.api.account.zone.*":"*"}}}]}"#;
         let k = k();
-        for tokens in [terraform(v5, "a.tf", &k).unwrap(), terraform(v4, "b.tf", &k).unwrap(), super::json(json, "c.json", &k).unwrap()] {
+        for tokens in [
+            terraform(v5, "a.tf", &k).unwrap(),
+            terraform(v4, "b.tf", &k).unwrap(),
+            super::json(json, "c.json", &k).unwrap(),
+        ] {
             assert_eq!(tokens.len(), 1);
             let t = &tokens[0];
             assert_eq!(t.groups(), [&GroupRef::Name("DNS Read".into()), &GroupRef::Name("Zone Read".into())]);

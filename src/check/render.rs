@@ -35,7 +35,11 @@ pub fn human(r: &CheckReport) -> String {
             let _ = writeln!(s, "    fix: {}", g.fix());
         }
         for u in &t.unused {
-            let _ = writeln!(s, "  warning: {u} is granted but no code of {} needs it (drift): remove it", t.credentials.join(", "));
+            let _ = writeln!(
+                s,
+                "  warning: {u} is granted but no code of {} needs it (drift): remove it",
+                t.credentials.join(", ")
+            );
         }
         for e in &t.escalations {
             let _ = writeln!(s, "  warning: escalation: {}", e.message());
@@ -48,7 +52,10 @@ pub fn human(r: &CheckReport) -> String {
         }
     }
     for u in &r.unpaired {
-        let _ = writeln!(s, "note: token `{u}` is not named after any credential of the plan: pass --credential NAME to check it");
+        let _ = writeln!(
+            s,
+            "note: token `{u}` is not named after any credential of the plan: pass --credential NAME to check it"
+        );
     }
     for c in &r.unchecked {
         let _ = writeln!(s, "note: credential {c} has no token in the policy: not checked");
@@ -93,7 +100,11 @@ pub fn markdown(r: &CheckReport) -> String {
     if gaps == 0 {
         s.push_str("**No missing permission:** the committed policy grants what the code needs.\n\n");
     } else {
-        let _ = writeln!(s, "**{gaps} missing permission{}:** the token would be denied (error 10000) at these calls.\n", if gaps == 1 { "" } else { "s" });
+        let _ = writeln!(
+            s,
+            "**{gaps} missing permission{}:** the token would be denied (error 10000) at these calls.\n",
+            if gaps == 1 { "" } else { "s" }
+        );
         s.push_str("| Token | Call | Needed at | Missing | Policy change |\n| --- | --- | --- | --- | --- |\n");
         for t in &r.tokens {
             for g in &t.gaps {
@@ -121,8 +132,14 @@ pub fn markdown(r: &CheckReport) -> String {
         .flat_map(|t| {
             t.unused
                 .iter()
-                .map(move |u| format!("- {}: **{}** is granted but no code needs it (drift): remove it", cell(&title(t)), cell(u)))
-                .chain(t.escalations.iter().map(move |e| format!("- {}: **escalation**: {}", cell(&title(t)), cell(&e.message()))))
+                .map(move |u| {
+                    format!("- {}: **{}** is granted but no code needs it (drift): remove it", cell(&title(t)), cell(u))
+                })
+                .chain(
+                    t.escalations
+                        .iter()
+                        .map(move |e| format!("- {}: **escalation**: {}", cell(&title(t)), cell(&e.message()))),
+                )
                 .chain(t.notes.iter().map(move |n| format!("- {}: {}", cell(&title(t)), cell(n))))
         })
         .collect();
@@ -175,7 +192,10 @@ fn location(uri: &str, line: usize) -> Location {
 fn result(rule: usize, message: String, loc: Location, loc_key: &str) -> SarifResult {
     let level = if RULES[rule].3 == "error" { ResultLevel::Error } else { ResultLevel::Warning };
     let mut fp = BTreeMap::new();
-    fp.insert(crate::report::sarif::FINGERPRINT_KEY.to_string(), crate::scan::detect::fingerprint(RULES[rule].0, loc_key, &message));
+    fp.insert(
+        crate::report::sarif::FINGERPRINT_KEY.to_string(),
+        crate::scan::detect::fingerprint(RULES[rule].0, loc_key, &message),
+    );
     SarifResult::builder()
         .rule_id(RULES[rule].0)
         .rule_index(rule as i64)
@@ -208,14 +228,29 @@ pub fn sarif(r: &CheckReport, policy_uri: &dyn Fn(&str) -> String, site_prefix: 
             for site in &g.need().sites {
                 let (path, line) = site.rsplit_once(':').map(|(p, l)| (p, l.parse().unwrap_or(1))).unwrap_or((site, 1));
                 let uri = if site_prefix.is_empty() { path.to_string() } else { format!("{site_prefix}/{path}") };
-                results.push(result(0, format!("{} (token {}). Fix: {}", g.message(), title(t), g.fix()), location(&uri, line), &uri));
+                results.push(result(
+                    0,
+                    format!("{} (token {}). Fix: {}", g.message(), title(t), g.fix()),
+                    location(&uri, line),
+                    &uri,
+                ));
             }
         }
         for u in &t.unused {
-            results.push(result(1, format!("{u} is granted to {} but no code needs it: remove it", title(t)), location(&policy_uri(&t.file), t.line), &t.file));
+            results.push(result(
+                1,
+                format!("{u} is granted to {} but no code needs it: remove it", title(t)),
+                location(&policy_uri(&t.file), t.line),
+                &t.file,
+            ));
         }
         for e in &t.escalations {
-            results.push(result(2, format!("{} (token {})", e.message(), title(t)), location(&policy_uri(&t.file), t.line), &t.file));
+            results.push(result(
+                2,
+                format!("{} (token {})", e.message(), title(t)),
+                location(&policy_uri(&t.file), t.line),
+                &t.file,
+            ));
         }
     }
     let driver = ToolComponent::builder()

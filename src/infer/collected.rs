@@ -63,13 +63,31 @@ static SIGNALS: LazyLock<Vec<Signal>> = LazyLock::new(|| {
     let s = |name, re: &str| Signal { name, re: Regex::new(re).expect("collected-key signal pattern") };
     vec![
         // A form field or label asking for the Global API Key or the Cloudflare e-mail.
-        s("form", r#"(?i)(label|input|field|placeholder|add_settings_field|<th|form).{0,80}(global[ _-]?api[ _-]?key|cloudflare[ _-]?(account[ _-]?)?e-?mail)|(global[ _-]?api[ _-]?key|cloudflare (account )?e-?mail).{0,40}(field|input|validators)"#),
+        s(
+            "form",
+            r#"(?i)(label|input|field|placeholder|add_settings_field|<th|form).{0,80}(global[ _-]?api[ _-]?key|cloudflare[ _-]?(account[ _-]?)?e-?mail)|(global[ _-]?api[ _-]?key|cloudflare (account )?e-?mail).{0,40}(field|input|validators)"#,
+        ),
         // Stored per user or tenant: columns, options, user meta.
-        s("storage", r#"(?i)(\b(cf|cloudflare)_(api_)?(e-?mail|key|api_?key|auth_?key)\w*\s+(text|varchar|bytea|blob|char|string)\b|\bcolumn\(\s*(string|text|largebinary|binary)|models\.\w*field\(.*(cf|cloudflare)|\b(update|get|add)_(site_)?option\s*\(\s*['"][^'"]*(cloudflare|cf)[^'"]*(key|e-?mail)|\b(update|get|add)_user_meta\s*\([^)]*(cloudflare|cf)[^)]*(key|e-?mail))"#),
-        s("crypto", r#"(?i)\b(encrypt|decrypt|fernet|openssl_(en|de)crypt|createcipheriv|createdecipheriv|secretbox|kms_(en|de)crypt)\b"#),
-        s("per-user", r#"(?i)\b(tenant|current_user|get_current_user_id|customer_id|user_id|owner_user_id|organization_id)\b"#),
-        s("plugin", r#"(?i)(^\s*\*?\s*plugin name:|\badd_options_page\s*\(|\bregister_setting\s*\(|\badd_menu_page\s*\()"#),
-        s("background", r#"(?i)(\bwp_schedule_event\b|@shared_task|@celery|\bcelery\b|\bapscheduler\b|\bsidekiq\b|\bcron\.schedule\(|\bschedule\.every\()"#),
+        s(
+            "storage",
+            r#"(?i)(\b(cf|cloudflare)_(api_)?(e-?mail|key|api_?key|auth_?key)\w*\s+(text|varchar|bytea|blob|char|string)\b|\bcolumn\(\s*(string|text|largebinary|binary)|models\.\w*field\(.*(cf|cloudflare)|\b(update|get|add)_(site_)?option\s*\(\s*['"][^'"]*(cloudflare|cf)[^'"]*(key|e-?mail)|\b(update|get|add)_user_meta\s*\([^)]*(cloudflare|cf)[^)]*(key|e-?mail))"#,
+        ),
+        s(
+            "crypto",
+            r#"(?i)\b(encrypt|decrypt|fernet|openssl_(en|de)crypt|createcipheriv|createdecipheriv|secretbox|kms_(en|de)crypt)\b"#,
+        ),
+        s(
+            "per-user",
+            r#"(?i)\b(tenant|current_user|get_current_user_id|customer_id|user_id|owner_user_id|organization_id)\b"#,
+        ),
+        s(
+            "plugin",
+            r#"(?i)(^\s*\*?\s*plugin name:|\badd_options_page\s*\(|\bregister_setting\s*\(|\badd_menu_page\s*\()"#,
+        ),
+        s(
+            "background",
+            r#"(?i)(\bwp_schedule_event\b|@shared_task|@celery|\bcelery\b|\bapscheduler\b|\bsidekiq\b|\bcron\.schedule\(|\bschedule\.every\()"#,
+        ),
         s("public-client", r#"(?i)(@raycast/api|\belectron\b|react-native|chrome\.runtime|"manifest_version")"#),
     ]
 });
@@ -101,7 +119,8 @@ pub fn detect(neighbourhood: &[String], text: &mut dyn FnMut(&str) -> Option<Str
     }
     let has = |s: &str| evidence.iter().any(|e| e.signal == s);
     // Asked for (a form) or kept per user (storage), and one more sign it is per user.
-    let collected = (has("form") || has("storage")) && [has("form"), has("storage"), has("crypto"), has("per-user")].iter().filter(|b| **b).count() >= 2;
+    let collected = (has("form") || has("storage"))
+        && [has("form"), has("storage"), has("crypto"), has("per-user")].iter().filter(|b| **b).count() >= 2;
     if !collected {
         return None;
     }
@@ -139,10 +158,13 @@ pub fn neighbourhood(display: &str, real: &std::path::Path) -> Vec<(String, std:
     let mut out = Vec::new();
     let walk = walkdir::WalkDir::new(base).max_depth(3).sort_by_file_name().into_iter().filter_entry(|e| {
         let n = e.file_name().to_string_lossy();
-        !(e.file_type().is_dir() && e.depth() > 0 && (n.starts_with('.') && n != ".github" || n == "node_modules" || n == "vendor" || n == "target"))
+        !(e.file_type().is_dir()
+            && e.depth() > 0
+            && (n.starts_with('.') && n != ".github" || n == "node_modules" || n == "vendor" || n == "target"))
     });
     // Prose (a README describing the app) is not the app.
-    let prose = |p: &std::path::Path| matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "txt" | "rst" | "adoc"));
+    let prose =
+        |p: &std::path::Path| matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "txt" | "rst" | "adoc"));
     for e in walk.filter_map(|e| e.ok()).filter(|e| e.file_type().is_file() && !prose(e.path())) {
         let Ok(rel) = e.path().strip_prefix(base) else { continue };
         let rel = rel.to_string_lossy().replace('\\', "/");
@@ -172,7 +194,8 @@ mod tests {
 
     fn run(files: &[(&str, &str)]) -> Option<Collected> {
         let names: Vec<String> = files.iter().map(|(n, _)| n.to_string()).collect();
-        let map: std::collections::BTreeMap<String, String> = files.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+        let map: std::collections::BTreeMap<String, String> =
+            files.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
         detect(&names, &mut |p| map.get(p).cloned())
     }
 

@@ -307,7 +307,11 @@ fn plan_one(
 }
 
 /// The collected-key property of a credential sent in headers or an SDK constructor.
-fn collected_property(key_files: &BTreeSet<&str>, sites: &[&Finding], files: &FileCache) -> Option<collected::Collected> {
+fn collected_property(
+    key_files: &BTreeSet<&str>,
+    sites: &[&Finding],
+    files: &FileCache,
+) -> Option<collected::Collected> {
     if !sites.iter().any(|f| matches!(f.kind, Kind::Header | Kind::Sdk)) {
         return None;
     }

@@ -162,6 +162,33 @@ pub fn describe(l: &TemplateLink) -> Vec<String> {
     out
 }
 
+/// `plan --emit template-url`: `template-urls.json` (the links, for tools) and
+/// `template-urls.md` (for people). Nothing is written when no token is planned.
+pub fn render(plan: &crate::infer::Plan) -> Vec<(String, String)> {
+    let links = links(plan);
+    if links.is_empty() {
+        return Vec::new();
+    }
+    let mut json = serde_json::to_string_pretty(&serde_json::json!({ "version": 1, "links": links }))
+        .expect("links always serialise");
+    json.push('\n');
+    let mut md = String::from("# Create the planned tokens from the dashboard\n\n");
+    md.push_str("Each link opens Cloudflare's token form pre-filled with the planned permission groups; review the resources, then create the token.\n\n");
+    for l in &links {
+        md.push_str(&format!("## {}\n\n", l.credential.replace('\n', " ")));
+        md.push_str(&format!("- User-owned token: <{}>\n", l.user_url));
+        md.push_str(&format!("- Account-owned token: <{}>\n", l.account_url));
+        for line in describe(l) {
+            md.push_str(&format!("- {line}\n"));
+        }
+        md.push('\n');
+    }
+    vec![
+        ("template-urls.json".to_string(), crate::report::redact::scrub(&json)),
+        ("template-urls.md".to_string(), crate::report::redact::scrub(&md)),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,7 +202,14 @@ mod tests {
         let l = link(
             "wp",
             "WordPress",
-            &v(&["Analytics Read", "Zone Read", "Zone Settings Write", "Account Settings Read", "DNS Read", "Cache Purge"]),
+            &v(&[
+                "Analytics Read",
+                "Zone Read",
+                "Zone Settings Write",
+                "Account Settings Read",
+                "DNS Read",
+                "Cache Purge",
+            ]),
         );
         // The documented example, key for key (targets: account-owned-token-template.mdx).
         let expected: Vec<GroupKey> = serde_json::from_str(
@@ -205,31 +239,4 @@ mod tests {
         let name = "scopesmith: CF_API_KEY & co/é";
         assert_eq!(decode(&encode(name)).as_deref(), Some(name));
     }
-}
-
-/// `plan --emit template-url`: `template-urls.json` (the links, for tools) and
-/// `template-urls.md` (for people). Nothing is written when no token is planned.
-pub fn render(plan: &crate::infer::Plan) -> Vec<(String, String)> {
-    let links = links(plan);
-    if links.is_empty() {
-        return Vec::new();
-    }
-    let mut json = serde_json::to_string_pretty(&serde_json::json!({ "version": 1, "links": links }))
-        .expect("links always serialise");
-    json.push('\n');
-    let mut md = String::from("# Create the planned tokens from the dashboard\n\n");
-    md.push_str("Each link opens Cloudflare's token form pre-filled with the planned permission groups; review the resources, then create the token.\n\n");
-    for l in &links {
-        md.push_str(&format!("## {}\n\n", l.credential.replace('\n', " ")));
-        md.push_str(&format!("- User-owned token: <{}>\n", l.user_url));
-        md.push_str(&format!("- Account-owned token: <{}>\n", l.account_url));
-        for line in describe(l) {
-            md.push_str(&format!("- {line}\n"));
-        }
-        md.push('\n');
-    }
-    vec![
-        ("template-urls.json".to_string(), crate::report::redact::scrub(&json)),
-        ("template-urls.md".to_string(), crate::report::redact::scrub(&md)),
-    ]
 }

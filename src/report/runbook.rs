@@ -46,7 +46,8 @@ fn is_ci(path: &str) -> bool {
 
 fn is_config(path: &str) -> bool {
     let ext = path.rsplit('.').next().unwrap_or("");
-    matches!(ext, "env" | "ini" | "conf" | "cfg" | "tfvars" | "yaml" | "yml" | "toml" | "json") || path.ends_with(".env")
+    matches!(ext, "env" | "ini" | "conf" | "cfg" | "tfvars" | "yaml" | "yml" | "toml" | "json")
+        || path.ends_with(".env")
 }
 
 fn consumers(c: &Credential) -> Vec<Consumer> {
@@ -82,7 +83,9 @@ fn target(c: &Credential) -> String {
     if groups.is_empty() {
         return "no permission inferred: find its calls first (see the credential's warnings)".into();
     }
-    let template = crate::policy::template_url::template_for(&groups).map(|t| format!(" (Cloudflare's \"{t}\" template)")).unwrap_or_default();
+    let template = crate::policy::template_url::template_for(&groups)
+        .map(|t| format!(" (Cloudflare's \"{t}\" template)"))
+        .unwrap_or_default();
     format!("create one scoped token \"scopesmith: {}\" with {}{template}", c.name, groups.join(", "))
 }
 
@@ -115,7 +118,10 @@ fn leftovers(r: &Repository, c: &Credential) -> Vec<String> {
         out.push(format!("the CI secrets that held the key and e-mail (used in {})", ci.join(", ")));
     }
     if c.collected.is_some() {
-        out.push("every stored e-mail and Global API Key (database columns, options, backups), once each user has moved".into());
+        out.push(
+            "every stored e-mail and Global API Key (database columns, options, backups), once each user has moved"
+                .into(),
+        );
         out.push("and ask every user to roll their own Global API Key: the app held a copy".into());
     }
     if c.hardcoded {
@@ -170,7 +176,10 @@ pub fn markdown(report: &Report, esc: &dyn Fn(&str) -> String) -> String {
         if s.leftovers.is_empty() {
             out.push_str(&format!("{next}. Delete what held the key.\n\n"));
         } else {
-            out.push_str(&format!("{next}. Delete {}.\n\n", s.leftovers.iter().map(|l| esc(l)).collect::<Vec<_>>().join("; ")));
+            out.push_str(&format!(
+                "{next}. Delete {}.\n\n",
+                s.leftovers.iter().map(|l| esc(l)).collect::<Vec<_>>().join("; ")
+            ));
         }
     }
     out.push_str(&format!("**{}**\n\n", esc(ROLL)));
@@ -188,9 +197,16 @@ pub fn html(report: &Report, esc: &dyn Fn(&str) -> String) -> String {
         out.push_str(&format!("<h3><code>{}</code></h3>\n<ol>\n", esc(&s.credential)));
         out.push_str(&format!("<li>{}.</li>\n", capital(&esc(&s.target))));
         for c in &s.consumers {
-            out.push_str(&format!("<li>Move {} (<code>{}</code>) to it, then check it still works.</li>\n", esc(&c.what), esc(&c.files.join(", "))));
+            out.push_str(&format!(
+                "<li>Move {} (<code>{}</code>) to it, then check it still works.</li>\n",
+                esc(&c.what),
+                esc(&c.files.join(", "))
+            ));
         }
-        out.push_str(&format!("<li>Delete {}.</li>\n</ol>\n", esc(&if s.leftovers.is_empty() { "what held the key".to_string() } else { s.leftovers.join("; ") })));
+        out.push_str(&format!(
+            "<li>Delete {}.</li>\n</ol>\n",
+            esc(&if s.leftovers.is_empty() { "what held the key".to_string() } else { s.leftovers.join("; ") })
+        ));
     }
     out.push_str(&format!("<p class=\"warn\"><b>{}</b></p>\n</section>\n", esc(ROLL)));
     out

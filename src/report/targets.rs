@@ -5,11 +5,16 @@
 use crate::policy::{escalation, template_url};
 
 /// Lines for one credential in `plan`'s human output (indented by the caller).
-pub fn plan_lines(credential: &str, groups: &[String], collected: Option<&crate::infer::collected::Collected>) -> Vec<String> {
+pub fn plan_lines(
+    credential: &str,
+    groups: &[String],
+    collected: Option<&crate::infer::collected::Collected>,
+) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(c) = collected {
         out.push("NOT ONE TOKEN: this app asks its users for their Cloudflare e-mail and Global API Key and stores them per user".into());
-        let at: Vec<String> = c.evidence.iter().take(6).map(|e| format!("{}:{} ({})", e.path, e.line, e.signal)).collect();
+        let at: Vec<String> =
+            c.evidence.iter().take(6).map(|e| format!("{}:{} ({})", e.path, e.line, e.signal)).collect();
         out.push(format!("  seen at: {}", at.join(", ")));
         out.push(format!("  move it to {}", c.target));
         if c.unattended_paths {
@@ -47,7 +52,8 @@ pub fn markdown(c: &super::model::Credential, esc: impl Fn(&str) -> String) -> S
     }
     let l = template_url::link(&c.name, &format!("scopesmith: {}", c.name), &groups);
     // Link targets are percent-encoded, so they cannot break out of the Markdown link.
-    let mut out = format!("- Create it in the dashboard: [user token]({}) · [account token]({})\n", l.user_url, l.account_url);
+    let mut out =
+        format!("- Create it in the dashboard: [user token]({}) · [account token]({})\n", l.user_url, l.account_url);
     for line in template_url::describe(&l) {
         out.push_str(&format!("  - {}\n", esc(&line)));
     }
