@@ -94,6 +94,16 @@ fn declined(message: impl Into<String>) -> KeyFix {
     KeyFix { edits: Vec::new(), rename: None, status: Status::Declined, message: message.into() }
 }
 
+/// Whether the file's neighbourhood shows an app that asks users for their keys and stores
+/// them (`infer::collected`).
+fn collects_users_keys(display: &str, real: &std::path::Path) -> bool {
+    let around: BTreeMap<String, std::path::PathBuf> =
+        crate::infer::collected::neighbourhood(display, real).into_iter().collect();
+    let names: Vec<String> = around.keys().cloned().collect();
+    crate::infer::collected::detect(&names, &mut |p| around.get(p).and_then(|r| crate::infer::collected::read_capped(r)))
+        .is_some()
+}
+
 pub fn plan(result: &ScanResult) -> FixSet {
     let mut files: BTreeMap<String, FileWork> = BTreeMap::new();
     for f in &result.findings {
@@ -123,6 +133,10 @@ pub fn plan(result: &ScanResult) -> FixSet {
         .filter(|f| f.role == Role::Key)
         .map(|f| {
             let k = match files.get(&f.path) {
+                // The stored value is each user's Global key: sent as a Bearer token it breaks.
+                Some(w) if collects_users_keys(&f.path, &w.real) => declined(
+                    "this app collects its users' Global API Keys: a token patch would send a stored key as a Bearer token; move it to OAuth or per-user tokens (scopesmith plan --emit oauth)",
+                ),
                 Some(w) => key_site(f, w),
                 None => declined("the file could not be read again"),
             };
