@@ -159,7 +159,13 @@ fn emit_command(
             summary.push_str(&format!("note: {}: {n}\n", t.credential));
         }
     }
-    let skipped = plan.credentials.len() - tokens.len();
+    let oauth = plan.credentials.iter().filter(|c| policy::wants_oauth(c)).count();
+    if oauth > 0 && emit != cli::Emit::Oauth {
+        summary.push_str(&format!(
+            "{oauth} credential(s) of an app that collects its users' keys: no single token emitted; use `--emit oauth`\n"
+        ));
+    }
+    let skipped = plan.credentials.len() - tokens.len() - oauth;
     if skipped > 0 {
         summary.push_str(&format!(
             "{skipped} credential(s) with no inferred permission: no token emitted (see `scopesmith plan`)\n"

@@ -100,8 +100,10 @@ fn collects_users_keys(display: &str, real: &std::path::Path) -> bool {
     let around: BTreeMap<String, std::path::PathBuf> =
         crate::infer::collected::neighbourhood(display, real).into_iter().collect();
     let names: Vec<String> = around.keys().cloned().collect();
-    crate::infer::collected::detect(&names, &mut |p| around.get(p).and_then(|r| crate::infer::collected::read_capped(r)))
-        .is_some()
+    crate::infer::collected::detect(&names, &mut |p| {
+        around.get(p).and_then(|r| crate::infer::collected::read_capped(r))
+    })
+    .is_some()
 }
 
 pub fn plan(result: &ScanResult) -> FixSet {
