@@ -102,6 +102,16 @@ fn declined(message: impl Into<String>) -> KeyFix {
     KeyFix { edits: Vec::new(), rename: None, status: Status::Declined, message: message.into() }
 }
 
+/// Whether the finding is a site of a credential whose app collects its users' Global keys
+/// (`infer::collected`): the stored value is each user's key, not one to swap for a token.
+fn collects_users_keys(credentials: &Plan, f: &Finding) -> bool {
+    credentials
+        .credentials
+        .iter()
+        .filter(|c| c.collected.is_some())
+        .any(|c| c.sites.iter().any(|s| s.path == f.path && s.line == f.line))
+}
+
 pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
     let ids: BTreeMap<(&str, usize), &CredentialId> = credentials
         .credentials
@@ -136,6 +146,10 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
         .filter(|f| f.role == Role::Key)
         .map(|f| {
             let k = match files.get(&f.path) {
+                // The stored value is each user's Global key: sent as a Bearer token it breaks.
+                Some(_) if collects_users_keys(credentials, f) => declined(
+                    "this app collects its users' Global API Keys: a token patch would send a stored key as a Bearer token; move it to OAuth or per-user tokens (scopesmith plan --emit oauth)",
+                ),
                 Some(w) => key_site(f, w),
                 None => declined("the file could not be read again"),
             };

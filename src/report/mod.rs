@@ -10,8 +10,10 @@ pub mod online;
 pub mod plan;
 pub mod provenance;
 pub mod redact;
+pub mod runbook;
 pub mod sarif;
 pub mod saved;
+pub mod targets;
 
 /// What the CI gate hid from a report, for its summary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
