@@ -39,4 +39,3 @@ pub fn run(args: ExplainArgs) -> Result<Outcome, Error> {
     print(&text);
     Ok(if x.suspects.is_empty() { Outcome::Clean } else { Outcome::Findings })
 }
-

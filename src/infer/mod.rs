@@ -321,7 +321,11 @@ fn zone_resources(
 
 /// The collected-key property of a credential sent in headers or an SDK constructor: the
 /// files around its key files are read for the signs of an app storing its users' keys.
-fn collected_property(result: &ScanResult, key_files: &BTreeSet<&str>, sites: &[Finding]) -> Option<collected::Collected> {
+fn collected_property(
+    result: &ScanResult,
+    key_files: &BTreeSet<&str>,
+    sites: &[Finding],
+) -> Option<collected::Collected> {
     if !sites.iter().any(|f| matches!(f.kind, Kind::Header | Kind::Sdk)) {
         return None;
     }
