@@ -38,6 +38,10 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Online: create the scoped tokens a saved plan calls for (see docs/online.md)
     Mint(MintArgs),
+    /// Compare what the code needs with a committed token policy (see docs/check.md)
+    Check(CheckArgs),
+    /// Explain a Cloudflare permission error: the call sites, the missing group, the fix (see docs/explain-denied.md)
+    ExplainDenied(ExplainArgs),
 }
 
 /// `scan --format`.
@@ -183,6 +187,9 @@ pub struct PlanArgs {
     /// With `--emit terraform`: provider v4 syntax instead of v5
     #[arg(long)]
     pub terraform_v4: bool,
+    /// With `--emit oauth`: a saved `GET /client/v4/oauth/scopes` response, to map groups to scope ids
+    #[arg(long, value_name = "FILE")]
+    pub oauth_scopes: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -218,6 +225,10 @@ pub enum Emit {
     CloudflareJson,
     /// A tokens.tf for the cloudflare/cloudflare Terraform provider
     Terraform,
+    /// Pre-filled dashboard links per token (template-urls.md and template-urls.json)
+    TemplateUrl,
+    /// OAuth client request (JSON) and Terraform `cloudflare_oauth_client`, for apps that collect users' keys
+    Oauth,
 }
 
 #[derive(Debug, Args)]
@@ -356,4 +367,46 @@ pub struct MintArgs {
     /// Extra rule directories (for their permission groups)
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// text for a terminal
+    Human,
+    /// the check report as JSON
+    Json,
+    /// a pull-request comment body
+    Markdown,
+    /// SARIF 2.1.0 (gaps at their call sites)
+    Sarif,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    /// The committed policy: create-token JSON, a .tf file, or a folder `plan --emit` wrote
+    #[arg(long, value_name = "PATH")]
+    pub policy: PathBuf,
+    /// The credential the policy's tokens are for (repeatable; default: the one each token is named after)
+    #[arg(long, value_name = "NAME")]
+    pub credential: Vec<String>,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    /// Only what the change since this git revision adds (call sites on added lines, a touched policy)
+    #[arg(long, value_name = "REV")]
+    pub diff_base: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The error text: `10000`, `9109`, or the message (`Actor ... requires permission '...'`)
+    pub error: String,
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    /// The token policy that was denied (narrows the answer to what it lacks)
+    #[arg(long, value_name = "PATH")]
+    pub policy: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DataFormat::Human)]
+    pub format: DataFormat,
 }

@@ -7,10 +7,12 @@
 
 #[cfg(feature = "online")]
 pub mod api;
+pub mod check;
 pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod explain;
 pub mod finding;
 pub mod fix;
 pub mod history;
@@ -56,6 +58,8 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Mint(args) => online::mint(args),
         Command::Report(args) => commands::report::run(args),
         Command::Fix(args) => commands::fix::run(args),
+        Command::Check(args) => commands::check::run(args),
+        Command::ExplainDenied(args) => commands::explain_denied::run(args),
         Command::Rules(RulesCommand::List { rules, format }) => commands::rules::list(&rules, format),
         Command::Rules(RulesCommand::Check { files }) => commands::rules::check(&files),
     }

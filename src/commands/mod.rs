@@ -3,6 +3,8 @@
 //! prints.
 
 pub mod catalog;
+pub mod check;
+pub mod explain_denied;
 pub mod fix;
 pub mod out;
 pub mod plan;

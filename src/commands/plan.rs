@@ -38,6 +38,14 @@ fn emit_command(
     let tokens = policy::tokens(plan, &opts);
     let files: Vec<(String, String)> = match emit {
         cli::Emit::CloudflareJson => policy::cloudflare::render(&tokens),
+        cli::Emit::TemplateUrl => policy::template_url::render(plan),
+        cli::Emit::Oauth => {
+            let synced = match &args.oauth_scopes {
+                Some(p) => policy::oauth::read_synced(p)?,
+                None => Vec::new(),
+            };
+            policy::oauth::render(plan, &synced)
+        }
         cli::Emit::Terraform => {
             let provider =
                 if args.terraform_v4 { policy::terraform::Provider::V4 } else { policy::terraform::Provider::V5 };
@@ -50,17 +58,27 @@ fn emit_command(
     };
     crate::outfile::create_dir(out)?;
     let mut summary = String::new();
+    if files.is_empty() && emit == cli::Emit::Oauth {
+        summary.push_str("nothing to write: no credential here is a multi-tenant app collecting its users' keys (see `scopesmith plan`)\n");
+    }
     for (name, text) in &files {
         let path = out.join(name);
         crate::outfile::write(&path, text.as_bytes())?;
         summary.push_str(&format!("wrote {}\n", path.display()));
     }
-    for t in &tokens {
+    // Token notes are about token definitions; an OAuth client has its own.
+    for t in tokens.iter().filter(|_| emit != cli::Emit::Oauth) {
         for n in &t.notes {
             summary.push_str(&format!("note: {}: {n}\n", t.credential));
         }
     }
-    let skipped = plan.credentials.len() - tokens.len();
+    let oauth = plan.credentials.iter().filter(|c| policy::wants_oauth(c)).count();
+    if oauth > 0 && emit != cli::Emit::Oauth {
+        summary.push_str(&format!(
+            "{oauth} credential(s) of an app that collects its users' keys: no single token emitted; use `--emit oauth`\n"
+        ));
+    }
+    let skipped = plan.credentials.len() - tokens.len() - oauth;
     if skipped > 0 {
         summary.push_str(&format!(
             "{skipped} credential(s) with no inferred permission: no token emitted (see `scopesmith plan`)\n"

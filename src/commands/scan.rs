@@ -60,7 +60,7 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
 
 /// SARIF URIs are relative to where scopesmith runs: a single relative root (or a file's
 /// directory) is their prefix. Several roots already carry their own prefix.
-fn sarif_prefix(roots: &[std::path::PathBuf]) -> String {
+pub(super) fn sarif_prefix(roots: &[std::path::PathBuf]) -> String {
     let [root] = roots else { return String::new() };
     let dir = if root.is_file() { root.parent().unwrap_or(std::path::Path::new("")) } else { root.as_path() };
     if !dir.is_relative() {

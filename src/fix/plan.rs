@@ -80,6 +80,16 @@ fn holds_key(line: &str) -> bool {
     HEX.is_match(line)
 }
 
+/// Whether the finding is a site of a credential whose app collects its users' Global keys
+/// (`infer::collected`): the stored value is each user's key, not one to swap for a token.
+fn collects_users_keys(credentials: &Plan, f: &Finding) -> bool {
+    credentials
+        .credentials
+        .iter()
+        .filter(|c| c.collected.is_some())
+        .any(|c| c.sites.iter().any(|s| s.path == f.path && s.line == f.line))
+}
+
 /// The fix of every key and e-mail site of `result`, credential by credential as `credentials`
 /// (the plan of the same scan) groups them.
 pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
@@ -114,6 +124,11 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
         group_of.push(id);
     }
     for g in groups.values_mut() {
+        // The stored value is each user's Global key: sent as a Bearer token it breaks.
+        if g.sites.iter().any(|&i| collects_users_keys(credentials, keys[i])) {
+            g.blocked = Some((Status::Declined, "this app collects its users' Global API Keys: a token patch would send a stored key as a Bearer token; move it to OAuth or per-user tokens (scopesmith plan --emit oauth)".into()));
+            continue;
+        }
         let tools: BTreeSet<String> = g.sites.iter().filter_map(|&i| keys[i].tool.clone()).collect();
         if let Some(m) = tools.iter().find_map(|t| profile::of(Some(t)).and_then(|p| p.manual.clone())) {
             g.blocked = Some((Status::Manual, m));

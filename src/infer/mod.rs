@@ -10,6 +10,7 @@
 //! and a plan with any is not `complete`.
 
 pub mod callsite;
+pub mod collected;
 pub mod endpoint;
 pub mod index;
 pub mod model;
@@ -298,7 +299,9 @@ fn plan_one(
     endpoints.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
     unresolved.sort_by(|a, b| (&a.path, a.line, &a.call).cmp(&(&b.path, b.line, &b.call)));
     unresolved.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.call == b.call);
+    let collected = collected_property(result, &key_files, sites);
     CredentialPlan {
+        collected,
         name,
         id: id.clone(),
         scope,
@@ -340,6 +343,26 @@ fn zone_resources(
         );
     }
     (out.into_iter().collect(), None)
+}
+
+/// The collected-key property of a credential sent in headers or an SDK constructor: the
+/// files around its key files are read for the signs of an app storing its users' keys.
+fn collected_property(
+    result: &ScanResult,
+    key_files: &BTreeSet<&str>,
+    sites: &[Finding],
+) -> Option<collected::Collected> {
+    if !sites.iter().any(|f| matches!(f.kind, Kind::Header | Kind::Sdk)) {
+        return None;
+    }
+    let mut around: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
+    for path in key_files {
+        if let Some(real) = result.sources.get(*path) {
+            around.extend(collected::neighbourhood(path, real));
+        }
+    }
+    let names: Vec<String> = around.keys().cloned().collect();
+    collected::detect(&names, &mut |p| around.get(p).and_then(|r| collected::read_capped(r)))
 }
 
 fn nearest(owners: &[(usize, CredentialId)], line: usize) -> Option<&CredentialId> {

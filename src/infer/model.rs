@@ -176,6 +176,9 @@ pub struct CredentialPlan {
     pub permissions: Vec<Grant>,
     pub unresolved: Vec<Unresolved>,
     pub warnings: Vec<String>,
+    /// Set when the app collects its users' keys: not one token (see `collected.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected: Option<super::collected::Collected>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

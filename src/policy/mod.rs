@@ -8,6 +8,10 @@
 //! becomes a marked placeholder with a note saying what to fill in.
 
 pub mod cloudflare;
+pub mod escalation;
+pub mod oauth;
+pub mod targets;
+pub mod template_url;
 pub mod terraform;
 
 use std::collections::BTreeMap;
@@ -138,8 +142,14 @@ fn is_rfc3339_utc(s: &str) -> bool {
 }
 
 /// One token per credential that needs at least one permission.
+/// A multi-tenant app that collects its users' keys gets an OAuth client (`oauth.rs`), not one
+/// token for everybody, so it is left out here.
 pub fn tokens(plan: &Plan, opts: &EmitOptions) -> Vec<TokenPolicy> {
-    plan.credentials.iter().filter(|c| !c.permissions.is_empty()).map(|c| token(c, opts)).collect()
+    plan.credentials.iter().filter(|c| !c.permissions.is_empty() && !wants_oauth(c)).map(|c| token(c, opts)).collect()
+}
+
+pub fn wants_oauth(c: &CredentialPlan) -> bool {
+    c.collected.as_ref().is_some_and(|x| x.app == crate::infer::collected::AppKind::MultiTenantApp)
 }
 
 fn token(c: &CredentialPlan, opts: &EmitOptions) -> TokenPolicy {
@@ -218,6 +228,12 @@ fn token(c: &CredentialPlan, opts: &EmitOptions) -> TokenPolicy {
         notes.push(format!(
             "no documented id for {}: fill the placeholders from GET /accounts/{{account_id}}/tokens/permission_groups (or run scopesmith catalog sync)",
             missing.join(", ")
+        ));
+    }
+    if let Some(x) = &c.collected {
+        notes.push(format!(
+            "this credential is collected from users: each user creates this token for themselves; the target is {}",
+            x.target
         ));
     }
     if c.hardcoded {

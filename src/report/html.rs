@@ -82,6 +82,7 @@ pub fn render(report: &Report) -> String {
     credentials(&mut out, report);
     secrets(&mut out, report);
     blockers(&mut out, report);
+    out.push_str(&super::runbook::html(report, &esc));
     let _ = writeln!(
         out,
         "<footer>scopesmith {} · secrets are redacted · patch status is a heuristic from how each key is used</footer>",
@@ -371,6 +372,7 @@ fn credentials(out: &mut String, report: &Report) {
         for w in &c.warnings {
             let _ = writeln!(out, "<p class=\"warn\">{}</p>", esc(w));
         }
+        out.push_str(&super::targets::html(c, esc));
         if !c.permissions.is_empty() {
             out.push_str("<table><tr><th>Permission</th><th>On</th><th>Because</th></tr>\n");
             for p in &c.permissions {

@@ -25,6 +25,7 @@ pub fn render(report: &Report) -> String {
     credentials(&mut out, report);
     secrets(&mut out, report);
     blockers(&mut out, report);
+    out.push_str(&super::runbook::markdown(report, &esc));
     super::redact::scrub(&out)
 }
 
@@ -216,6 +217,7 @@ fn credentials(out: &mut String, report: &Report) {
         for w in &c.warnings {
             let _ = writeln!(out, "- Warning: {}", esc(w));
         }
+        out.push_str(&super::targets::markdown(c, esc));
         if !c.permissions.is_empty() {
             let _ = writeln!(out, "\n| Permission | On | Because |\n| --- | --- | --- |");
             for p in &c.permissions {

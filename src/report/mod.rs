@@ -15,8 +15,10 @@ pub mod plan;
 pub mod progress;
 pub mod provenance;
 pub mod redact;
+pub mod runbook;
 pub mod sarif;
 pub mod saved;
+pub mod targets;
 
 /// What the CI gate hid from a report, for its summary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]

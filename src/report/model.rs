@@ -55,6 +55,9 @@ pub struct Credential {
     /// `complete` of the plan; absent in plans saved before it existed.
     #[serde(default)]
     pub complete: Option<bool>,
+    /// Set when the app collects its users' keys (`infer::collected`).
+    #[serde(default)]
+    pub collected: Option<crate::infer::collected::Collected>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -222,6 +225,7 @@ impl Repository {
 impl From<&CredentialPlan> for Credential {
     fn from(c: &CredentialPlan) -> Credential {
         Credential {
+            collected: c.collected.clone(),
             name: c.name.clone(),
             scope: c.scope.clone(),
             hardcoded: c.hardcoded,

@@ -92,6 +92,10 @@ pub fn human(plan: &Plan) -> String {
         for w in &c.warnings {
             let _ = writeln!(s, "  warning: {w}");
         }
+        let groups: Vec<String> = c.permissions.iter().map(|g| g.name.clone()).collect();
+        for line in super::targets::plan_lines(&c.name, &groups, c.collected.as_ref()) {
+            let _ = writeln!(s, "  {line}");
+        }
         s.push('\n');
     }
     let _ = writeln!(

@@ -137,7 +137,7 @@ fn pascal_case(id: &str) -> String {
 
 /// A relative URI reference: `/`-separated, with characters outside RFC 3986's unreserved
 /// set percent-encoded.
-fn uri(prefix: &str, path: &str) -> String {
+pub(crate) fn uri(prefix: &str, path: &str) -> String {
     let joined = if prefix.is_empty() { path.to_string() } else { format!("{}/{path}", prefix.trim_end_matches('/')) };
     let mut out = String::with_capacity(joined.len());
     for b in joined.bytes() {

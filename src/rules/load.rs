@@ -160,6 +160,10 @@ fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<RuleSource>) {
         }
     }
     for sub in dir.dirs() {
+        // `targets/` holds template, escalation and OAuth tables, read by `policy::targets`.
+        if sub.path() == Path::new("targets") {
+            continue;
+        }
         collect_embedded(sub, out);
     }
 }
