@@ -105,9 +105,7 @@ fn every_fixture_matches_its_expectations() {
             let role_ok = |f: &scopesmith::finding::Finding| {
                 want.role.as_deref().is_none_or(|r| format!("{:?}", f.role).eq_ignore_ascii_case(r))
             };
-            if let Some(f) =
-                result.findings.iter().find(|f| f.path == want.path && f.line == want.line && role_ok(f))
-            {
+            if let Some(f) = result.findings.iter().find(|f| f.path == want.path && f.line == want.line && role_ok(f)) {
                 if f.credential.as_deref() != Some(cred.as_str()) {
                     problems.push(format!(
                         "{eco}: {}:{} credential {:?}, expected {cred}",

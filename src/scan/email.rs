@@ -12,8 +12,7 @@ use crate::finding::{Finding, Role};
 
 /// Removes the e-mail findings that no key use goes with.
 pub fn keep_paired(findings: &mut Vec<Finding>) {
-    let key_files: BTreeSet<&str> =
-        findings.iter().filter(|f| f.role == Role::Key).map(|f| f.path.as_str()).collect();
+    let key_files: BTreeSet<&str> = findings.iter().filter(|f| f.role == Role::Key).map(|f| f.path.as_str()).collect();
     // E-mail variables that a key-using file sends alongside its key.
     let paired_names: BTreeSet<String> = findings
         .iter()

@@ -22,7 +22,8 @@ pub fn is_own_output(file_name: &str, bytes: &[u8]) -> bool {
     }
     let compact: String = head.chars().filter(|c| !c.is_whitespace()).collect();
     // JSON results: `"tool":{"name":"scopesmith",...}`; SARIF: `"driver":{"name":"scopesmith",...}`.
-    let tool = compact.contains(r#""tool":{"name":"scopesmith""#) || compact.contains(r#""driver":{"name":"scopesmith""#);
+    let tool =
+        compact.contains(r#""tool":{"name":"scopesmith""#) || compact.contains(r#""driver":{"name":"scopesmith""#);
     // A baseline: `{"version":1,"entries":[{"rule":...,"path":...,"fingerprint":...`.
     let baseline = compact.starts_with(r#"{"version":"#)
         && compact.contains(r#""entries":["#)
@@ -36,7 +37,8 @@ mod tests {
 
     #[test]
     fn results_and_baselines_are_recognised_by_content() {
-        let json = "{\n  \"tool\": {\n    \"name\": \"scopesmith\",\n    \"version\": \"0.1.0\"\n  },\n  \"findings\": []}";
+        let json =
+            "{\n  \"tool\": {\n    \"name\": \"scopesmith\",\n    \"version\": \"0.1.0\"\n  },\n  \"findings\": []}";
         assert!(is_own_output("scan-results.json", json.as_bytes()));
         let sarif = r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"scopesmith"}}}]}"#;
         assert!(is_own_output("out.sarif", sarif.as_bytes()));

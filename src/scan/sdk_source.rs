@@ -30,7 +30,12 @@ const SDKS: &[Sdk] = &[
     Sdk {
         manifest: "go.mod",
         names: r"(?m)^module\s+github\.com/cloudflare/(?:cloudflare-go|terraform-provider-cloudflare)(?:/v\d+)?\s*$",
-        own_vars: &["CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_EMAIL", "CLOUDFLARE_API_USER_SERVICE_KEY"],
+        own_vars: &[
+            "CLOUDFLARE_API_KEY",
+            "CLOUDFLARE_EMAIL",
+            "CLOUDFLARE_API_EMAIL",
+            "CLOUDFLARE_API_USER_SERVICE_KEY",
+        ],
     },
     Sdk {
         manifest: "pyproject.toml",
@@ -109,11 +114,8 @@ fn sdk_tree(dir: &Path, compiled: &[regex::Regex], cache: &mut BTreeMap<PathBuf,
             }
         }
     }
-    let result = if found.is_some() || manifest_seen {
-        found
-    } else {
-        dir.parent().and_then(|p| sdk_tree(p, compiled, cache))
-    };
+    let result =
+        if found.is_some() || manifest_seen { found } else { dir.parent().and_then(|p| sdk_tree(p, compiled, cache)) };
     cache.insert(dir.to_path_buf(), result);
     result
 }

@@ -3,8 +3,20 @@
 //! against that underlying name so that their `files:` globs apply.
 
 /// Suffixes that wrap another file's content. Lower case; compared case-insensitively.
-const SUFFIXES: &[&str] =
-    &[".tpl", ".j2", ".jinja", ".jinja2", ".tmpl", ".gotmpl", ".erb", ".example", ".dist", ".sample", ".in", ".template"];
+const SUFFIXES: &[&str] = &[
+    ".tpl",
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".tmpl",
+    ".gotmpl",
+    ".erb",
+    ".example",
+    ".dist",
+    ".sample",
+    ".in",
+    ".template",
+];
 
 /// The name rules should see: `a.yaml.tpl` -> `a.yaml`, `x.sh.in.j2` -> `x.sh`. A name that is
 /// only a suffix (`.example`) or has no extension left (`Makefile.in` -> `Makefile`) is kept as

@@ -29,9 +29,35 @@ const MAX_BYTES: u64 = 1 << 20;
 
 /// Names too common to follow across files: a call to `get(` is not a call to the wrapper.
 const GENERIC: &[&str] = &[
-    "get", "post", "put", "patch", "delete", "request", "main", "run", "call", "send", "fetch", "init", "new", "New",
-    "client", "headers", "__init__", "constructor", "__construct", "initialize", "setup", "handler", "execute",
-    "query", "api", "make_request", "do_request", "self", "this",
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "request",
+    "main",
+    "run",
+    "call",
+    "send",
+    "fetch",
+    "init",
+    "new",
+    "New",
+    "client",
+    "headers",
+    "__init__",
+    "constructor",
+    "__construct",
+    "initialize",
+    "setup",
+    "handler",
+    "execute",
+    "query",
+    "api",
+    "make_request",
+    "do_request",
+    "self",
+    "this",
 ];
 
 /// Function and class openings, per language family: (name, parameter list).
@@ -224,8 +250,9 @@ fn constructor_params(lines: &[&str], class: &str) -> Option<Vec<String>> {
     lines[start + 1..].iter().take(400).find_map(|l| {
         let c = DEF.captures(l)?;
         let name = ["n1", "n2", "n3", "n4"].iter().find_map(|n| c.name(n))?.as_str();
-        matches!(name, "__init__" | "constructor" | "__construct" | "initialize")
-            .then(|| parse_params(["p1", "p2", "p3", "p4"].iter().find_map(|n| c.name(n)).map(|m| m.as_str()).unwrap_or("")))
+        matches!(name, "__init__" | "constructor" | "__construct" | "initialize").then(|| {
+            parse_params(["p1", "p2", "p3", "p4"].iter().find_map(|n| c.name(n)).map(|m| m.as_str()).unwrap_or(""))
+        })
     })
 }
 
@@ -277,7 +304,10 @@ fn push_files(out: &mut Vec<(String, PathBuf)>, dir: &Path, disp: &Path, family:
 }
 
 fn has_ext(name: &str, family: &[&str]) -> bool {
-    Path::new(name).extension().and_then(|e| e.to_str()).is_some_and(|e| family.contains(&e.to_ascii_lowercase().as_str()))
+    Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| family.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 fn display_of(p: &Path) -> String {
@@ -301,7 +331,9 @@ fn calls(text: &str, w: &Wrapper) -> Vec<(usize, Option<String>)> {
         let line = line_starts.partition_point(|&s| s <= m.start()) - 1;
         let line_text = text[line_starts[line]..].lines().next().unwrap_or("");
         let t = line_text.trim_start();
-        if DEF.is_match(line_text) || CLASS.is_match(line_text) || ["#", "//", "/*", "* ", "--"].iter().any(|p| t.starts_with(p))
+        if DEF.is_match(line_text)
+            || CLASS.is_match(line_text)
+            || ["#", "//", "/*", "* ", "--"].iter().any(|p| t.starts_with(p))
         {
             continue;
         }
@@ -357,7 +389,8 @@ fn caller_finding(def: &Finding, w: &Wrapper, path: &str, text: &str, line: usiz
     }
     let snippet = crate::report::redact::scrub(&snippet);
     let column = line_text.find(w.name.as_str()).map(|b| line_text[..b].chars().count() + 1).unwrap_or(1);
-    let (kind, severity) = if secret.is_some() { (Kind::Literal, Severity::Critical) } else { (Kind::Sdk, def.severity) };
+    let (kind, severity) =
+        if secret.is_some() { (Kind::Literal, Severity::Critical) } else { (Kind::Sdk, def.severity) };
     Finding {
         rule: def.rule.clone(),
         path: path.to_string(),

@@ -29,7 +29,9 @@ static SDKS: LazyLock<Vec<Sdk>> = LazyLock::new(|| {
             rule: "cloudflare-node-email-key",
             files: &[".js", ".mjs", ".cjs", ".ts"],
             imports: vec![
-                re(r#"(?m)\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*require\(\s*['"]cloudflare['"]\s*\)\s*;?\s*$"#),
+                re(
+                    r#"(?m)\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*require\(\s*['"]cloudflare['"]\s*\)\s*;?\s*$"#,
+                ),
                 re(r#"\bimport\s+([A-Za-z_$][\w$]*)\s+from\s+['"]cloudflare['"]"#),
             ],
             // v2 and older: `ALIAS({email, key})`, with or without `new`.
@@ -39,7 +41,9 @@ static SDKS: LazyLock<Vec<Sdk>> = LazyLock::new(|| {
             rule: "cloudflare-typescript-api-key",
             files: &[".js", ".mjs", ".cjs", ".ts", ".mts", ".tsx"],
             imports: vec![
-                re(r#"(?m)\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*require\(\s*['"]cloudflare['"]\s*\)(?:\.default)?"#),
+                re(
+                    r#"(?m)\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*require\(\s*['"]cloudflare['"]\s*\)(?:\.default)?"#,
+                ),
                 re(r#"\bimport\s+([A-Za-z_$][\w$]*)\s+from\s+['"]cloudflare['"]"#),
             ],
             call: r"\bnew\s+ALIAS\s*\(\s*\{[^}]*?\bapiKey\b\s*(?::\s*(?P<value>[^,}\n]+))?",
@@ -47,7 +51,9 @@ static SDKS: LazyLock<Vec<Sdk>> = LazyLock::new(|| {
         Sdk {
             rule: "cloudflare-go-new-with-key",
             files: &[".go"],
-            imports: vec![re(r#"(?m)^\s*(?:import\s+)?([A-Za-z_]\w*)\s+"github\.com/cloudflare/cloudflare-go(?:/v0)?""#)],
+            imports: vec![re(
+                r#"(?m)^\s*(?:import\s+)?([A-Za-z_]\w*)\s+"github\.com/cloudflare/cloudflare-go(?:/v0)?""#,
+            )],
             call: r"\bALIAS\.New\(\s*(?P<value>[^,)]*)",
         },
         Sdk {
@@ -125,7 +131,8 @@ mod tests {
 
     #[test]
     fn token_constructors_and_other_modules_are_not() {
-        let js = "var CFClient = require(\"cloudflare\");\nconst cf = new CFClient({ token: process.env.CF_API_TOKEN });\n";
+        let js =
+            "var CFClient = require(\"cloudflare\");\nconst cf = new CFClient({ token: process.env.CF_API_TOKEN });\n";
         assert!(lines_hit("purge.js", js).is_empty());
         let go = "import cf \"github.com/cloudflare/cloudflare-go\"\nfunc c() { cf.NewWithAPIToken(t) }\n";
         assert!(lines_hit("main.go", go).is_empty());
