@@ -9,6 +9,12 @@ use std::path::{Path, PathBuf};
 use scopesmith::finding::Role;
 use scopesmith::fix::{self, Status};
 
+/// `fix` as the CLI runs it: on the plan of the same scan.
+fn fix_plan(result: &scopesmith::scan::ScanResult) -> scopesmith::fix::FixSet {
+    let rules = scopesmith::rules::RuleSet::load(&[]).expect("built-in rules load");
+    scopesmith::fix::plan(result, &scopesmith::infer::plan(result, &rules.knowledge))
+}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -49,7 +55,7 @@ fn every_fixture_is_migrated_or_explained() {
         let tmp = tempfile::tempdir().unwrap();
         copy_dir(&root().join("fixtures").join(&eco), tmp.path());
         let before = scan(tmp.path());
-        let set = fix::plan(&before);
+        let set = fix_plan(&before);
         let printed = fix::diff(&set);
         for f in &before.findings {
             if let Some(s) = &f.secret {
@@ -82,7 +88,7 @@ fn every_fixture_is_migrated_or_explained() {
             );
         }
         // Running again changes nothing.
-        let again = fix::plan(&after);
+        let again = fix_plan(&after);
         assert!(
             again.edits.is_empty(),
             "{eco}: a second fix still edits {:?}",
@@ -101,7 +107,7 @@ fn printed_diff_applies_with_git() {
     if !git(&["init", "-q"]).status.success() {
         return; // no git on this machine
     }
-    let set = fix::plan(&scan(tmp.path()));
+    let set = fix_plan(&scan(tmp.path()));
     assert!(fix::withheld(&set).is_empty());
     std::fs::write(tmp.path().join("fix.patch"), fix::diff(&set)).unwrap();
     let out = git(&["apply", "--check", "fix.patch"]);
@@ -125,7 +131,7 @@ fn crlf_and_mode_are_kept() {
     )
     .unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o750)).unwrap();
-    let set = fix::plan(&scan(tmp.path()));
+    let set = fix_plan(&scan(tmp.path()));
     assert_eq!(set.edits.len(), 1);
     fix::apply(&set, &[tmp.path().to_path_buf()]).unwrap();
     let text = std::fs::read_to_string(&script).unwrap();
@@ -134,7 +140,7 @@ fn crlf_and_mode_are_kept() {
         "#!/bin/sh\r\ncurl -X POST \"https://api.cloudflare.com/client/v4/zones/$ZONE/purge_cache\" \\\r\n  -H \"Authorization: Bearer $CF_API_TOKEN\" \\\r\n  --data '{\"purge_everything\":true}'\r\n"
     );
     assert_eq!(std::fs::metadata(&script).unwrap().permissions().mode() & 0o777, 0o750);
-    assert!(fix::plan(&scan(tmp.path())).edits.is_empty());
+    assert!(fix_plan(&scan(tmp.path())).edits.is_empty());
 }
 
 #[cfg(unix)]
@@ -148,7 +154,7 @@ fn symlinks_and_outside_files_are_refused() {
         "curl -H \"X-Auth-Key: $CF_API_KEY\" https://api.cloudflare.com/client/v4/zones/z/purge_cache\n",
     )
     .unwrap();
-    let set = fix::plan(&scan(outside.path()));
+    let set = fix_plan(&scan(outside.path()));
     assert_eq!(set.edits.len(), 1);
     // The scanned root is elsewhere: the file is outside it.
     assert!(fix::apply(&set, &[tmp.path().to_path_buf()]).is_err());
@@ -169,7 +175,7 @@ fn changed_files_and_planted_temp_links_are_refused() {
     let script = tmp.path().join("purge.sh");
     let text = "curl -H \"X-Auth-Key: $CF_API_KEY\" https://api.cloudflare.com/client/v4/zones/z/purge_cache\n";
     std::fs::write(&script, text).unwrap();
-    let set = fix::plan(&scan(tmp.path()));
+    let set = fix_plan(&scan(tmp.path()));
     assert_eq!(set.edits.len(), 1);
     let edited = format!("{text}echo edited meanwhile\n");
     std::fs::write(&script, &edited).unwrap();
@@ -224,7 +230,7 @@ fn a_name_after_a_unicode_letter_is_renamed() {
         "curl -H \"X-Auth-Key: $CF_API_KEY\" https://api.cloudflare.com/client/v4/zones/z/purge_cache\n\u{1bc00}CF_API_KEY=\"0d6e2c61a3b1f0e0f9c4d7a8b2e5c3a1f0d9e\"\n",
     )
     .unwrap();
-    let set = fix::plan(&scan(tmp.path()));
+    let set = fix_plan(&scan(tmp.path()));
     assert!(set.sites.iter().all(|s| s.status == Status::Migrated), "{:?}", set.sites);
     fix::apply(&set, &[tmp.path().to_path_buf()]).unwrap();
     let left: Vec<_> = scan(tmp.path()).findings.into_iter().filter(|f| f.role == Role::Key).collect();

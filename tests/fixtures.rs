@@ -31,6 +31,9 @@ pub struct ExpectedFinding {
 #[derive(Debug, Deserialize)]
 pub struct ExpectedCredential {
     pub credential: String,
+    /// The deployment unit, when the same secret has several in one fixture.
+    #[serde(default)]
+    pub consumer: Option<String>,
     pub permissions: Vec<String>,
     pub scope: String,
     #[serde(default)]
@@ -137,10 +140,10 @@ fn every_fixture_plan_matches_its_expectations() {
         let result = scan(&root().join("fixtures").join(&eco));
         let plan = scopesmith::infer::plan(&result, &rules.knowledge);
         for want in &expect.plan {
-            let found = plan
-                .credentials
-                .iter()
-                .find(|c| c.name == want.credential || c.name.starts_with(&format!("{} (", want.credential)));
+            let found = plan.credentials.iter().find(|c| match &want.consumer {
+                Some(unit) => c.id.secret == want.credential && &c.id.consumer.0 == unit,
+                None => c.name == want.credential || c.name.starts_with(&format!("{} (", want.credential)),
+            });
             let Some(got) = found else {
                 let names: Vec<&str> = plan.credentials.iter().map(|c| c.name.as_str()).collect();
                 problems.push(format!("{eco}: no credential {} (have {names:?})", want.credential));
@@ -157,7 +160,7 @@ fn every_fixture_plan_matches_its_expectations() {
                 problems.push(format!("{eco}: {} scope {}, expected {}", want.credential, got.scope, want.scope));
             }
             let resources: BTreeSet<&str> =
-                got.permissions.iter().flat_map(|p| p.resources.iter().map(String::as_str)).collect();
+                got.permissions.iter().flat_map(|p| p.resources.iter().map(|r| r.as_str())).collect();
             let want_resources: BTreeSet<&str> = want.resources.iter().map(String::as_str).collect();
             if resources != want_resources {
                 problems

@@ -19,6 +19,12 @@ use scopesmith::scan::detect::Detector;
 
 static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::load(&[]).expect("built-in rules load"));
 
+/// `fix` as the CLI runs it: on the plan of the same scan.
+fn fix_plan(result: &scopesmith::scan::ScanResult) -> scopesmith::fix::FixSet {
+    let rules = scopesmith::rules::RuleSet::load(&[]).expect("built-in rules load");
+    scopesmith::fix::plan(result, &scopesmith::infer::plan(result, &rules.knowledge))
+}
+
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
 }
@@ -225,7 +231,7 @@ proptest! {
         std::fs::write(dir.path().join(&name), &bytes).unwrap();
         let result = scan(dir.path());
         let _ = scopesmith::infer::plan(&result, &RULES.knowledge);
-        let set = fix::plan(&result);
+        let set = fix_plan(&result);
         let _ = fix::diff(&set);
         let _ = fix::summary(&set, None);
     }
@@ -254,7 +260,7 @@ proptest! {
         let file = dir.path().join(name);
         std::fs::write(&file, &text).unwrap();
         let result = scan(dir.path());
-        let set = fix::plan(&result);
+        let set = fix_plan(&result);
         let _ = fix::diff(&set);
         let roots: Vec<PathBuf> = vec![dir.path().to_path_buf()];
         if fix::apply(&set, &roots).is_err() {

@@ -44,11 +44,12 @@ pub fn sync(args: SyncArgs) -> Result<Outcome, Error> {
 }
 
 pub fn verify(args: VerifyArgs) -> Result<Outcome, Error> {
-    let rules = RuleSet::load(&args.walk.rules)?;
     if let Some(id) = &args.account_id {
         check_account_id(id)?;
     }
-    let result = crate::scan::scan(&args.walk.paths, &rules.detect, &crate::scan_options(&args.walk))?;
+    // The same session as `scan`: excluded and suppressed keys are not tried either.
+    let session = crate::session::Session::open(&args.walk, crate::session::Gate::Narrow)?;
+    let result = session.scan;
     let candidates = verify::candidates(&result, args.email_env.as_deref());
     let client = client(&args.net, "")?;
     let account = args.account_id.as_deref();

@@ -1,6 +1,7 @@
 //! `fix`: from scan findings to edited files that use a scoped token instead of the key.
 //!
-//! Takes a `ScanResult`, returns a [`FixSet`]: the new text of each file (line-based edits
+//! Takes a `ScanResult` and its `Plan` (whose credentials, secret and consumer, say which
+//! sites must move together), returns a [`FixSet`]: the new text of each file (line-based edits
 //! from `rewrite.rs`, line endings kept) and, for every key or email site, whether it was
 //! migrated, needs a hand edit (the file stores the secret itself: a patch never carries a
 //! secret), or was declined (a rewrite would be a guess). A credential with one declined key
@@ -17,6 +18,8 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::finding::{Finding, Kind, Role};
+use crate::infer::Plan;
+use crate::project::CredentialId;
 use crate::scan::ScanResult;
 use rewrite::{Lang, LineFix};
 
@@ -67,8 +70,13 @@ fn split_lines(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn credential_of(f: &Finding) -> String {
-    f.credential.clone().unwrap_or_else(|| f.path.clone())
+/// The plan's credential of a site (secret and consumer), so a credential is the same thing
+/// in plan, fix and report; a site the plan does not list stands for itself.
+fn credential_of(ids: &BTreeMap<(&str, usize), &CredentialId>, f: &Finding) -> String {
+    match ids.get(&(f.path.as_str(), f.line)) {
+        Some(id) => format!("{} ({})", id.secret, id.consumer),
+        None => f.credential.clone().unwrap_or_else(|| f.path.clone()),
+    }
 }
 
 struct FileWork {
@@ -94,7 +102,12 @@ fn declined(message: impl Into<String>) -> KeyFix {
     KeyFix { edits: Vec::new(), rename: None, status: Status::Declined, message: message.into() }
 }
 
-pub fn plan(result: &ScanResult) -> FixSet {
+pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
+    let ids: BTreeMap<(&str, usize), &CredentialId> = credentials
+        .credentials
+        .iter()
+        .flat_map(|c| c.sites.iter().map(move |s| ((s.path.as_str(), s.line), &c.id)))
+        .collect();
     let mut files: BTreeMap<String, FileWork> = BTreeMap::new();
     for f in &result.findings {
         if files.contains_key(&f.path) {
@@ -131,18 +144,21 @@ pub fn plan(result: &ScanResult) -> FixSet {
         .collect();
     // A declined site blocks its credential and its file everywhere.
     loop {
-        let blocked_creds: BTreeSet<String> =
-            key_fixes.iter().filter(|(_, k)| k.status == Status::Declined).map(|(f, _)| credential_of(f)).collect();
+        let blocked_creds: BTreeSet<String> = key_fixes
+            .iter()
+            .filter(|(_, k)| k.status == Status::Declined)
+            .map(|(f, _)| credential_of(&ids, f))
+            .collect();
         let blocked_files: BTreeSet<String> =
             key_fixes.iter().filter(|(_, k)| k.status == Status::Declined).map(|(f, _)| f.path.clone()).collect();
         let mut changed = false;
         for (f, k) in &mut key_fixes {
             if k.status != Status::Declined
-                && (blocked_creds.contains(&credential_of(f)) || blocked_files.contains(&f.path))
+                && (blocked_creds.contains(&credential_of(&ids, f)) || blocked_files.contains(&f.path))
             {
                 *k = declined(format!(
                     "left as is: another use of {} (or another site in this file) cannot be migrated safely, and a half-migrated credential breaks",
-                    credential_of(f)
+                    credential_of(&ids, f)
                 ));
                 changed = true;
             }

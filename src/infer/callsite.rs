@@ -49,14 +49,21 @@ static METHOD_HINTS: LazyLock<Vec<MethodHint>> = LazyLock::new(|| {
     vec![
         hint(format!(r#"(?:\s-X\s*|--request[ =]|--method[ =]|-Method\s+)["']?({m})\b"#), 0),
         hint(format!(r#"(?i)\bmethod\b["']?\s*[:=]>?\s*["']({m})["']"#), 0),
+        // Ruby symbols: `:method => :post`, `method: :delete`.
+        hint(r#"(?i)\bmethod\b["']?\s*(?:=>|:)\s*:(get|post|put|patch|delete)\b"#.into(), 0),
         hint(format!(r#"NewRequest(?:WithContext)?\(\s*(?:ctx,\s*)?"({m})""#), 0),
         hint(r"NewRequest(?:WithContext)?\(\s*(?:ctx,\s*)?http\.Method(Get|Post|Put|Patch|Delete)\b".into(), 0),
         hint(format!(r#"CURLOPT_CUSTOMREQUEST["']?\s*(?:,|=>)\s*["']({m})["']"#), 0),
         hint(r"Net::HTTP::(Get|Post|Put|Patch|Delete)\b".into(), 0),
         hint(format!(r#"(?i)request\w*\(\s*["']({m})["']"#), 0),
-        hint(format!(r"\bhttps?\s+({m})\s"), 0),
+        // httpie, flags before the method: `http --check-status --body GET url`.
+        hint(format!(r"\bhttps?\s+(?:-{{1,2}}[\w-]+\s+)*({m})\s"), 0),
+        // A wrapper named after its verb, called on the URL: `Get($"/zones/…")`, `cf_post("…")`.
+        hint(r#"(?i)(?:\b|_)(get|post|put|patch|delete)(?:json|request)?\s*\(\s*[$@fFrR]?["'`]"#.into(), 1),
         hint(r"(?i)\b(?:requests|httpx|session|sess|client|axios|got|http|faraday|httparty|aiohttp|conn|s|api|self\.session|\$client|\$http)\s*(?:\.|->|::)(get|post|put|patch|delete)\b".into(), 1),
         hint(r"(?i)\.(get|post|put|patch|delete)(?:_async)?\s*[(!]".into(), 2),
+        // A verb without parentheses: `RestClient.delete "url"`, `HTTParty.post url,`.
+        hint(r#"(?i)\b[A-Za-z_]\w*(?:\.|::)(get|post|put|patch|delete)\s+["'$@A-Za-z_]"#.into(), 2),
         hint(r"\bCURLOPT_POST\b()".into(), 2),
         hint(r"(?:\s--data(?:-raw|-binary|-urlencode)?\b|\s-d\s|\s--json\b|--post-data|\s-F\s)()".into(), 3),
     ]
@@ -83,11 +90,36 @@ fn method_for(text: &str, lines: &Lines, line: usize) -> String {
             }
         }
     }
-    method_near(text, lines, line, 6).unwrap_or_else(|| "GET".into())
+    // No method said: GET only where the client's default is GET (curl, fetch, urlopen, ...);
+    // otherwise unknown, which the plan lists as unresolved rather than guess a read.
+    method_near(text, lines, line, 6).or_else(|| get_by_default(text, lines, line)).unwrap_or_default()
+}
+
+/// Clients that send GET when the code names no method.
+static GET_DEFAULT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bcurl\b|\bwget\b|\bfetch\s*\(|\burlopen\s*\(|\bInvoke-(?:RestMethod|WebRequest)\b|\bhttp\.Get\s*\(|\bfile_get_contents\s*\(|\bURI\.open\b|\baxios\s*\(|\bgot\s*\(|\bcurl_init\s*\(|\breqwest::get\b|\bhttpGet\b|HttpRequest\.newBuilder|\bGetAsync\s*\(|\bUrlFetchApp\.fetch")
+        .expect("GET default pattern")
+});
+
+fn get_by_default(text: &str, lines: &Lines, line: usize) -> Option<String> {
+    let from = line.saturating_sub(3);
+    let to = (line + 3).min(lines.count().saturating_sub(1));
+    (from..=to).any(|l| GET_DEFAULT.is_match(lines.text(text, l))).then(|| "GET".to_string())
 }
 
 fn method_near(text: &str, lines: &Lines, line: usize, after: usize) -> Option<String> {
     let from = line.saturating_sub(3);
+    // A call that opens and closes on the URL's line (`fetch(url, { headers })`) ends there:
+    // a method a few lines down belongs to the next call.
+    let own = lines.text(text, line);
+    let closed = own.contains('(')
+        && own.matches('(').count() == own.matches(')').count()
+        && !own.trim_end().ends_with(['\\', '{', ','])
+        // ... and the call is the request itself, not a URL being built (`format!(…)`).
+        && (GET_DEFAULT.is_match(own) || METHOD_HINTS.iter().any(|h| h.re.is_match(own)))
+        // A curl handle gets its method after it is made (`curl_setopt`).
+        && !own.contains("curl_init");
+    let after = if closed { 0 } else { after };
     let to = (line + after).min(lines.count().saturating_sub(1));
     let mut best: Option<(usize, u8, String)> = None;
     for l in from..=to {
@@ -108,7 +140,29 @@ fn method_near(text: &str, lines: &Lines, line: usize, after: usize) -> Option<S
             }
         }
     }
+    // An explicit method (`-X PUT`) wins over a body that only implies POST (`-F`, `--data`),
+    // wherever in the command each is written.
+    if best.as_ref().is_some_and(|b| b.1 == 3) {
+        if let Some(explicit) = explicit_near(text, lines, from, to, line) {
+            return Some(explicit);
+        }
+    }
     best.map(|b| b.2)
+}
+
+fn explicit_near(text: &str, lines: &Lines, from: usize, to: usize, line: usize) -> Option<String> {
+    let mut best: Option<(usize, String)> = None;
+    for l in from..=to {
+        for h in METHOD_HINTS.iter().filter(|h| h.rank == 0) {
+            if let Some(m) = h.re.captures(lines.text(text, l)).and_then(|c| c.get(1)).filter(|m| !m.is_empty()) {
+                let d = line.abs_diff(l);
+                if best.as_ref().is_none_or(|b| d < b.0) {
+                    best = Some((d, m.as_str().to_ascii_uppercase()));
+                }
+            }
+        }
+    }
+    best.map(|b| b.1)
 }
 
 /// Raw path text from `start` to the end of its string, following `" + x + "` joins.
@@ -153,6 +207,24 @@ fn raw_path(line: &str, start: usize) -> String {
     out
 }
 
+/// The URL's line joined with the next when its string literal is continued there (adjacent
+/// literals in Python and C, `+` or `.` at the end of the line): `"…/zones/" + \n "…/analytics"`
+/// must not be read as the shorter `/zones/`.
+fn continued(text: &str, lines: &Lines, line: usize, at: usize) -> Option<String> {
+    let cur = lines.text(text, line);
+    let after = &cur[at..];
+    let close = after.find(['"', '\'', '`'])?;
+    let tail = after[close + 1..].trim();
+    if !tail.chars().all(|c| matches!(c, '+' | '.' | '\\' | ' ')) || line + 1 >= lines.count() {
+        return None;
+    }
+    let next = lines.text(text, line + 1).trim_start();
+    let body = next.trim_start_matches(['f', 'F', 'r', 'R', 'b', 'B']);
+    let quote = body.chars().next().filter(|c| matches!(c, '"' | '\'' | '`'))?;
+    let inner = &body[quote.len_utf8()..];
+    Some(format!("{}{}", &cur[..at + close], inner))
+}
+
 /// A path relative to a client's base URL (`$http->get('zones/…')`): only as the first
 /// argument of an HTTP verb call.
 static RELATIVE_PATH: LazyLock<Regex> = LazyLock::new(|| {
@@ -179,7 +251,8 @@ pub fn http_calls(path: &str, text: &str, lines: &Lines) -> Vec<CallSite> {
         }
         let line = lines.line_of(m.start());
         let line_start = lines.start(line);
-        let line_text = lines.text(text, line);
+        let joined = continued(text, lines, line, m.start() - line_start);
+        let line_text = joined.as_deref().unwrap_or(lines.text(text, line));
         let raw = raw_path(line_text, m.start() - line_start);
         let normal = endpoint::normalise(&raw);
         out.push(CallSite {
@@ -247,7 +320,10 @@ static ACCOUNT_ID: LazyLock<Regex> = LazyLock::new(|| {
         .expect("account id pattern")
 });
 static ZONE_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(?:[?&]name=|\b(?:zone|domain)(?:_?name)?["']?\s*[:=]\s*["']?)([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})\b"#)
+    // Only a quoted literal shaped like a domain: `ZONE = os.environ[...]` or
+    // `domain = publicsuffix.parse(host)` names no zone.
+    // `?name=` names a zone only on a zones lookup; on `dns_records?name=` it is a record.
+    Regex::new(r#"(?i)(?:/zones\?(?:[^"'\s]*&)?name=|\b(?:zone|domain)(?:_?name)?["']?\s*[:=]>?\s*["'])([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})(?:["'&#]|$)"#)
         .expect("zone name pattern")
 });
 

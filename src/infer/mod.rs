@@ -1,146 +1,90 @@
 //! `plan`: from scan findings to the least-privilege token each credential needs.
 //!
-//! Findings are grouped into credentials (same env var / secret / setting across files; a
-//! nameless hard-coded key is named after its file). The files where a credential is used
-//! are searched for API calls (`callsite.rs`), each call is matched to a catalog operation
-//! (`endpoint.rs`), and the accepted groups of all operations, plus what tool profiles
-//! state, are reduced to the smallest set (`permission.rs`). Nothing is dropped silently:
-//! calls that match no operation and operations that refuse tokens are listed.
+//! A credential is one secret as one consumer (deployment unit) uses it (`project/`): two
+//! units reading the same `CF_API_KEY` get two tokens. The files a credential reaches through
+//! the project graph are searched for API calls (`callsite.rs`), each call is matched to a
+//! catalog operation (`endpoint.rs`), and the accepted groups of all operations, plus what
+//! tool profiles state, are reduced to the smallest set (`permission.rs`). Nothing is dropped
+//! silently: every call that could not be resolved (a URL built at run time, an unknown
+//! method, endpoint or SDK member, an endpoint refusing tokens) is listed under `unresolved`,
+//! and a plan with any is not `complete`.
 
 pub mod callsite;
 pub mod endpoint;
+pub mod model;
 pub mod permission;
+pub mod sdk_members;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::Serialize;
 
 use crate::finding::{Finding, Kind, Role};
+use crate::project::{CredentialId, Project};
 use crate::rules::model::Scope;
 use crate::rules::Knowledge;
 use crate::scan::lines::Lines;
 use crate::scan::ScanResult;
 use callsite::{CallSite, Literals};
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Plan {
-    pub credentials: Vec<CredentialPlan>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Site {
-    pub path: String,
-    pub line: usize,
-    pub kind: Kind,
-    pub rule: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct EndpointUse {
-    pub method: String,
-    /// The catalog template, e.g. `/zones/{zone_id}/dns_records`.
-    pub path: String,
-    pub operation: String,
-    pub accepted: Vec<String>,
-    pub token_supported: bool,
-    /// `path:line` of each call.
-    pub sites: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Grant {
-    pub name: String,
-    pub scope: Scope,
-    /// Zone or account ids, or zone names, written in the code; empty means all of them.
-    pub resources: Vec<String>,
-    /// Why: `GET /zones/{zone_id}/dns_records (app.py:12)` or `tool certbot`.
-    pub because: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Unresolved {
-    pub path: String,
-    pub line: usize,
-    pub method: String,
-    pub call: String,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CredentialPlan {
-    pub name: String,
-    /// zone | account | user | mixed | none
-    pub scope: String,
-    pub hardcoded: bool,
-    pub sites: Vec<Site>,
-    pub endpoints: Vec<EndpointUse>,
-    pub permissions: Vec<Grant>,
-    pub unresolved: Vec<Unresolved>,
-    pub warnings: Vec<String>,
-}
-
-/// Setting names too generic to join credentials across files.
-const GENERIC: &[&str] = &[
-    "password",
-    "token",
-    "key",
-    "apikey",
-    "api_key",
-    "login",
-    "auth_key",
-    "account_api_key",
-    "account_api_token",
-    "dns_cloudflare_api_key",
-    "dns-cloudflare-api-key",
-    "cloudflare:apiKey",
-];
-
-fn credential_key(f: &Finding) -> Option<String> {
-    let name = f.credential.clone()?;
-    Some(if GENERIC.contains(&name.as_str()) { format!("{name} ({})", f.path) } else { name })
-}
+pub use model::{
+    CredentialPlan, EndpointUse, Grant, LinkedFile, Plan, Resource, SharedSecret, Site, Unresolved, UnresolvedKind,
+};
 
 pub fn plan(result: &ScanResult, knowledge: &Knowledge) -> Plan {
-    // Credentials by key; email sites join the key credential used in the same file.
-    let mut groups: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
-    for f in result.findings.iter().filter(|f| f.role == Role::Key) {
-        let key = credential_key(f).unwrap_or_else(|| f.path.clone());
-        groups.entry(key).or_default().push(f);
-    }
-    for f in result.findings.iter().filter(|f| f.role == Role::Email) {
-        let target = groups
-            .iter()
-            .filter(|(_, sites)| sites.iter().any(|s| s.path == f.path))
-            .min_by_key(|(_, sites)| sites.iter().filter(|s| s.path == f.path).map(|s| s.line.abs_diff(f.line)).min())
-            .map(|(k, _)| k.clone());
-        if let Some(k) = target {
-            groups.entry(k).or_default().push(f);
-        }
-    }
-    let mut files = FileCache::new(&result.sources);
-    // Each file's calls go to the credential used nearest to them.
-    let mut owner: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
-    for (name, sites) in &groups {
-        for s in sites.iter().filter(|s| s.role == Role::Key) {
-            owner.entry(s.path.clone()).or_default().push((s.line, name.clone()));
-        }
-    }
-    let credentials = groups.iter().map(|(name, sites)| plan_one(name, sites, &owner, knowledge, &mut files)).collect();
-    Plan { credentials }
+    plan_project(result, &Project::build(result), knowledge)
 }
 
+/// The plan of an already built project model.
+pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledge) -> Plan {
+    // Each key file's calls go to the credential used nearest to them.
+    let mut owner: BTreeMap<String, Vec<(usize, CredentialId)>> = BTreeMap::new();
+    for (id, sites) in &project.credentials {
+        for s in sites.iter().filter(|s| s.role == Role::Key) {
+            owner.entry(s.path.clone()).or_default().push((s.line, id.clone()));
+        }
+    }
+    let mut consumers: BTreeMap<&str, Vec<&CredentialId>> = BTreeMap::new();
+    for id in project.credentials.keys() {
+        consumers.entry(id.secret.as_str()).or_default().push(id);
+    }
+    let credentials = project
+        .credentials
+        .iter()
+        .map(|(id, sites)| {
+            let name = if consumers.get(id.secret.as_str()).is_some_and(|c| c.len() > 1) {
+                format!("{} @ {}", id.secret, id.consumer)
+            } else {
+                id.secret.clone()
+            };
+            let reach = project.reach.get(id).cloned().unwrap_or_default();
+            plan_one(result, id, name, sites, &reach, &project.links, &owner, knowledge)
+        })
+        .collect();
+    let shared = consumers
+        .into_iter()
+        .filter(|(_, ids)| ids.len() > 1)
+        .map(|(secret, ids)| SharedSecret {
+            secret: secret.to_string(),
+            consumers: ids.iter().map(|i| i.consumer.clone()).collect(),
+        })
+        .collect();
+    Plan { credentials, shared }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn plan_one(
-    name: &str,
-    sites: &[&Finding],
-    owner: &BTreeMap<String, Vec<(usize, String)>>,
+    result: &ScanResult,
+    id: &CredentialId,
+    name: String,
+    sites: &[Finding],
+    reach: &BTreeSet<String>,
+    links: &BTreeMap<String, String>,
+    owner: &BTreeMap<String, Vec<(usize, CredentialId)>>,
     k: &Knowledge,
-    files: &mut FileCache,
 ) -> CredentialPlan {
+    let texts = &result.texts;
     let mut site_list: Vec<Site> =
         sites.iter().map(|f| Site { path: f.path.clone(), line: f.line, kind: f.kind, rule: f.rule.clone() }).collect();
     site_list.sort();
@@ -148,49 +92,86 @@ fn plan_one(
     let key_files: BTreeSet<&str> = sites.iter().filter(|f| f.role == Role::Key).map(|f| f.path.as_str()).collect();
     let sdk_names: BTreeSet<&str> = sites.iter().filter_map(|f| f.sdk.as_deref()).collect();
     let tools: BTreeSet<&str> = sites.iter().filter_map(|f| f.tool.as_deref()).collect();
+    let has_sdk = sites.iter().any(|f| f.kind == Kind::Sdk);
 
     let mut calls: Vec<CallSite> = Vec::new();
-    let mut literals = Literals::default();
+    // Literals per file, so one file's zone ids do not narrow another file's calls.
+    let mut literals: BTreeMap<String, Literals> = BTreeMap::new();
     let mut warnings = Vec::new();
-    for path in &key_files {
-        let Some(text) = files.text(path) else {
+    let mut unresolved = Vec::new();
+    // A linked file that builds its own token client is already migrated.
+    let mut searched: BTreeSet<String> = reach
+        .iter()
+        .filter(|p| key_files.contains(p.as_str()) || texts.text(p).is_none_or(|t| !TOKEN_CLIENT.is_match(&t)))
+        .cloned()
+        .collect();
+    // An SDK client is often built in one file and used by its package neighbours.
+    if has_sdk {
+        for path in sites.iter().filter(|f| f.kind == Kind::Sdk).map(|f| f.path.as_str()) {
+            for sibling in siblings(result, path) {
+                // A neighbour that builds its own token client is already migrated.
+                if texts.text(&sibling).is_some_and(|t| !TOKEN_CLIENT.is_match(&t)) {
+                    searched.insert(sibling);
+                }
+            }
+        }
+    }
+    for path in &searched {
+        let Some(text) = texts.text(path) else {
             continue;
         };
         let lines = Lines::new(&text);
         let sdks = sdks_for(k, path, &sdk_names);
         let mut found = callsite::http_calls(path, &text, &lines);
         found.extend(callsite::sdk_calls(path, &text, &lines, &sdks));
-        // Calls in a file used by several credentials go to the nearest use.
-        let owners = owner.get(*path).cloned().unwrap_or_default();
-        found.retain(|c| nearest(&owners, c.line).is_none_or(|n| n == name));
-        calls.extend(found);
-        merge_literals(&mut literals, callsite::literals(&text));
-        // An SDK client is often built in one file and used by its package neighbours.
-        if sites.iter().any(|f| f.path == *path && f.kind == Kind::Sdk) {
-            for sibling in files.siblings(path) {
-                // A neighbour that builds its own token client is already migrated.
-                if let Some(t) = files.text(&sibling).filter(|t| !TOKEN_CLIENT.is_match(t)) {
-                    let l = Lines::new(&t);
-                    calls.extend(callsite::sdk_calls(&sibling, &t, &l, &sdks));
-                }
-            }
+        // Calls in a key file used by several credentials go to the nearest use; a file
+        // reached through a link gives all its calls.
+        if let Some(owners) = owner.get(path.as_str()).filter(|_| key_files.contains(path.as_str())) {
+            found.retain(|c| nearest(owners, c.line).is_none_or(|n| n == id));
         }
+        if has_sdk {
+            unresolved.extend(sdk_members::unknown(path, &text, &lines, sites, &sdks, &found));
+        }
+        calls.extend(found);
+        let mut lits = callsite::literals(&text);
+        if !is_code(path) {
+            lits.zone_names.extend(CONFIG_ZONE.captures_iter(&text).map(|c| c[1].to_ascii_lowercase()));
+        }
+        literals.insert(path.clone(), lits);
     }
+    let linked: Vec<LinkedFile> = reach
+        .iter()
+        .filter(|p| !key_files.contains(p.as_str()))
+        .filter_map(|p| links.get(p).map(|via| LinkedFile { path: p.clone(), via: via.clone() }))
+        .collect();
 
     let mut requirements: Vec<(Vec<String>, String)> = Vec::new();
     let mut endpoints: BTreeMap<(String, String), EndpointUse> = BTreeMap::new();
-    let mut unresolved = Vec::new();
+    // Files whose calls need zone-scoped groups.
+    let mut zone_callers: BTreeSet<String> = BTreeSet::new();
     for c in &calls {
         let at = format!("{}:{}", c.path, c.line);
+        let unresolved_call = |kind, reason: &str| Unresolved {
+            path: c.path.clone(),
+            line: c.line,
+            method: c.method.clone(),
+            call: c.normal.template(),
+            kind,
+            reason: reason.to_string(),
+        };
         if c.normal.is_dynamic() {
-            unresolved.push(Unresolved {
-                path: c.path.clone(),
-                line: c.line,
-                method: c.method.clone(),
-                call: c.normal.template(),
-                reason: "the URL is built at run time".into(),
-            });
+            unresolved.push(unresolved_call(UnresolvedKind::DynamicUrl, "the URL is built at run time"));
             continue;
+        }
+        if c.method.is_empty() {
+            unresolved.push(unresolved_call(
+                UnresolvedKind::UnknownMethod,
+                "the HTTP method could not be told from the code (it is not assumed to be GET)",
+            ));
+            continue;
+        }
+        if c.normal.template().starts_with("/zones/{}") {
+            zone_callers.insert(c.path.clone());
         }
         match endpoint::resolve(&k.operations, &c.method, &c.normal) {
             Some(op) => {
@@ -223,17 +204,15 @@ fn plan_one(
                         line: c.line,
                         method: op.method.clone(),
                         call: op.path.clone(),
+                        kind: UnresolvedKind::NoTokenSupport,
                         reason: "Cloudflare documents this endpoint as not accepting API tokens: it blocks the migration of this call".into(),
                     });
                 }
             }
-            None => unresolved.push(Unresolved {
-                path: c.path.clone(),
-                line: c.line,
-                method: c.method.clone(),
-                call: c.normal.template(),
-                reason: "no catalog operation matches this method and path".into(),
-            }),
+            None => unresolved.push(unresolved_call(
+                UnresolvedKind::UnknownEndpoint,
+                "no catalog operation matches this method and path",
+            )),
         }
     }
     for tool in &tools {
@@ -244,7 +223,7 @@ fn plan_one(
             requirements.push((vec![g.clone()], format!("{} needs it ({})", profile.title, profile.source)));
         }
         if !profile.resources.is_empty() {
-            for (resource, groups) in terraform_resources(&key_files, files, profile) {
+            for (resource, groups) in tool_resources(result, &key_files, reach, profile) {
                 for g in groups {
                     requirements.push((vec![g], format!("manages {resource}")));
                 }
@@ -254,15 +233,20 @@ fn plan_one(
 
     let sets: Vec<Vec<String>> = requirements.iter().map(|r| r.0.clone()).collect();
     let chosen = permission::minimal_cover(&sets);
+    let (zone_resources, narrowing_note) = zone_resources(&literals, &zone_callers);
+    if let Some(note) = narrowing_note {
+        warnings.push(note);
+    }
+    let account_ids: BTreeSet<String> = literals.values().flat_map(|l| l.account_ids.iter().cloned()).collect();
     let mut grants: Vec<Grant> = chosen
         .iter()
         .map(|g| {
             let group = k.groups.get(g);
             let scope = group.map(|g| g.scope).unwrap_or(Scope::Zone);
             let because: Vec<String> = requirements.iter().filter(|r| r.0.contains(g)).map(|r| r.1.clone()).collect();
-            let resources: Vec<String> = match scope {
-                Scope::Zone => literals.zone_ids.iter().chain(&literals.zone_names).cloned().collect(),
-                Scope::Account => literals.account_ids.iter().cloned().collect(),
+            let resources: Vec<Resource> = match scope {
+                Scope::Zone => zone_resources.clone(),
+                Scope::Account => account_ids.iter().cloned().map(Resource::AccountId).collect(),
                 Scope::User => Vec::new(),
             };
             Grant { name: g.clone(), scope, resources, because, id: group.and_then(|g| g.id.clone()) }
@@ -289,10 +273,14 @@ fn plan_one(
     unresolved.sort_by(|a, b| (&a.path, a.line, &a.call).cmp(&(&b.path, b.line, &b.call)));
     unresolved.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.call == b.call);
     CredentialPlan {
-        name: name.to_string(),
+        name,
+        id: id.clone(),
         scope,
+        // Nothing inferred is not a complete plan: the calls were not found.
+        complete: unresolved.is_empty() && !grants.is_empty(),
         hardcoded: sites.iter().any(|f| f.kind == Kind::Literal),
         sites: site_list,
+        linked,
         endpoints,
         permissions: grants,
         unresolved,
@@ -300,14 +288,50 @@ fn plan_one(
     }
 }
 
-fn nearest(owners: &[(usize, String)], line: usize) -> Option<&str> {
-    owners.iter().min_by_key(|(l, _)| l.abs_diff(line)).map(|(_, n)| n.as_str())
+/// The zones a consumer's zone grants may be narrowed to. One file's literals narrow only
+/// when no other calling file could be reaching other zones: when some files that call zone
+/// endpoints name zones and others name none, the token covers all zones (and says why).
+fn zone_resources(
+    literals: &BTreeMap<String, Literals>,
+    callers: &BTreeSet<String>,
+) -> (Vec<Resource>, Option<String>) {
+    let named = |l: &Literals| !l.zone_ids.is_empty() || !l.zone_names.is_empty();
+    let silent: Vec<&String> = callers.iter().filter(|p| !literals.get(*p).is_some_and(named)).collect();
+    let naming = callers.iter().any(|p| literals.get(p).is_some_and(named));
+    let mut out: BTreeSet<Resource> = BTreeSet::new();
+    for l in literals.values() {
+        out.extend(l.zone_ids.iter().cloned().map(Resource::ZoneId));
+        out.extend(l.zone_names.iter().cloned().map(Resource::ZoneName));
+    }
+    if naming && !silent.is_empty() && !out.is_empty() {
+        let files: Vec<&str> = silent.iter().map(|s| s.as_str()).collect();
+        return (
+            Vec::new(),
+            Some(format!(
+                "zone ids appear in some files but {} call zone endpoints without naming a zone: the token is not narrowed, so those calls keep working",
+                files.join(", ")
+            )),
+        );
+    }
+    (out.into_iter().collect(), None)
 }
 
-fn merge_literals(into: &mut Literals, from: Literals) {
-    into.zone_ids.extend(from.zone_ids);
-    into.zone_names.extend(from.zone_names);
-    into.account_ids.extend(from.account_ids);
+fn nearest(owners: &[(usize, CredentialId)], line: usize) -> Option<&CredentialId> {
+    owners.iter().min_by_key(|(l, _)| l.abs_diff(line)).map(|(_, n)| n)
+}
+
+/// Other walked files with the same extension in the same folder.
+fn siblings(result: &ScanResult, path: &str) -> Vec<String> {
+    let dir = crate::project::consumer::folder_of(path);
+    let ext = path.rsplit_once('.').map(|(_, e)| e);
+    result
+        .texts
+        .under(dir)
+        .filter(|f| {
+            *f != path && crate::project::consumer::folder_of(f) == dir && f.rsplit_once('.').map(|(_, e)| e) == ext
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 /// The SDK maps for a file: those named by its findings, else every map of its language.
@@ -334,6 +358,42 @@ fn sdks_for<'k>(k: &'k Knowledge, path: &str, named: &BTreeSet<&str>) -> Vec<&'k
     }
 }
 
+/// In a config file (INI, YAML, conf) a value needs no quotes: `zone=example.com`,
+/// `zone: example.org`; the whole value must be shaped like a domain.
+static CONFIG_ZONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?im)^[ \t]*(?:-[ \t]*)?(?:zone|domain)(?:_?name)?[ \t]*[:=][ \t]*["']?([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})["']?[ \t]*(?:,|\\|$)"#)
+        .expect("config zone pattern")
+});
+
+/// Source code, where a zone name counts only as a quoted literal.
+fn is_code(path: &str) -> bool {
+    let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    matches!(
+        ext,
+        "py" | "js"
+            | "mjs"
+            | "cjs"
+            | "ts"
+            | "mts"
+            | "tsx"
+            | "go"
+            | "php"
+            | "rb"
+            | "rs"
+            | "java"
+            | "kt"
+            | "cs"
+            | "sh"
+            | "bash"
+            | "ps1"
+            | "pl"
+            | "lua"
+            | "swift"
+            | "scala"
+            | "groovy"
+    )
+}
+
 static TOKEN_CLIENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\bapi_?token\b|WithAPIToken|NewWithAPIToken|UserAuthToken|\bAPIToken\(")
         .expect("token client pattern")
@@ -346,21 +406,35 @@ static TF_RESOURCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?m)^\s*(resource|data)\s+"(cloudflare_[a-z0-9_]+)""#).expect("terraform resource pattern")
 });
 
-/// Resources and data sources managed next to a Terraform provider: the `.tf` files of its
-/// module (the provider's folder).
-fn terraform_resources(
+/// Resources and data sources managed by a Terraform or Pulumi program: the files of the
+/// provider's module (its folder) and of the child modules the graph reached from it.
+fn tool_resources(
+    result: &ScanResult,
     key_files: &BTreeSet<&str>,
-    files: &mut FileCache,
+    reach: &BTreeSet<String>,
     profile: &crate::rules::knowledge::ToolProfile,
 ) -> Vec<(String, Vec<String>)> {
     let mut out = BTreeMap::new();
+    let folder_files = |path: &str, same_ext: bool| -> Vec<String> {
+        let mut module = if same_ext {
+            siblings(result, path)
+        } else {
+            let dir = crate::project::consumer::folder_of(path);
+            result
+                .texts
+                .under(dir)
+                .filter(|f| crate::project::consumer::folder_of(f) == dir)
+                .map(str::to_string)
+                .collect()
+        };
+        module.push(path.to_string());
+        module
+    };
     if profile.tool == "pulumi" {
         // Pulumi programs: `type: cloudflare:Record` (YAML), `new cloudflare.Record(` (TS, Python).
         for path in key_files {
-            let mut module = files.folder(path);
-            module.push(path.to_string());
-            for f in module {
-                let Some(text) = files.text(&f) else { continue };
+            for f in folder_files(path, false) {
+                let Some(text) = result.texts.text(&f) else { continue };
                 for c in PULUMI_RESOURCE.captures_iter(&text) {
                     let key = format!("cloudflare.{}", &c[1]);
                     if let Some(groups) = profile.resources.get(&key) {
@@ -371,88 +445,19 @@ fn terraform_resources(
         }
         return out.into_iter().collect();
     }
+    let mut module: BTreeSet<String> = reach.iter().filter(|p| p.ends_with(".tf")).cloned().collect();
     for path in key_files.iter().filter(|p| p.ends_with(".tf")) {
-        let mut module: Vec<String> = files.siblings(path);
-        module.push(path.to_string());
-        for f in module {
-            let Some(text) = files.text(&f) else { continue };
-            for c in TF_RESOURCE.captures_iter(&text) {
-                let kind = &c[2];
-                if let Some(groups) = profile.resources.get(kind) {
-                    let label = if &c[1] == "data" { format!("data.{kind}") } else { kind.to_string() };
-                    out.insert(label, groups.clone());
-                }
+        module.extend(folder_files(path, true));
+    }
+    for f in module {
+        let Some(text) = result.texts.text(&f) else { continue };
+        for c in TF_RESOURCE.captures_iter(&text) {
+            let kind = &c[2];
+            if let Some(groups) = profile.resources.get(kind) {
+                let label = if &c[1] == "data" { format!("data.{kind}") } else { kind.to_string() };
+                out.insert(label, groups.clone());
             }
         }
     }
     out.into_iter().collect()
-}
-
-/// Reads each source file once; paths are the display paths of findings.
-struct FileCache<'a> {
-    sources: &'a BTreeMap<String, PathBuf>,
-    texts: BTreeMap<String, Option<String>>,
-}
-
-impl<'a> FileCache<'a> {
-    fn new(sources: &'a BTreeMap<String, PathBuf>) -> Self {
-        FileCache { sources, texts: BTreeMap::new() }
-    }
-
-    fn real(&self, display: &str) -> Option<PathBuf> {
-        if let Some(p) = self.sources.get(display) {
-            return Some(p.clone());
-        }
-        // A sibling: resolve through any known file of the same folder.
-        let (dir, name) = display.rsplit_once('/').unwrap_or(("", display));
-        self.sources.iter().find_map(|(d, real)| {
-            let d_dir = d.rsplit_once('/').map(|x| x.0).unwrap_or("");
-            (d_dir == dir).then(|| real.with_file_name(name))
-        })
-    }
-
-    fn text(&mut self, display: &str) -> Option<String> {
-        if !self.texts.contains_key(display) {
-            let text = self
-                .real(display)
-                .and_then(|p| std::fs::read(p).ok())
-                .map(|b| String::from_utf8_lossy(&b).into_owned());
-            self.texts.insert(display.to_string(), text);
-        }
-        self.texts.get(display).cloned().flatten()
-    }
-
-    /// Other files with the same extension in the same folder (display paths).
-    fn siblings(&self, display: &str) -> Vec<String> {
-        self.neighbours(display, true)
-    }
-
-    /// Every other file in the same folder.
-    fn folder(&self, display: &str) -> Vec<String> {
-        self.neighbours(display, false)
-    }
-
-    fn neighbours(&self, display: &str, same_ext: bool) -> Vec<String> {
-        let Some(real) = self.real(display) else {
-            return Vec::new();
-        };
-        let ext = real.extension().map(|e| e.to_os_string());
-        let (dir, _) = display.rsplit_once('/').unwrap_or(("", display));
-        let Some(parent) = real.parent() else {
-            return Vec::new();
-        };
-        let Ok(entries) = std::fs::read_dir(parent) else {
-            return Vec::new();
-        };
-        let mut out: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-            .map(|e| e.path())
-            .filter(|p| p != &real && (!same_ext || p.extension().map(|e| e.to_os_string()) == ext))
-            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .map(|n| if dir.is_empty() { n } else { format!("{dir}/{n}") })
-            .collect();
-        out.sort();
-        out
-    }
 }

@@ -84,10 +84,6 @@ pub struct TokenPolicy {
     pub notes: Vec<String>,
 }
 
-fn is_id(s: &str) -> bool {
-    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// Checks the flags once, before anything is written.
 pub fn validate(opts: &EmitOptions) -> Result<EmitOptions, crate::Error> {
     let mut out = opts.clone();
@@ -153,7 +149,7 @@ fn token(c: &CredentialPlan, opts: &EmitOptions) -> TokenPolicy {
             .permissions
             .iter()
             .filter(|g| g.scope == Scope::Account)
-            .flat_map(|g| g.resources.iter().filter(|r| is_id(r)).cloned())
+            .flat_map(|g| g.resources.iter().filter(|r| r.is_id()).map(|r| r.as_str().to_string()))
             .collect();
         a.sort();
         a.dedup();
@@ -171,10 +167,13 @@ fn token(c: &CredentialPlan, opts: &EmitOptions) -> TokenPolicy {
             Scope::Zone => g
                 .resources
                 .iter()
-                .map(|r| if is_id(r) { Resource::Zone(r.clone()) } else { Resource::ZoneName(r.clone()) })
+                .map(|r| match r {
+                    crate::infer::Resource::ZoneName(n) => Resource::ZoneName(n.clone()),
+                    other => Resource::Zone(other.as_str().to_string()),
+                })
                 .collect(),
             Scope::Account if g.resources.is_empty() => vec![Resource::Account(account_id.clone())],
-            Scope::Account => g.resources.iter().map(|r| Resource::Account(Some(r.clone()))).collect(),
+            Scope::Account => g.resources.iter().map(|r| Resource::Account(Some(r.as_str().to_string()))).collect(),
             Scope::User => vec![Resource::User],
         };
         resources.sort();

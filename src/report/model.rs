@@ -52,6 +52,9 @@ pub struct Credential {
     pub unresolved: Vec<Unresolved>,
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// `complete` of the plan; absent in plans saved before it existed.
+    #[serde(default)]
+    pub complete: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -222,6 +225,7 @@ impl From<&CredentialPlan> for Credential {
             name: c.name.clone(),
             scope: c.scope.clone(),
             hardcoded: c.hardcoded,
+            complete: Some(c.complete),
             sites: c
                 .sites
                 .iter()
@@ -248,7 +252,7 @@ impl From<&CredentialPlan> for Credential {
                 .map(|p| Permission {
                     name: p.name.clone(),
                     scope: p.scope,
-                    resources: p.resources.clone(),
+                    resources: p.resource_names(),
                     because: p.because.clone(),
                 })
                 .collect(),
@@ -349,7 +353,7 @@ impl Credential {
             why.push("endpoint without token support");
         }
         if self.unresolved.iter().any(|u| !self.is_tokenless(u)) {
-            why.push("unresolved calls");
+            why.push("incomplete plan: unresolved calls");
         }
         if self.permissions.is_empty() {
             why.push("no permission inferred");

@@ -30,8 +30,33 @@ pub fn human(plan: &Plan) -> String {
         s.push_str("no legacy Global API Key use found: nothing to migrate\n");
         return s;
     }
+    for shared in &plan.shared {
+        let units: Vec<&str> = shared.consumers.iter().map(|c| c.0.as_str()).collect();
+        let _ = writeln!(
+            s,
+            "one secret {}, {} consumers -> {} tokens: {}",
+            shared.secret,
+            units.len(),
+            units.len(),
+            units.join(", ")
+        );
+    }
+    if !plan.shared.is_empty() {
+        s.push('\n');
+    }
     for c in &plan.credentials {
-        let _ = writeln!(s, "credential {}{}", c.name, if c.hardcoded { "  (HARD-CODED: revoke it)" } else { "" });
+        let _ = writeln!(
+            s,
+            "credential {}{}{}",
+            c.name,
+            if c.hardcoded { "  (HARD-CODED: revoke it)" } else { "" },
+            match (c.complete, c.unresolved.is_empty()) {
+                (true, _) => "",
+                (false, false) => "  (incomplete: see unresolved)",
+                (false, true) => "  (incomplete: no call found)",
+            }
+        );
+        let _ = writeln!(s, "  consumer: {}", c.id.consumer);
         let _ = writeln!(s, "  used at:");
         for site in &c.sites {
             let _ = writeln!(s, "    {}:{}  {} ({})", site.path, site.line, site.kind.as_str(), site.rule);
@@ -44,7 +69,7 @@ pub fn human(plan: &Plan) -> String {
                 let on = if p.resources.is_empty() {
                     format!("all {}s", p.scope.as_str())
                 } else {
-                    format!("{} {}", p.scope.as_str(), p.resources.join(", "))
+                    format!("{} {}", p.scope.as_str(), p.resource_names().join(", "))
                 };
                 let _ = writeln!(s, "    {}  on {on}", p.name);
                 for why in &p.because {
@@ -52,8 +77,14 @@ pub fn human(plan: &Plan) -> String {
                 }
             }
         }
+        if !c.linked.is_empty() {
+            let _ = writeln!(s, "  calls also searched in:");
+            for l in &c.linked {
+                let _ = writeln!(s, "    {}  ({})", l.path, l.via);
+            }
+        }
         if !c.unresolved.is_empty() {
-            let _ = writeln!(s, "  unresolved:");
+            let _ = writeln!(s, "  unresolved (the token may lack what these need):");
             for u in &c.unresolved {
                 let _ = writeln!(s, "    {}:{}  {} {}  ({})", u.path, u.line, u.method, u.call, u.reason);
             }

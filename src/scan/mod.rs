@@ -14,6 +14,7 @@ pub mod root_path;
 pub mod sdk_source;
 pub mod source;
 pub mod template;
+pub mod texts;
 pub mod walk;
 pub mod wrapper;
 
@@ -66,6 +67,8 @@ pub struct ScanResult {
     pub findings: Vec<Finding>,
     /// Display path -> real path of every file with a finding (for `plan` to read again).
     pub sources: std::collections::BTreeMap<String, PathBuf>,
+    /// Decoded text of the files with findings, and the project files the walk saw.
+    pub texts: texts::Texts,
     pub warnings: Vec<Warning>,
     pub stats: Stats,
 }
@@ -77,11 +80,13 @@ struct FileResult {
     warnings: Vec<Warning>,
     bytes: u64,
     skipped: bool,
+    /// The decoded text, kept when there are findings.
+    text: Option<String>,
 }
 
 pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Result<ScanResult, crate::Error> {
     let detector = Detector::new(rules);
-    let mut result = ScanResult::default();
+    let mut result = ScanResult { texts: texts::Texts::new(opts.max_file_size), ..Default::default() };
     for root in roots {
         if !root.exists() {
             return Err(crate::Error::Usage {
@@ -113,6 +118,8 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
             bar
         });
         let kept: Mutex<Vec<(FileResult, walk::FileEntry)>> = Mutex::new(Vec::new());
+        // Project files are remembered by path only (the graph may read them later).
+        let project: Mutex<Vec<walk::FileEntry>> = Mutex::new(Vec::new());
         let (scanned, skipped, bytes) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicU64::new(0));
         let visit = |f: walk::FileEntry| {
             let r = scan_file(&detector, &f.path, &f.display, opts.max_file_size);
@@ -127,6 +134,8 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
             }
             if !r.findings.is_empty() || !r.warnings.is_empty() {
                 kept.lock().unwrap_or_else(|e| e.into_inner()).push((r, f));
+            } else if f.path.file_name().is_some_and(|n| texts::is_project_file(&n.to_string_lossy())) {
+                project.lock().unwrap_or_else(|e| e.into_inner()).push(f);
             }
         };
         let mut warnings = walk::walk(root, &prefix, &opts.walk, &visit);
@@ -137,9 +146,16 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        for (r, f) in per_file {
+        for f in project.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            result.texts.walked(f.display, f.path);
+        }
+        for (mut r, f) in per_file {
             if !r.findings.is_empty() {
                 result.sources.insert(f.display.clone(), f.path.clone());
+            }
+            match r.text.take() {
+                Some(text) if !r.findings.is_empty() => result.texts.keep(f.display.clone(), text),
+                _ => result.texts.walked(f.display.clone(), f.path.clone()),
             }
             result.findings.extend(r.findings);
             warnings.extend(r.warnings);
@@ -204,5 +220,8 @@ fn scan_file(detector: &Detector, path: &std::path::Path, display: &str, max: u6
         },
     };
     out.findings = detector.detect(display, &text, candidates);
+    if !out.findings.is_empty() {
+        out.text = Some(text);
+    }
     out
 }

@@ -1,0 +1,56 @@
+//! `scan`: the session's findings, reported in the chosen format and judged by the gate.
+
+use std::io::IsTerminal;
+
+use super::out::{eprint_text, print};
+use crate::cli::{Format, ScanArgs};
+use crate::session::{Gate, Session};
+use crate::{ci, report, Error, Outcome};
+
+/// `scan`: settings from `.scopesmith.yaml` under the flags, scan, narrow (diff, suppressions,
+/// baseline), report, judge.
+pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
+    let session = Session::open(&args.walk, Gate::Full(&args.gate))?;
+    let (result, tally, settings) = (&session.scan, &session.tally, &session.settings);
+    match args.format {
+        Format::Json => {
+            let source = report::provenance::detect(&args.walk.paths, args.repo_name.as_deref());
+            print(&report::json::render_with_source(result, tally, source.as_ref()))
+        }
+        Format::Sarif => print(&report::sarif::render(result, &session.rules.detect, &sarif_prefix(&args.walk.paths))),
+        Format::Human => {
+            let (out, err) = report::human::render(result, tally, std::io::stdout().is_terminal(), args.verbose);
+            eprint_text(&err);
+            print(&out);
+        }
+    }
+    if let (Some(path), Some(n)) = (&settings.write_baseline, tally.baseline_written) {
+        eprint_text(&report::redact::scrub(&format!(
+            "note: wrote {n} baseline entr{} to {}\n",
+            if n == 1 { "y" } else { "ies" },
+            path.display()
+        )));
+    }
+    Ok(if ci::gate::fails(&result.findings, settings.fail_on) { Outcome::Findings } else { Outcome::Clean })
+}
+
+/// SARIF URIs are relative to where scopesmith runs: a single relative root folder is their
+/// prefix (a file is reported from its repository root). Several roots already carry their own prefix.
+fn sarif_prefix(roots: &[std::path::PathBuf]) -> String {
+    let [root] = roots else { return String::new() };
+    // A file is already reported by its path from the repository root (scan/root_path.rs).
+    if root.is_file() {
+        return String::new();
+    }
+    let dir = root.as_path();
+    if !dir.is_relative() {
+        return String::new();
+    }
+    let s = dir.to_string_lossy().replace('\\', "/");
+    let s = s.trim_start_matches("./").trim_end_matches('/');
+    if s == "." {
+        String::new()
+    } else {
+        s.to_string()
+    }
+}

@@ -1,0 +1,331 @@
+//! Links out of one file, per language: what it imports, includes, requires, runs or reads,
+//! resolved to the files of the tree the walk saw.
+//!
+//! Python `import`/`from`, JS/TS `import`/`require` (relative), Go imports inside the module
+//! and the other files of the same package, PHP `require`/`include` and `use` through
+//! composer PSR-4, Laravel `config('file.key')`, Ruby `require`/`require_relative`, Rust
+//! `mod`/`use crate::`, Terraform local `module` sources, compose `env_file`, Helm
+//! `.Values` (the chart's `values.yaml`), and scripts of the repository that a workflow,
+//! compose file or Dockerfile runs. A link that resolves to no walked file is dropped: the
+//! graph only joins files that exist.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::consumer::{folder_of, is_workflow};
+use crate::scan::texts::Texts;
+
+/// One resolved link: the target file and what kind of link it is (for the plan's reasons).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Link {
+    pub to: String,
+    pub kind: &'static str,
+}
+
+fn re(p: &str) -> Regex {
+    Regex::new(p).expect("built-in link pattern")
+}
+
+static PY_FROM: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?m)^\s*from\s+(\.*)([A-Za-z_][\w.]*)?\s+import\s+\(?\s*([\w, \t]+)"));
+static PY_IMPORT: LazyLock<Regex> = LazyLock::new(|| re(r"(?m)^\s*import\s+([A-Za-z_][\w.]*)"));
+static JS_IMPORT: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|^\s*import\s+)["'](\.{1,2}/[^"']+)["']"#));
+static GO_IMPORT_BLOCK: LazyLock<Regex> = LazyLock::new(|| re(r"(?s)\bimport\s*\(([^)]*)\)"));
+static GO_IMPORT_ONE: LazyLock<Regex> = LazyLock::new(|| re(r#"(?m)^\s*import\s+(?:\w+\s+)?"([^"]+)""#));
+static GO_QUOTED: LazyLock<Regex> = LazyLock::new(|| re(r#""([^"]+)""#));
+static GO_MODULE: LazyLock<Regex> = LazyLock::new(|| re(r"(?m)^\s*module\s+(\S+)"));
+static PHP_REQUIRE: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"\b(?:require|include)(?:_once)?\s*\(?\s*(?:__DIR__\s*\.\s*)?["']([^"']+\.php)["']"#));
+static PHP_USE: LazyLock<Regex> = LazyLock::new(|| re(r"(?m)^\s*use\s+\\?([A-Za-z_][\w\\]*)\s*(?:as\s+\w+\s*)?;"));
+static PHP_CONFIG: LazyLock<Regex> = LazyLock::new(|| re(r#"\bconfig\s*\(\s*["']([a-z_]+)\."#));
+static PSR4: LazyLock<Regex> = LazyLock::new(|| re(r#""((?:[A-Za-z_]\w*\\\\)+)"\s*:\s*"([^"]*)""#));
+static RB_REQUIRE: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?m)^\s*(require|require_relative|load)\s*\(?\s*["']([^"']+)["']"#));
+static RS_MOD: LazyLock<Regex> = LazyLock::new(|| re(r"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+([a-z_]\w*)\s*;"));
+static RS_USE: LazyLock<Regex> = LazyLock::new(|| re(r"(?m)^\s*(?:pub\s+)?use\s+crate::([a-z_]\w*)"));
+static TF_MODULE: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?s)\bmodule\s+"[^"]+"\s*\{[^}]*?\bsource\s*=\s*"(\.{1,2}/[^"]*)""#));
+static ENV_FILE: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?m)(?:\benv_file:\s*|^\s*-\s+)["']?((?:\./)?[\w./-]*\.env[\w.-]*)["']?\s*$"#));
+static HELM_VALUES: LazyLock<Regex> = LazyLock::new(|| re(r"\.Values\."));
+/// A script of the repository run by a CI step, compose command or Dockerfile entrypoint.
+static SCRIPT: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?:^|[\s"'\[=,])((?:\./)?(?:[\w.-]+/)*[\w.-]+\.(?:sh|bash|py|js|mjs|ts|rb|php))\b"#));
+
+pub fn links(path: &str, text: &str, texts: &Texts) -> Vec<Link> {
+    let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    let dir = folder_of(path);
+    let mut out = Vec::new();
+    let mut add = |to: Option<String>, kind: &'static str| {
+        if let Some(to) = to {
+            if to != path {
+                out.push(Link { to, kind });
+            }
+        }
+    };
+    match ext {
+        "py" => {
+            for c in PY_FROM.captures_iter(text) {
+                let dots = c.get(1).map_or(0, |m| m.len());
+                let module = c.get(2).map_or("", |m| m.as_str());
+                let names = c.get(3).map_or("", |m| m.as_str());
+                let base = if dots > 0 { Some(up(dir, dots - 1)) } else { None };
+                add(py_module(texts, dir, base.as_deref(), module), "python import");
+                // `from pkg import config`: the name may be a module of the package.
+                for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                    let name = name.split_whitespace().next().unwrap_or(name);
+                    let sub = if module.is_empty() { name.to_string() } else { format!("{module}.{name}") };
+                    add(py_module(texts, dir, base.as_deref(), &sub), "python import");
+                }
+            }
+            for c in PY_IMPORT.captures_iter(text) {
+                add(py_module(texts, dir, None, &c[1]), "python import");
+            }
+        }
+        "js" | "mjs" | "cjs" | "ts" | "mts" | "tsx" | "jsx" => {
+            for c in JS_IMPORT.captures_iter(text) {
+                add(js_module(texts, dir, &c[1]), "import");
+            }
+        }
+        "go" => go_links(path, text, texts, &mut add),
+        "php" => {
+            for c in PHP_REQUIRE.captures_iter(text) {
+                let rel = c[1].trim_start_matches('/');
+                add(existing(texts, &join(dir, rel)), "php include");
+            }
+            let psr4 = composer_psr4(texts, dir);
+            for c in PHP_USE.captures_iter(text) {
+                add(php_class(texts, &psr4, &c[1]), "php use");
+            }
+            for c in PHP_CONFIG.captures_iter(text) {
+                add(in_ancestors(texts, dir, &format!("config/{}.php", &c[1])), "laravel config()");
+            }
+        }
+        "rb" => {
+            for c in RB_REQUIRE.captures_iter(text) {
+                let target = c[2].trim_end_matches(".rb");
+                let found = if &c[1] == "require" && !target.starts_with('.') {
+                    in_ancestors(texts, dir, &format!("lib/{target}.rb"))
+                        .or_else(|| in_ancestors(texts, dir, &format!("{target}.rb")))
+                } else {
+                    existing(texts, &join(dir, &format!("{target}.rb")))
+                };
+                add(found, "ruby require");
+            }
+        }
+        "rs" => {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            let mod_dir = if matches!(name, "main.rs" | "lib.rs" | "mod.rs") {
+                dir.to_string()
+            } else {
+                join(dir, name.trim_end_matches(".rs"))
+            };
+            for c in RS_MOD.captures_iter(text) {
+                add(
+                    existing(texts, &join(&mod_dir, &format!("{}.rs", &c[1])))
+                        .or_else(|| existing(texts, &join(&mod_dir, &format!("{}/mod.rs", &c[1])))),
+                    "rust mod",
+                );
+            }
+            if let Some(src) = crate_src(dir) {
+                for c in RS_USE.captures_iter(text) {
+                    add(
+                        existing(texts, &join(&src, &format!("{}.rs", &c[1])))
+                            .or_else(|| existing(texts, &join(&src, &format!("{}/mod.rs", &c[1])))),
+                        "rust use",
+                    );
+                }
+            }
+        }
+        "tf" => {
+            for c in TF_MODULE.captures_iter(text) {
+                let child = normalise(&join(dir, &c[1]));
+                for f in texts.under(&child).filter(|f| folder_of(f) == child && f.ends_with(".tf")) {
+                    add(Some(f.to_string()), "terraform module");
+                }
+            }
+            // The module's variables and tfvars are the same unit already (its folder).
+        }
+        _ => {}
+    }
+    let is_compose = path.contains("compose") && matches!(ext, "yml" | "yaml");
+    let is_docker = path.rsplit('/').next().is_some_and(|n| n == "Dockerfile" || n.ends_with(".Dockerfile"));
+    if is_compose {
+        for c in ENV_FILE.captures_iter(text) {
+            add(existing(texts, &normalise(&join(dir, &c[1]))), "compose env_file");
+        }
+    }
+    if is_workflow(path) || is_compose || is_docker {
+        // Paths in a workflow are relative to the repository root; elsewhere to the file.
+        let base = if path.contains(".github/workflows/") { up(dir, 2) } else { dir.to_string() };
+        for c in SCRIPT.captures_iter(text) {
+            add(existing(texts, &normalise(&join(&base, &c[1]))), "runs the script");
+        }
+    }
+    if matches!(ext, "yaml" | "yml" | "tpl") && path.contains("/templates/") && HELM_VALUES.is_match(text) {
+        let chart = up(dir, 1);
+        add(existing(texts, &join(&chart, "values.yaml")), "helm values");
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn go_links(path: &str, text: &str, texts: &Texts, add: &mut impl FnMut(Option<String>, &'static str)) {
+    let dir = folder_of(path);
+    let is_go = |f: &&str| f.ends_with(".go") && !f.ends_with("_test.go");
+    // The files of one package share their names.
+    for f in texts.under(dir).filter(|f| folder_of(f) == dir).filter(is_go) {
+        add(Some(f.to_string()), "go package");
+    }
+    let Some((root, module)) = go_module(texts, dir) else { return };
+    let mut imports: Vec<String> = GO_IMPORT_ONE.captures_iter(text).map(|c| c[1].to_string()).collect();
+    for block in GO_IMPORT_BLOCK.captures_iter(text) {
+        imports.extend(GO_QUOTED.captures_iter(&block[1]).map(|c| c[1].to_string()));
+    }
+    for imp in imports {
+        let Some(rel) = imp.strip_prefix(&module) else { continue };
+        let pkg = join(&root, rel.trim_start_matches('/'));
+        for f in texts.under(&pkg).filter(|f| folder_of(f) == pkg).filter(is_go) {
+            add(Some(f.to_string()), "go import");
+        }
+    }
+}
+
+/// The folder of the nearest `go.mod` and the module path it declares.
+fn go_module(texts: &Texts, dir: &str) -> Option<(String, String)> {
+    let found = in_ancestors(texts, dir, "go.mod")?;
+    let text = texts.text(&found)?;
+    let module = GO_MODULE.captures(&text)?[1].to_string();
+    Some((folder_of(&found).to_string(), module))
+}
+
+fn composer_psr4(texts: &Texts, dir: &str) -> Vec<(String, String)> {
+    let Some(found) = in_ancestors(texts, dir, "composer.json") else { return Vec::new() };
+    let Some(text) = texts.text(&found) else { return Vec::new() };
+    let root = folder_of(&found).to_string();
+    PSR4.captures_iter(&text).map(|c| (c[1].replace("\\\\", "\\"), join(&root, c[2].trim_end_matches('/')))).collect()
+}
+
+fn php_class(texts: &Texts, psr4: &[(String, String)], class: &str) -> Option<String> {
+    psr4.iter().find_map(|(prefix, folder)| {
+        let rest = class.strip_prefix(prefix.as_str())?;
+        existing(texts, &join(folder, &format!("{}.php", rest.replace('\\', "/"))))
+    })
+}
+
+fn py_module(texts: &Texts, dir: &str, base: Option<&str>, module: &str) -> Option<String> {
+    if module.is_empty() {
+        return None;
+    }
+    let rel = module.replace('.', "/");
+    let try_at = |at: &str| {
+        existing(texts, &join(at, &format!("{rel}.py")))
+            .or_else(|| existing(texts, &join(at, &format!("{rel}/__init__.py"))))
+    };
+    match base {
+        Some(b) => try_at(b),
+        // An absolute import: from the file's folder up to the root (package layouts and `src/`).
+        None => {
+            let mut at = dir.to_string();
+            loop {
+                if let Some(f) = try_at(&at).or_else(|| try_at(&join(&at, "src"))) {
+                    return Some(f);
+                }
+                if at.is_empty() {
+                    return None;
+                }
+                at = folder_of(&at).to_string();
+            }
+        }
+    }
+}
+
+fn js_module(texts: &Texts, dir: &str, spec: &str) -> Option<String> {
+    let base = normalise(&join(dir, spec));
+    let stem = base.strip_suffix(".js").unwrap_or(&base);
+    [".ts", ".tsx", ".js", ".mjs", ".cjs", ".mts", ""]
+        .iter()
+        .map(|e| format!("{stem}{e}"))
+        .chain(["index.ts", "index.js"].iter().map(|i| join(&base, i)))
+        .find_map(|p| existing(texts, &p))
+}
+
+fn crate_src(dir: &str) -> Option<String> {
+    let mut at = dir;
+    loop {
+        if at == "src" || at.ends_with("/src") {
+            return Some(at.to_string());
+        }
+        if at.is_empty() {
+            return None;
+        }
+        at = folder_of(at);
+    }
+}
+
+fn existing(texts: &Texts, p: &str) -> Option<String> {
+    texts.exists(p).then(|| p.to_string())
+}
+
+/// `name` in `dir` or the nearest folder above it that has it.
+fn in_ancestors(texts: &Texts, dir: &str, name: &str) -> Option<String> {
+    let mut at = dir;
+    loop {
+        if let Some(f) = existing(texts, &join(at, name)) {
+            return Some(f);
+        }
+        if at.is_empty() {
+            return None;
+        }
+        at = folder_of(at);
+    }
+}
+
+fn join(dir: &str, rel: &str) -> String {
+    if dir.is_empty() {
+        rel.to_string()
+    } else {
+        format!("{dir}/{rel}")
+    }
+}
+
+fn up(dir: &str, levels: usize) -> String {
+    let mut d = dir;
+    for _ in 0..levels {
+        d = folder_of(d);
+    }
+    d.to_string()
+}
+
+/// Resolves `.` and `..` segments; a path that climbs above the root resolves to nothing
+/// (an empty segment list never matches a walked file outside the tree).
+fn normalise(p: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return String::from("\u{0}outside");
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalise_paths() {
+        assert_eq!(normalise("a/./b/../c.py"), "a/c.py");
+        assert_eq!(normalise("./modules/dns"), "modules/dns");
+        assert!(normalise("../../etc/passwd").starts_with('\u{0}'));
+    }
+}

@@ -1,0 +1,113 @@
+//! The project graph: links between files ([`super::facts`]), extracted lazily and once per
+//! file, only for files a credential reaches, so a tree without findings costs nothing here.
+//!
+//! From a credential's key files the search follows links *out* of any reached file (an
+//! import, a child module, a script a workflow runs: the code that receives the key) and
+//! links *into* a key file only from files of the credential's own unit (the module that
+//! imports the config the key is read in). A library shared by two units is thus reached by
+//! both, but one unit never pulls in another unit's callers: units join only through the
+//! links their own files make.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Mutex;
+
+use super::consumer::{Consumer, Units};
+use super::facts::{self, Link};
+use crate::scan::ScanResult;
+
+/// Files reached past this many are not followed (one credential on a huge unit).
+const MAX_REACH: usize = 4096;
+
+pub struct Graph<'a> {
+    result: &'a ScanResult,
+    /// File -> its outgoing links, extracted once.
+    out: Mutex<BTreeMap<String, Vec<Link>>>,
+    /// Unit -> (file -> files of that unit linking to it).
+    into: Mutex<BTreeMap<Consumer, BTreeMap<String, Vec<(String, &'static str)>>>>,
+}
+
+impl<'a> Graph<'a> {
+    pub fn build(result: &'a ScanResult, _units: &Units) -> Graph<'a> {
+        Graph { result, out: Mutex::new(BTreeMap::new()), into: Mutex::new(BTreeMap::new()) }
+    }
+
+    fn links(&self, path: &str) -> Vec<Link> {
+        if let Some(l) = self.out.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
+            return l.clone();
+        }
+        let links = match self.result.texts.text(path) {
+            Some(text) => facts::links(path, &text, &self.result.texts),
+            None => Vec::new(),
+        };
+        self.out.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_string(), links.clone());
+        links
+    }
+
+    /// Reverse links among the files of one unit, built the first time the unit is asked.
+    fn importers(&self, unit: &Consumer, units: &Units, path: &str) -> Vec<(String, &'static str)> {
+        if let Some(m) = self.into.lock().unwrap_or_else(|e| e.into_inner()).get(unit) {
+            return m.get(path).cloned().unwrap_or_default();
+        }
+        let folder = if unit.0 == "." { "" } else { unit.0.as_str() };
+        let members: Vec<String> = if crate::project::consumer::is_workflow(folder) {
+            Vec::new()
+        } else {
+            self.result
+                .texts
+                .under(folder)
+                .filter(|f| units.consumer_of(f) == *unit)
+                .take(MAX_REACH)
+                .map(str::to_string)
+                .collect()
+        };
+        let mut map: BTreeMap<String, Vec<(String, &'static str)>> = BTreeMap::new();
+        for m in members {
+            for l in self.links(&m) {
+                map.entry(l.to).or_default().push((m.clone(), l.kind));
+            }
+        }
+        let found = map.get(path).cloned().unwrap_or_default();
+        self.into.lock().unwrap_or_else(|e| e.into_inner()).insert(unit.clone(), map);
+        found
+    }
+
+    /// The files a credential's calls are searched in, starting from its key files, and for
+    /// each file reached through a link, why.
+    pub fn reach(&self, starts: &BTreeSet<String>, units: &Units) -> (BTreeSet<String>, BTreeMap<String, String>) {
+        let mut seen: BTreeSet<String> = starts.clone();
+        let mut why = BTreeMap::new();
+        // A file reached through a link into a key file (the module that imports the config)
+        // is searched but not followed further: its other imports serve other purposes. A
+        // compose file that loads the key's `.env` is the exception: it runs the consumer.
+        let mut queue: VecDeque<(String, bool)> = starts.iter().map(|s| (s.clone(), true)).collect();
+        let own: BTreeSet<Consumer> = starts.iter().map(|s| units.consumer_of(s)).collect();
+        while let Some((file, follow)) = queue.pop_front() {
+            if seen.len() >= MAX_REACH {
+                break;
+            }
+            if !follow {
+                continue;
+            }
+            let mut next: Vec<(String, String, bool)> =
+                self.links(&file).into_iter().map(|l| (l.to, format!("{} from {file}", l.kind), true)).collect();
+            let unit = units.consumer_of(&file);
+            // Only into the key files themselves: following links into every reached file
+            // would join two programs of one unit that share a helper package.
+            if starts.contains(&file) && own.contains(&unit) {
+                next.extend(
+                    self.importers(&unit, units, &file)
+                        .into_iter()
+                        // A compose file that loads the `.env` is followed on to what it runs.
+                        .map(|(from, kind)| (from, format!("{kind} of {file}"), kind == "compose env_file")),
+                );
+            }
+            for (to, reason, follow) in next {
+                if seen.insert(to.clone()) {
+                    why.insert(to.clone(), reason);
+                    queue.push_back((to, follow));
+                }
+            }
+        }
+        (seen, why)
+    }
+}

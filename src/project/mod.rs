@@ -1,0 +1,140 @@
+//! The project model: which deployment unit (consumer) each file belongs to, and how files
+//! link across the tree (imports, modules, env files, workflows), so that a key read in one
+//! file and used by calls in another is one credential with those calls.
+//!
+//! Takes the scan's findings and kept texts; returns [`Project`]: the consumer of every key
+//! site and, per credential, the files whose calls it makes. Resolving calls to endpoints and
+//! permissions is left to `infer`.
+
+pub mod consumer;
+pub mod facts;
+pub mod graph;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Finding, Role};
+use crate::scan::ScanResult;
+pub use consumer::Consumer;
+
+/// A credential: one secret source (env var, CI secret, setting, hard-coded key) as one
+/// deployment unit uses it. Two units reading the same secret are two credentials, and get
+/// two tokens.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CredentialId {
+    /// The env var, secret or setting name; a nameless hard-coded key is named after its file.
+    pub secret: String,
+    pub consumer: Consumer,
+}
+
+/// Setting names too generic to join credentials across files.
+const GENERIC: &[&str] = &[
+    "password",
+    "token",
+    "key",
+    "apikey",
+    "api_key",
+    "login",
+    "auth_key",
+    "account_api_key",
+    "account_api_token",
+    "dns_cloudflare_api_key",
+    "dns-cloudflare-api-key",
+    "cloudflare:apiKey",
+];
+
+/// The secret a key finding reads.
+pub fn secret_of(f: &Finding) -> String {
+    match f.credential.as_deref() {
+        Some(name) if GENERIC.contains(&name) => format!("{name} ({})", f.path),
+        Some(name) => name.to_string(),
+        None => f.path.clone(),
+    }
+}
+
+/// The credentials of a scan and the files each one's calls are searched in.
+#[derive(Debug, Clone, Default)]
+pub struct Project {
+    /// Credential -> the findings (key and email sites) that belong to it.
+    pub credentials: BTreeMap<CredentialId, Vec<Finding>>,
+    /// Credential -> files reached through the graph from its key sites (key files included).
+    pub reach: BTreeMap<CredentialId, BTreeSet<String>>,
+    /// How each reached file (not a key file) was linked, for the plan's reasons.
+    pub links: BTreeMap<String, String>,
+}
+
+impl Project {
+    pub fn build(result: &ScanResult) -> Project {
+        let units = consumer::Units::of(&result.texts);
+        let graph = graph::Graph::build(result, &units);
+        let mut credentials: BTreeMap<CredentialId, Vec<Finding>> = BTreeMap::new();
+        for f in result.findings.iter().filter(|f| f.role == Role::Key) {
+            let id = CredentialId { secret: secret_of(f), consumer: units.consumer_of(&f.path) };
+            credentials.entry(id).or_default().push(f.clone());
+        }
+        // An email site joins the key credential used nearest to it in the same file.
+        for f in result.findings.iter().filter(|f| f.role == Role::Email) {
+            let target = credentials
+                .iter()
+                .filter(|(_, sites)| sites.iter().any(|s| s.path == f.path))
+                .min_by_key(|(_, sites)| {
+                    sites.iter().filter(|s| s.path == f.path).map(|s| s.line.abs_diff(f.line)).min()
+                })
+                .map(|(k, _)| k.clone());
+            if let Some(k) = target {
+                credentials.entry(k).or_default().push(f.clone());
+            }
+        }
+        let mut reach = BTreeMap::new();
+        let mut links = BTreeMap::new();
+        for (id, sites) in &credentials {
+            let starts: BTreeSet<String> =
+                sites.iter().filter(|f| f.role == Role::Key).map(|f| f.path.clone()).collect();
+            let (files, why) = graph.reach(&starts, &units);
+            links.extend(why);
+            reach.insert(id.clone(), files);
+        }
+        absorb_linked_units(&mut credentials, &mut reach);
+        Project { credentials, reach, links }
+    }
+}
+
+/// Units join through graph edges: when one credential's key files are all reached from
+/// another credential of the same secret in another unit (a script its workflow runs, a
+/// child module), and not the other way round, the reached one is part of that consumer and
+/// its sites move there. A unit reached from several consumers joins each of them.
+fn absorb_linked_units(
+    credentials: &mut BTreeMap<CredentialId, Vec<Finding>>,
+    reach: &mut BTreeMap<CredentialId, BTreeSet<String>>,
+) {
+    let key_files = |sites: &[Finding]| -> BTreeSet<String> {
+        sites.iter().filter(|f| f.role == Role::Key).map(|f| f.path.clone()).collect()
+    };
+    let files: BTreeMap<CredentialId, BTreeSet<String>> =
+        credentials.iter().map(|(id, sites)| (id.clone(), key_files(sites))).collect();
+    let mut moves: Vec<(CredentialId, CredentialId)> = Vec::new();
+    for (a, reach_a) in reach.iter() {
+        for (b, files_b) in &files {
+            if b == a || b.secret != a.secret || b.consumer == a.consumer || files_b.is_empty() {
+                continue;
+            }
+            let a_reaches_b = files_b.is_subset(reach_a);
+            let b_reaches_a = reach.get(b).is_some_and(|rb| files.get(a).is_some_and(|fa| fa.is_subset(rb)));
+            if a_reaches_b && !b_reaches_a {
+                moves.push((b.clone(), a.clone()));
+            }
+        }
+    }
+    let absorbed: BTreeSet<CredentialId> = moves.iter().map(|(b, _)| b.clone()).collect();
+    for (b, a) in &moves {
+        let sites = credentials.get(b).cloned().unwrap_or_default();
+        if let Some(into) = credentials.get_mut(a) {
+            into.extend(sites);
+        }
+    }
+    for b in &absorbed {
+        credentials.remove(b);
+        reach.remove(b);
+    }
+}

@@ -1,0 +1,133 @@
+//! The decoded text of the files later stages need, kept by the scan so that nothing after it
+//! decodes a file its own way.
+//!
+//! The scan stores the text of every file with a finding (already capped and decoded: UTF-16,
+//! invalid UTF-8 replaced). It also remembers the paths of the project files it walked (code,
+//! build manifests, CI and deployment config) without reading them, so the project graph can
+//! resolve an import to a file the walk saw, honouring the same ignore files and excludes.
+//! When the graph reaches such a file, [`Texts::text`] reads it once, through the scan's own
+//! reader and cap ([`super::source::read`]), and keeps it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use super::source::{self, Content};
+
+/// Display path -> decoded text, plus the walked project files that may be read on demand.
+#[derive(Debug, Default)]
+pub struct Texts {
+    /// Files read so far (`None`: unreadable or binary).
+    read: Mutex<BTreeMap<String, Option<Arc<str>>>>,
+    /// Display path -> real path of every project file the walk saw.
+    walked: BTreeMap<String, PathBuf>,
+    max_file_size: u64,
+}
+
+impl Clone for Texts {
+    fn clone(&self) -> Self {
+        Texts {
+            read: Mutex::new(self.read.lock().unwrap_or_else(|e| e.into_inner()).clone()),
+            walked: self.walked.clone(),
+            max_file_size: self.max_file_size,
+        }
+    }
+}
+
+impl Texts {
+    pub(crate) fn new(max_file_size: u64) -> Texts {
+        Texts { max_file_size, ..Default::default() }
+    }
+
+    /// The scan keeps the text it decoded.
+    pub(crate) fn keep(&mut self, display: String, text: String) {
+        self.read.get_mut().unwrap_or_else(|e| e.into_inner()).insert(display, Some(Arc::from(text)));
+    }
+
+    pub(crate) fn walked(&mut self, display: String, real: PathBuf) {
+        self.walked.insert(display, real);
+    }
+
+    /// Whether the walk saw this project file (it was not ignored or excluded).
+    pub fn exists(&self, display: &str) -> bool {
+        self.walked.contains_key(display) || self.read.lock().unwrap_or_else(|e| e.into_inner()).contains_key(display)
+    }
+
+    /// Walked project files under a folder (`""` is the root), in path order.
+    pub fn under<'a>(&'a self, folder: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        let start = if folder.is_empty() { String::new() } else { format!("{folder}/") };
+        self.walked.range(start.clone()..).map(|(k, _)| k.as_str()).take_while(move |k| k.starts_with(&start))
+    }
+
+    /// Every walked project file, in path order.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.walked.keys().map(String::as_str)
+    }
+
+    /// The decoded text of a file the scan kept or the walk saw; read once, capped as the scan
+    /// caps it.
+    pub fn text(&self, display: &str) -> Option<Arc<str>> {
+        if let Some(t) = self.read.lock().unwrap_or_else(|e| e.into_inner()).get(display) {
+            return t.clone();
+        }
+        let real = self.walked.get(display)?;
+        let loaded = source::read(real, display, self.max_file_size);
+        let text: Option<Arc<str>> = loaded.content.map(|c| match c {
+            Content::Text(t) => Arc::from(t),
+            Content::Bytes(b) => Arc::from(String::from_utf8_lossy(&b).into_owned()),
+        });
+        self.read.lock().unwrap_or_else(|e| e.into_inner()).insert(display.to_string(), text.clone());
+        text
+    }
+}
+
+/// Whether the project model may need a file: code the graph follows imports through, build
+/// manifests that mark a deployment unit, CI, container and chart config.
+pub fn is_project_file(name: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "go.mod",
+        "package.json",
+        "pyproject.toml",
+        "setup.py",
+        "setup.cfg",
+        "requirements.txt",
+        "Cargo.toml",
+        "composer.json",
+        "Gemfile",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
+        "Chart.yaml",
+        "Dockerfile",
+        ".env",
+        ".gitlab-ci.yml",
+    ];
+    const EXTS: &[&str] = &[
+        "py", "js", "mjs", "cjs", "ts", "mts", "tsx", "go", "php", "rb", "rs", "tf", "tfvars", "yml", "yaml", "sh",
+        "bash", "env", "csproj",
+    ];
+    NAMES.contains(&name)
+        || name.rsplit_once('.').is_some_and(|(_, ext)| EXTS.contains(&ext))
+        || name.starts_with(".env.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn under_lists_only_that_folder() {
+        let mut t = Texts::new(1024);
+        for p in ["a/x.py", "a/b/y.py", "ab/z.py", "c.py"] {
+            t.walked(p.into(), PathBuf::from(p));
+        }
+        assert_eq!(t.under("a").collect::<Vec<_>>(), vec!["a/b/y.py", "a/x.py"]);
+        assert_eq!(t.under("").count(), 4);
+    }
+
+    #[test]
+    fn project_files() {
+        assert!(is_project_file("go.mod") && is_project_file("client.py") && is_project_file(".env.local"));
+        assert!(!is_project_file("logo.png") && !is_project_file("README.md"));
+    }
+}

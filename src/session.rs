@@ -1,0 +1,83 @@
+//! One session for every command: `.scopesmith.yaml`, rules, walk, scan and the gate
+//! (excludes, suppressions, baseline) run once, here, so `scan`, `plan`, `fix`, `report` and
+//! `verify` cannot disagree about what is excluded, suppressed or baselined.
+//!
+//! Takes the walk flags and, for `scan`, the gate flags; returns the narrowed [`ScanResult`]
+//! (with the decoded text of the files later stages need), the rules and the tally of what
+//! the gate hid. Nothing here prints.
+
+use crate::ci::{self, config::Config, GateSettings};
+use crate::cli::{GateArgs, WalkArgs};
+use crate::finding::Severity;
+use crate::report::Tally;
+use crate::rules::RuleSet;
+use crate::scan::ScanResult;
+use crate::Error;
+
+/// How much of the CI gate a command applies.
+#[derive(Debug, Clone, Copy)]
+pub enum Gate<'a> {
+    /// `scan`: every gate flag (baseline, diff base, fail-on, `--no-suppress`, `--no-config`).
+    Full(&'a GateArgs),
+    /// `plan`, `fix`, `report`, `verify`: the config and inline suppressions, as `scan` applies
+    /// them; no baseline or diff (a baselined use still has to be migrated).
+    Narrow,
+}
+
+pub struct Session {
+    pub walk: WalkArgs,
+    pub rules: RuleSet,
+    pub scan: ScanResult,
+    pub tally: Tally,
+    pub settings: GateSettings,
+}
+
+impl Session {
+    pub fn open(walk: &WalkArgs, gate: Gate<'_>) -> Result<Session, Error> {
+        let mut walk = walk.clone();
+        let no_config = matches!(gate, Gate::Full(g) if g.no_config);
+        // The first root's config; for a list of files (pre-commit) the working directory's.
+        let config = match walk.paths.first() {
+            _ if no_config => Config::default(),
+            Some(root) if root.is_dir() => Config::discover(root)?.unwrap_or_default(),
+            _ => Config::discover(std::path::Path::new("."))?.unwrap_or_default(),
+        };
+        // Flags win: the file's excludes and rule directories come first, so a flag's rule of
+        // the same id replaces the file's.
+        walk.exclude = config.exclude.iter().cloned().chain(walk.exclude).collect();
+        walk.rules = config.rules.iter().cloned().chain(walk.rules).collect();
+        let mut rules = RuleSet::load(&walk.rules)?;
+        let ids: Vec<&str> = rules.detect.iter().map(|r| r.id.as_str()).collect();
+        config.check_rules(&ids)?;
+        for rule in &mut rules.detect {
+            if let Some(s) = config.severity.get(&rule.id) {
+                rule.severity = *s;
+            }
+        }
+        let settings = match gate {
+            Gate::Full(g) => GateSettings {
+                fail_on: g.fail_on.or(config.fail_on).unwrap_or(Severity::Low),
+                baseline: g.baseline.clone().or(config.baseline.clone()),
+                write_baseline: g.write_baseline.clone(),
+                diff_base: g.diff_base.clone(),
+                suppress: !g.no_suppress,
+            },
+            Gate::Narrow => GateSettings {
+                fail_on: Severity::Low,
+                baseline: None,
+                write_baseline: None,
+                diff_base: None,
+                suppress: true,
+            },
+        };
+        let mut scan = crate::scan::scan(&walk.paths, &rules.detect, &crate::commands::scan_options(&walk))?;
+        for f in &mut scan.findings {
+            if let Some(s) = config.severity.get(&f.rule) {
+                f.severity = *s;
+            }
+        }
+        let ids: Vec<&str> = rules.detect.iter().map(|r| r.id.as_str()).collect();
+        let tally = ci::narrow(&mut scan, &walk.paths, &ids, &settings)?;
+        Ok(Session { walk, rules, scan, tally, settings })
+    }
+}
