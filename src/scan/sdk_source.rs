@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::credential::{name_in, Aliases};
-use crate::finding::Finding;
+use crate::finding::{Finding, Kind};
 
 /// A Cloudflare SDK or tool that implements Global API Key authentication itself.
 struct Sdk {
@@ -80,8 +80,9 @@ pub fn drop_definitions(findings: &mut Vec<Finding>, sources: &BTreeMap<String, 
         let Some(sdk) = sdk_tree(dir, &compiled, &mut trees) else { return true };
         let own = SDKS[sdk].own_vars;
         let Some(cred) = &f.credential else { return false };
+        // Reading its own variable is the SDK's implementation; a raw call sending it is a use.
         if own.contains(&cred.as_str()) {
-            return false;
+            return f.kind != Kind::Env && f.kind != Kind::Config && f.kind != Kind::Sdk;
         }
         // Kept only when the credential is read from a source: on the line, or through a
         // variable of the file.
