@@ -88,7 +88,24 @@ pub struct ScanArgs {
     #[arg(long, value_name = "NAME")]
     pub repo_name: Option<String>,
     #[command(flatten)]
+    pub history: HistoryArgs,
+    #[command(flatten)]
     pub gate: GateArgs,
+}
+
+/// `scan --history`: what was committed, including what was deleted since (docs/history.md).
+#[derive(Debug, Args, Clone, Default)]
+pub struct HistoryArgs {
+    /// Scan the git history: every commit's added lines, on all refs, or a range given as
+    /// `--history=main..HEAD`
+    #[arg(long, value_name = "REV-RANGE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub history: Option<String>,
+    /// With --history: only commits more recent than this date (as git reads it: 2024-01-31, "2 weeks ago")
+    #[arg(long, value_name = "DATE", requires = "history")]
+    pub since: Option<String>,
+    /// With --history: only commits older than this date
+    #[arg(long, value_name = "DATE", requires = "history")]
+    pub until: Option<String>,
 }
 
 /// What fails a CI run and which findings count (see docs/ci.md).

@@ -102,6 +102,21 @@ pub struct Finding {
     pub sdk: Option<String>,
     /// Stable across edits elsewhere in the file (baselines, SARIF).
     pub fingerprint: String,
+    /// Where history put it (`scan --history`): the commit that introduced this use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Introduced>,
+}
+
+/// The commit that introduced a use found in history, and whether `HEAD` still has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Introduced {
+    /// The commit id's first 12 hex digits.
+    pub commit: String,
+    /// Author date, ISO 8601.
+    pub date: String,
+    /// The same use (rule, line text, secret) is in some file of `HEAD`. When false the key
+    /// is gone from the tree but not from the history: only rolling it in the dashboard helps.
+    pub at_head: bool,
 }
 
 impl Finding {

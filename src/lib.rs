@@ -12,6 +12,7 @@ pub mod commands;
 pub mod error;
 pub mod finding;
 pub mod fix;
+pub mod history;
 pub mod infer;
 pub mod policy;
 pub mod project;

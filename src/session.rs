@@ -7,7 +7,7 @@
 //! the gate hid. Nothing here prints.
 
 use crate::ci::{self, config::Config, GateSettings};
-use crate::cli::{GateArgs, WalkArgs};
+use crate::cli::{GateArgs, HistoryArgs, WalkArgs};
 use crate::finding::Severity;
 use crate::report::Tally;
 use crate::rules::RuleSet;
@@ -30,10 +30,18 @@ pub struct Session {
     pub scan: ScanResult,
     pub tally: Tally,
     pub settings: GateSettings,
+    /// What `scan --history` read, for the command's summary; `None` for a tree scan.
+    pub history: Option<crate::history::HistoryStats>,
 }
 
 impl Session {
     pub fn open(walk: &WalkArgs, gate: Gate<'_>) -> Result<Session, Error> {
+        Session::open_from(walk, gate, None)
+    }
+
+    /// As [`Session::open`], but over the git history (`scan --history`) when `history` is
+    /// given: the same config, rules and gate, with commits instead of the working tree.
+    pub fn open_from(walk: &WalkArgs, gate: Gate<'_>, history: Option<&HistoryArgs>) -> Result<Session, Error> {
         let mut walk = walk.clone();
         let no_config = matches!(gate, Gate::Full(g) if g.no_config);
         // The first root's config; for a list of files (pre-commit) the working directory's.
@@ -70,14 +78,52 @@ impl Session {
                 suppress: true,
             },
         };
-        let mut scan = crate::scan::scan(&walk.paths, &rules.detect, &crate::commands::scan_options(&walk))?;
+        let (mut scan, history) = match history {
+            Some(h) => {
+                let (scan, stats) = history_scan(&walk, h, &settings, &rules.detect)?;
+                (scan, Some(stats))
+            }
+            None => (crate::scan::scan(&walk.paths, &rules.detect, &crate::commands::scan_options(&walk))?, None),
+        };
         for f in &mut scan.findings {
             if let Some(s) = config.severity.get(&f.rule) {
                 f.severity = *s;
             }
         }
         let ids: Vec<&str> = rules.detect.iter().map(|r| r.id.as_str()).collect();
+        let settings = if history.is_some() {
+            // Suppressions were read from each committed blob; the working tree has no say.
+            GateSettings { suppress: false, ..settings }
+        } else {
+            settings
+        };
         let tally = ci::narrow(&mut scan, &walk.paths, &ids, &settings)?;
-        Ok(Session { walk, rules, scan, tally, settings })
+        Ok(Session { walk, rules, scan, tally, settings, history })
     }
+}
+
+/// `scan --history`: the repository's commits instead of its working tree.
+fn history_scan(
+    walk: &WalkArgs,
+    h: &HistoryArgs,
+    settings: &GateSettings,
+    rules: &[crate::rules::DetectRule],
+) -> Result<(ScanResult, crate::history::HistoryStats), Error> {
+    if settings.diff_base.is_some() {
+        return Err(Error::Usage {
+            message: "`--history` and `--diff-base` do not go together".into(),
+            help: "to scan only a pull request's commits, give their range: `--history=BASE..HEAD`".into(),
+        });
+    }
+    let dir = crate::history::repository_dir(&walk.paths)?;
+    let opts = crate::history::HistoryOptions {
+        range: h.history.clone().filter(|r| !r.is_empty()),
+        since: h.since.clone(),
+        until: h.until.clone(),
+        threads: walk.threads.unwrap_or(0),
+        max_file_size: walk.max_file_size.max(1),
+        excludes: walk.exclude.clone(),
+        no_ignore: walk.no_ignore,
+    };
+    crate::history::scan(dir, rules, &opts)
 }

@@ -165,6 +165,7 @@ pub(crate) mod tests {
             tool: None,
             sdk: None,
             fingerprint: fingerprint.into(),
+            history: None,
         }
     }
 

@@ -10,7 +10,19 @@ use crate::{ci, report, Error, Outcome};
 /// `scan`: settings from `.scopesmith.yaml` under the flags, scan, narrow (diff, suppressions,
 /// baseline), report, judge.
 pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
-    let session = Session::open(&args.walk, Gate::Full(&args.gate))?;
+    let history = args.history.history.is_some().then_some(&args.history);
+    let session = Session::open_from(&args.walk, Gate::Full(&args.gate), history)?;
+    if let Some(stats) = &session.history {
+        eprint_text(&format!(
+            "note: history: {} commit{}, {} file change{}, {} blobs scanned ({} seen again and not rescanned)\n",
+            stats.commits,
+            if stats.commits == 1 { "" } else { "s" },
+            stats.changes,
+            if stats.changes == 1 { "" } else { "s" },
+            stats.blobs_scanned,
+            stats.blobs_reused
+        ));
+    }
     let (result, tally, settings) = (&session.scan, &session.tally, &session.settings);
     match args.format {
         Format::Json => {

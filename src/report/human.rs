@@ -47,8 +47,34 @@ struct FindingDiagnostic<'a> {
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.finding.message)?;
+        match &self.finding.history {
+            Some(h) => write!(
+                f,
+                " (introduced in {} on {}; {})",
+                short_commit(&h.commit),
+                h.date.get(..10).unwrap_or(&h.date),
+                if h.at_head { "still in HEAD" } else { "deleted since, still in the history" }
+            ),
+            None => Ok(()),
+        }
     }
+}
+
+/// Ids are already 12 digits (see `history::merge`); a longer one would be masked by the scrub.
+fn short_commit(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
+/// What to do about a use found in history: a hard-coded key that was ever committed is
+/// exposed until it is rolled, whatever the tree holds now.
+pub(crate) fn history_help(f: &Finding) -> Option<&'static str> {
+    let h = f.history.as_ref()?;
+    Some(match (f.secret.is_some(), h.at_head) {
+        (true, false) => "exposed: this key was committed and is still readable in the history; roll the Global API Key in the dashboard (My Profile > API Tokens > Global API Key > Roll): it cannot be changed by API, and deleting the line does not help",
+        (true, true) => "exposed: roll the Global API Key in the dashboard once its consumers have moved to tokens; removing it from HEAD does not remove it from the history",
+        (false, _) => "a use of the key by name; no secret value was committed here",
+    })
 }
 
 impl std::error::Error for FindingDiagnostic<'_> {}
@@ -65,7 +91,10 @@ impl Diagnostic for FindingDiagnostic<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(&self.finding.fix))
+        match history_help(self.finding) {
+            Some(h) => Some(Box::new(format!("{}\n{h}", self.finding.fix))),
+            None => Some(Box::new(&self.finding.fix)),
+        }
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         Some(&self.excerpt)
@@ -120,7 +149,15 @@ fn diagnostic(f: &Finding) -> FindingDiagnostic<'_> {
         .max(1);
     FindingDiagnostic {
         finding: f,
-        excerpt: Excerpt { name: f.path.clone(), text: f.snippet.clone(), line: f.line, column: f.column },
+        excerpt: Excerpt {
+            name: match &f.history {
+                Some(h) => format!("{}@{}", f.path, short_commit(&h.commit)),
+                None => f.path.clone(),
+            },
+            text: f.snippet.clone(),
+            line: f.line,
+            column: f.column,
+        },
         span: SourceSpan::from((start.min(f.snippet.len()), len.min(f.snippet.len().saturating_sub(start)))),
     }
 }

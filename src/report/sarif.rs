@@ -114,9 +114,22 @@ fn sarif_result(f: &Finding, rule_index: Option<usize>, uri_prefix: &str) -> Sar
         .build();
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
+    if let Some(h) = &f.history {
+        // The same line introduced by two commits is two results to track.
+        fingerprints.insert("commitSha/v1".to_string(), h.commit.clone());
+    }
     let message = match &f.credential {
         Some(c) => format!("{} (`{c}`). {}", f.message, f.fix),
         None => format!("{}. {}", f.message, f.fix),
+    };
+    let message = match &f.history {
+        Some(h) => format!(
+            "{message} Introduced in commit {} ({}); {}.",
+            h.commit,
+            h.date,
+            if h.at_head { "still in HEAD" } else { "deleted since, still readable in the history" }
+        ),
+        None => message,
     };
     let builder = SarifResult::builder()
         .rule_id(f.rule.clone())
@@ -124,9 +137,18 @@ fn sarif_result(f: &Finding, rule_index: Option<usize>, uri_prefix: &str) -> Sar
         .message(Message::from(message.as_str()))
         .locations(vec![location])
         .partial_fingerprints(fingerprints);
-    match rule_index {
-        Some(i) => builder.rule_index(i as i64).build(),
-        None => builder.build(),
+    let properties = f.history.as_ref().map(|h| {
+        let mut props = BTreeMap::new();
+        props.insert("commit".to_string(), serde_json::Value::from(h.commit.clone()));
+        props.insert("authorDate".to_string(), serde_json::Value::from(h.date.clone()));
+        props.insert("atHead".to_string(), serde_json::Value::from(h.at_head));
+        PropertyBag::builder().additional_properties(props).build()
+    });
+    match (rule_index, properties) {
+        (Some(i), Some(p)) => builder.rule_index(i as i64).properties(p).build(),
+        (Some(i), None) => builder.rule_index(i as i64).build(),
+        (None, Some(p)) => builder.properties(p).build(),
+        (None, None) => builder.build(),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::finding::{Warning, WarningReason};
 
 /// Installed dependencies and caches, normally untracked; `--no-ignore` scans them too.
 /// `vendor/` is not among them: vendored code is committed, so a key in it is in the history.
-const SKIPPED_DIRS: &[&str] = &[
+pub(crate) const SKIPPED_DIRS: &[&str] = &[
     ".git",
     ".hg",
     ".svn",

@@ -342,6 +342,7 @@ fn to_finding(rules: &[DetectRule], path: &str, text: &str, lines: &Lines, hit: 
             .or_else(|| rule.tool_hints.iter().find(|(re, _)| re.is_match(text)).map(|(_, t)| t.clone())),
         sdk: rule.sdk.clone(),
         fingerprint,
+        history: None,
     }
 }
 
