@@ -413,6 +413,7 @@ fn caller_finding(def: &Finding, w: &Wrapper, path: &str, text: &str, line: usiz
         secret,
         tool: def.tool.clone(),
         sdk: def.sdk.clone(),
+        history: None,
     }
 }
 
