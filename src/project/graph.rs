@@ -18,12 +18,15 @@ use crate::scan::ScanResult;
 /// Files reached past this many are not followed (one credential on a huge unit).
 const MAX_REACH: usize = 4096;
 
+/// File -> the files of one unit linking to it, with the link kind.
+type Importers = BTreeMap<String, Vec<(String, &'static str)>>;
+
 pub struct Graph<'a> {
     result: &'a ScanResult,
     /// File -> its outgoing links, extracted once.
     out: Mutex<BTreeMap<String, Vec<Link>>>,
     /// Unit -> (file -> files of that unit linking to it).
-    into: Mutex<BTreeMap<Consumer, BTreeMap<String, Vec<(String, &'static str)>>>>,
+    into: Mutex<BTreeMap<Consumer, Importers>>,
 }
 
 impl<'a> Graph<'a> {
@@ -60,7 +63,7 @@ impl<'a> Graph<'a> {
                 .map(str::to_string)
                 .collect()
         };
-        let mut map: BTreeMap<String, Vec<(String, &'static str)>> = BTreeMap::new();
+        let mut map: Importers = BTreeMap::new();
         for m in members {
             for l in self.links(&m) {
                 map.entry(l.to).or_default().push((m.clone(), l.kind));
