@@ -4,9 +4,11 @@
 //! environment variables. Those are not uses of anyone's key. The tree is recognised by its
 //! manifest naming the SDK itself (a `go.mod` module path, a package name), not by file names.
 //!
-//! Inside such a tree a finding stays when it is a use after all: a hard-coded key shape, or a
+//! Inside such a tree a finding stays when it is a use after all: a hard-coded key shape, a
 //! credential read from somewhere other than the SDK's own documented variables (a script in
-//! the repository reading `CF_API_KEY`, a workflow secret, a Terraform variable).
+//! the repository reading `CF_API_KEY`, a Terraform variable), a header call sending even the
+//! SDK's own variable, and a workflow, script or env file setting it (the SDK's CI running with
+//! a real key): only the SDK's code reading its variable is the definition.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -80,9 +82,11 @@ pub fn drop_definitions(findings: &mut Vec<Finding>, sources: &BTreeMap<String, 
         let Some(sdk) = sdk_tree(dir, &compiled, &mut trees) else { return true };
         let own = SDKS[sdk].own_vars;
         let Some(cred) = &f.credential else { return false };
-        // Reading its own variable is the SDK's implementation; a raw call sending it is a use.
+        // Reading its own variable in its own code is the SDK's implementation; a raw call
+        // sending it is a use, and so is a workflow, script or env file setting it (the SDK's
+        // CI runs with a real key), since the option is never defined there.
         if own.contains(&cred.as_str()) {
-            return f.kind != Kind::Env && f.kind != Kind::Config && f.kind != Kind::Sdk;
+            return !defines_options(real) || !matches!(f.kind, Kind::Env | Kind::Config | Kind::Sdk);
         }
         // Kept only when the credential is read from a source: on the line, or through a
         // variable of the file.
@@ -93,6 +97,14 @@ pub fn drop_definitions(findings: &mut Vec<Finding>, sources: &BTreeMap<String, 
         let line = text.lines().nth(f.line.saturating_sub(1)).unwrap_or("");
         name_in(line).as_deref() == Some(cred.as_str()) || Aliases::of(text).sources().any(|s| s == cred)
     });
+}
+
+/// Whether `path` is code an SDK can implement its options in: a source file of a programming
+/// language. Workflows, shell scripts, compose and env files only set or send a value.
+fn defines_options(path: &Path) -> bool {
+    const CODE: &[&str] =
+        &["go", "py", "pyi", "ts", "tsx", "mts", "cts", "js", "mjs", "cjs", "php", "rs", "rb", "java", "kt"];
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| CODE.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// The SDK whose manifest is the nearest one above `dir`, if it names the SDK.
