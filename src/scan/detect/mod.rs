@@ -142,6 +142,7 @@ impl<'r> Detector<'r> {
             hits.extend(rust::detect(self.rules, &rust_rules, text, &lines));
         }
         hits.extend(alias::hits(self.rules, path, text, &lines));
+        hits.retain(|h| !in_directive(text, &lines, h.offset));
         if hits.is_empty() {
             return Vec::new();
         }
@@ -266,6 +267,20 @@ fn is_comment(line: &str) -> bool {
     // `--header=` and `'X-Auth-Key': v` are code, so `--` and `'` comments need more than a prefix.
     ["#", "//", "/*", "* ", "-- ", ";", "<!--", "REM "].iter().any(|p| t.starts_with(p)) && !t.starts_with("#!")
         || t == "*"
+}
+
+/// Whether `offset` lies inside a `scopesmith:ignore[...]` directive: the rule ids listed there
+/// (`x-auth-key-header`) name rules, they are no use of a key.
+fn in_directive(text: &str, lines: &Lines, offset: usize) -> bool {
+    const OPEN: &str = "scopesmith:ignore[";
+    let line = lines.line_of(offset);
+    let start = lines.start(line);
+    let Some(here) = offset.checked_sub(start) else { return false };
+    let l = lines.text(text, line);
+    memchr::memmem::find_iter(l.as_bytes(), OPEN).any(|at| {
+        let close = l[at..].find(']').map(|c| at + c).unwrap_or(l.len());
+        (at..=close).contains(&here)
+    })
 }
 
 /// One finding per line (strongest kind, then severity, then rule id), with what the weaker
