@@ -24,6 +24,8 @@ pub struct ExpectedFinding {
     pub line: usize,
     pub kind: String,
     pub credential: Option<String>,
+    /// `key` or `email`: which of a line's findings `credential` is about (a line may send both).
+    pub role: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,6 +79,14 @@ fn every_fixture_matches_its_expectations() {
             result.findings.iter().map(|f| (f.path.clone(), f.line, f.kind.as_str().to_string())).collect();
         let want: BTreeSet<(String, usize, String)> =
             expect.findings.iter().map(|f| (f.path.clone(), f.line, f.kind.clone())).collect();
+        for want in expect.findings.iter().filter(|w| w.role.is_some()) {
+            let role = want.role.as_deref().unwrap_or_default();
+            if !result.findings.iter().any(|f| {
+                f.path == want.path && f.line == want.line && format!("{:?}", f.role).eq_ignore_ascii_case(role)
+            }) {
+                problems.push(format!("{eco}: no {role} finding at {}:{}", want.path, want.line));
+            }
+        }
         for miss in want.difference(&got) {
             problems.push(format!("{eco}: missed {}:{} ({})", miss.0, miss.1, miss.2));
         }
@@ -95,7 +105,10 @@ fn every_fixture_matches_its_expectations() {
             let Some(cred) = &want.credential else {
                 continue;
             };
-            if let Some(f) = result.findings.iter().find(|f| f.path == want.path && f.line == want.line) {
+            let role_ok = |f: &scopesmith::finding::Finding| {
+                want.role.as_deref().is_none_or(|r| format!("{:?}", f.role).eq_ignore_ascii_case(r))
+            };
+            if let Some(f) = result.findings.iter().find(|f| f.path == want.path && f.line == want.line && role_ok(f)) {
                 if f.credential.as_deref() != Some(cred.as_str()) {
                     problems.push(format!(
                         "{eco}: {}:{} credential {:?}, expected {cred}",

@@ -58,11 +58,15 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
     Ok(if ci::gate::fails(&result.findings, settings.fail_on) { Outcome::Findings } else { Outcome::Clean })
 }
 
-/// SARIF URIs are relative to where scopesmith runs: a single relative root (or a file's
-/// directory) is their prefix. Several roots already carry their own prefix.
+/// SARIF URIs are relative to where scopesmith runs: a single relative root folder is their
+/// prefix (a file is reported from its repository root). Several roots already carry their own prefix.
 pub(super) fn sarif_prefix(roots: &[std::path::PathBuf]) -> String {
     let [root] = roots else { return String::new() };
-    let dir = if root.is_file() { root.parent().unwrap_or(std::path::Path::new("")) } else { root.as_path() };
+    // A file is already reported by its path from the repository root (scan/root_path.rs).
+    if root.is_file() {
+        return String::new();
+    }
+    let dir = root.as_path();
     if !dir.is_relative() {
         return String::new();
     }

@@ -112,6 +112,11 @@ impl Aliases {
         Aliases { map, literals }
     }
 
+    /// The credential names that some variable of the file is read from.
+    pub fn sources(&self) -> impl Iterator<Item = &str> {
+        self.map.values().map(|(name, _)| name.as_str())
+    }
+
     /// The credential behind `expr`: a variable assigned in the file first (`$key` in PHP is
     /// a variable, not an environment read), then a direct read.
     pub fn resolve(&self, expr: &str) -> Option<Resolved> {

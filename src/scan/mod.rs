@@ -8,11 +8,17 @@
 pub mod credential;
 pub mod detect;
 pub mod gate;
+pub mod email;
 mod ignores;
 pub mod lines;
+pub mod own_output;
+pub mod root_path;
+pub mod sdk_source;
 pub mod source;
+pub mod template;
 pub mod texts;
 pub mod walk;
+pub mod wrapper;
 
 use std::path::PathBuf;
 
@@ -96,8 +102,18 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
                 help: "pass a directory or file to scan".into(),
             });
         }
-        let prefix =
-            if roots.len() > 1 { root.to_string_lossy().trim_end_matches('/').to_string() } else { String::new() };
+        let prefix = if root.is_file() {
+            // A file named on the command line: its path from the repository root.
+            let display = root_path::display_for_file(root);
+            if root_path::Excludes::new(&opts.walk.excludes).excludes(&display) {
+                continue;
+            }
+            display
+        } else if roots.len() > 1 {
+            root.to_string_lossy().trim_end_matches('/').to_string()
+        } else {
+            String::new()
+        };
         // Each file is scanned on the walker thread that found it, as ripgrep does: memory
         // holds the files being read, not a list of the tree, and only files with something
         // to report are kept.
@@ -155,6 +171,11 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
         }
         result.warnings.extend(warnings);
     }
+    // Post-passes over the whole scan: an SDK's own definitions out, callers of key wrappers
+    // in, then e-mails that no key goes with out.
+    sdk_source::drop_definitions(&mut result.findings, &result.sources);
+    wrapper::add_callers(&mut result.findings, &mut result.sources);
+    email::keep_paired(&mut result.findings);
     result.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     result.warnings.sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));
     // Each file once, whichever stages (walk, read, decode) had something to say about it.
@@ -189,14 +210,19 @@ fn scan_read(detector: &Detector, path: &std::path::Path, display: &str, max: u6
         out.skipped = true;
         return out;
     };
-    let file_name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let real_name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    // `a.yaml.tpl` is matched by the rules for `a.yaml`.
+    let file_name = template::underlying_name(&real_name);
     let bytes: &[u8] = match &content {
         Content::Text(t) => t.as_bytes(),
         Content::Bytes => buffer,
     };
     out.bytes = bytes.len() as u64;
+    if own_output::is_own_output(&real_name, bytes) {
+        return out;
+    }
     // The prefilter runs on raw bytes: most files end here, never decoded.
-    let Some(mut candidates) = detector.candidates(bytes, &file_name) else { return out };
+    let Some(mut candidates) = detector.candidates(bytes, file_name) else { return out };
     let text: std::borrow::Cow<str> = match &content {
         Content::Text(t) => t.as_str().into(),
         Content::Bytes => match std::str::from_utf8(buffer) {
@@ -214,7 +240,7 @@ fn scan_read(detector: &Detector, path: &std::path::Path, display: &str, max: u6
                 }
                 let text = String::from_utf8_lossy(buffer).into_owned();
                 // Replacement characters moved the offsets: find the keywords again.
-                match detector.candidates(text.as_bytes(), &file_name) {
+                match detector.candidates(text.as_bytes(), file_name) {
                     Some(c) => candidates = c,
                     None => return out,
                 }

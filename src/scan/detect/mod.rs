@@ -3,9 +3,11 @@
 //! Cheap first: one Aho–Corasick pass over the raw bytes finds every rule keyword; a file
 //! with none costs that pass and nothing else. Only lines holding a rule's keyword are then
 //! matched against that rule's regex (Rust files also go through `syn`, see `rust.rs`).
-//! At most one finding per line survives: the strongest kind wins (`Kind`'s order).
+//! At most one finding per line and role (key, e-mail) survives: the strongest kind wins
+//! (`Kind`'s order).
 
 mod outline;
+mod alias;
 mod rust;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -139,6 +141,8 @@ impl<'r> Detector<'r> {
         if !rust_rules.is_empty() && path.ends_with(".rs") {
             hits.extend(rust::detect(self.rules, &rust_rules, text, &lines));
         }
+        hits.extend(alias::hits(self.rules, path, text, &lines));
+        hits.retain(|h| !in_directive(text, &lines, h.offset));
         if hits.is_empty() {
             return Vec::new();
         }
@@ -265,6 +269,20 @@ fn is_comment(line: &str) -> bool {
         || t == "*"
 }
 
+/// Whether `offset` lies inside a `scopesmith:ignore[...]` directive: the rule ids listed there
+/// (`x-auth-key-header`) name rules, they are no use of a key.
+fn in_directive(text: &str, lines: &Lines, offset: usize) -> bool {
+    const OPEN: &str = "scopesmith:ignore[";
+    let line = lines.line_of(offset);
+    let start = lines.start(line);
+    let Some(here) = offset.checked_sub(start) else { return false };
+    let l = lines.text(text, line);
+    memchr::memmem::find_iter(l.as_bytes(), OPEN).any(|at| {
+        let close = l[at..].find(']').map(|c| at + c).unwrap_or(l.len());
+        (at..=close).contains(&here)
+    })
+}
+
 /// One finding per line (strongest kind, then severity, then rule id), with what the weaker
 /// hits knew (a credential name) kept; lines inside a multi-line SDK call belong to it.
 fn merge(
@@ -275,12 +293,14 @@ fn merge(
     hits: Vec<Hit>,
     aliases: &Aliases,
 ) -> Vec<Finding> {
-    let mut per_line: BTreeMap<usize, Vec<Finding>> = BTreeMap::new();
+    // One finding per line and role: `-H "X-Auth-Email: $E" -H "X-Auth-Key: $K"` is two sites,
+    // each naming its own credential.
+    let mut per_line: BTreeMap<(usize, crate::finding::Role), Vec<Finding>> = BTreeMap::new();
     let columns = columns(text, lines, &hits);
     let mut tools = BTreeMap::new();
     for (hit, column) in hits.into_iter().zip(columns) {
         let f = to_finding(rules, path, text, lines, hit, column, aliases, &mut tools);
-        per_line.entry(f.line).or_default().push(f);
+        per_line.entry((f.line, f.role)).or_default().push(f);
     }
     let mut out: Vec<Finding> = Vec::new();
     for (_, mut group) in per_line {

@@ -176,6 +176,19 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         visit::visit_expr_call(self, node);
     }
 
+    /// `format!("X-Auth-Key: {}", key)` and `vec![..]`: macro bodies are token streams to syn,
+    /// so the comma-separated expressions are parsed out and visited like call arguments.
+    fn visit_macro(&mut self, node: &'ast syn::Macro) {
+        use syn::punctuated::Punctuated;
+        if let Ok(args) = node.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated) {
+            self.args(args.iter());
+            for arg in &args {
+                self.visit_expr(arg);
+            }
+        }
+        visit::visit_macro(self, node);
+    }
+
     fn visit_lit_str(&mut self, node: &'ast syn::LitStr) {
         for rule in self.string_rules(&node.value()) {
             let cred = (self.rules[rule].kind == crate::finding::Kind::Env).then(|| node.value());

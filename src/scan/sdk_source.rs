@@ -1,0 +1,134 @@
+//! An SDK's own source tree defines the key option: cloudflare-go's `option.WithAPIKey` and the
+//! generated tests that exercise it with placeholder values, cloudflare-python's client reading
+//! `CLOUDFLARE_API_KEY` and setting `X-Auth-Key`, wrangler's and the Terraform provider's own
+//! environment variables. Those are not uses of anyone's key. The tree is recognised by its
+//! manifest naming the SDK itself (a `go.mod` module path, a package name), not by file names.
+//!
+//! Inside such a tree a finding stays when it is a use after all: a hard-coded key shape, a
+//! credential read from somewhere other than the SDK's own documented variables (a script in
+//! the repository reading `CF_API_KEY`, a Terraform variable), a header call sending even the
+//! SDK's own variable, and a workflow, script or env file setting it (the SDK's CI running with
+//! a real key): only the SDK's code reading its variable is the definition.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::credential::{name_in, Aliases};
+use crate::finding::{Finding, Kind};
+
+/// A Cloudflare SDK or tool that implements Global API Key authentication itself.
+struct Sdk {
+    /// The manifest file and a pattern of its content that names the SDK.
+    manifest: &'static str,
+    names: &'static str,
+    /// The environment variables the SDK itself reads for the key and the e-mail.
+    own_vars: &'static [&'static str],
+}
+
+/// Sources: shared/cloudflare/facts.md 1.3 (cloudflare-go option/requestoption.go, client.go;
+/// cloudflare-python _client.py; cloudflare-typescript client.ts; python-cloudflare
+/// cloudflare.py; terraform-provider-cloudflare provider.go; wrangler's user/auth-variables.ts).
+const SDKS: &[Sdk] = &[
+    Sdk {
+        manifest: "go.mod",
+        names: r"(?m)^module\s+github\.com/cloudflare/(?:cloudflare-go|terraform-provider-cloudflare)(?:/v\d+)?\s*$",
+        own_vars: &[
+            "CLOUDFLARE_API_KEY",
+            "CLOUDFLARE_EMAIL",
+            "CLOUDFLARE_API_EMAIL",
+            "CLOUDFLARE_API_USER_SERVICE_KEY",
+        ],
+    },
+    Sdk {
+        manifest: "pyproject.toml",
+        names: r#"(?m)^name\s*=\s*["'](?:cloudflare|CloudFlare)["']\s*$"#,
+        own_vars: &["CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_EMAIL"],
+    },
+    Sdk {
+        manifest: "setup.py",
+        names: r#"\bname\s*=\s*["'](?:cloudflare|CloudFlare)["']"#,
+        own_vars: &["CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_EMAIL"],
+    },
+    Sdk {
+        manifest: "package.json",
+        names: r#"^\s*\{\s*"name"\s*:\s*"(?:cloudflare|wrangler)""#,
+        own_vars: &["CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_EMAIL"],
+    },
+    Sdk {
+        manifest: "composer.json",
+        names: r#""name"\s*:\s*"cloudflare/sdk""#,
+        own_vars: &["CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL"],
+    },
+    Sdk {
+        manifest: "Cargo.toml",
+        names: r#"(?m)^name\s*=\s*"cloudflare"\s*$"#,
+        own_vars: &["CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL"],
+    },
+];
+
+/// Drops the findings that are an SDK's own definition of the key option.
+pub fn drop_definitions(findings: &mut Vec<Finding>, sources: &BTreeMap<String, PathBuf>) {
+    let compiled: Vec<regex::Regex> =
+        SDKS.iter().map(|s| regex::Regex::new(s.names).expect("built-in SDK manifest pattern")).collect();
+    // Folder -> the SDK whose tree it is in (None: not an SDK tree), looked up once per folder.
+    let mut trees: BTreeMap<PathBuf, Option<usize>> = BTreeMap::new();
+    let mut texts: BTreeMap<String, Option<String>> = BTreeMap::new();
+    findings.retain(|f| {
+        if f.secret.is_some() {
+            return true;
+        }
+        let Some(real) = sources.get(&f.path) else { return true };
+        let Some(dir) = real.parent() else { return true };
+        let Some(sdk) = sdk_tree(dir, &compiled, &mut trees) else { return true };
+        let own = SDKS[sdk].own_vars;
+        let Some(cred) = &f.credential else { return false };
+        // Reading its own variable in its own code is the SDK's implementation; a raw call
+        // sending it is a use, and so is a workflow, script or env file setting it (the SDK's
+        // CI runs with a real key), since the option is never defined there.
+        if own.contains(&cred.as_str()) {
+            return !defines_options(real) || !matches!(f.kind, Kind::Env | Kind::Config | Kind::Sdk);
+        }
+        // Kept only when the credential is read from a source: on the line, or through a
+        // variable of the file.
+        let text = texts
+            .entry(f.path.clone())
+            .or_insert_with(|| std::fs::read(real).ok().map(|b| String::from_utf8_lossy(&b).into_owned()));
+        let Some(text) = text.as_deref() else { return true };
+        let line = text.lines().nth(f.line.saturating_sub(1)).unwrap_or("");
+        name_in(line).as_deref() == Some(cred.as_str()) || Aliases::of(text).sources().any(|s| s == cred)
+    });
+}
+
+/// Whether `path` is code an SDK can implement its options in: a source file of a programming
+/// language. Workflows, shell scripts, compose and env files only set or send a value.
+fn defines_options(path: &Path) -> bool {
+    const CODE: &[&str] =
+        &["go", "py", "pyi", "ts", "tsx", "mts", "cts", "js", "mjs", "cjs", "php", "rs", "rb", "java", "kt"];
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| CODE.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// The SDK whose manifest is the nearest one above `dir`, if it names the SDK.
+fn sdk_tree(dir: &Path, compiled: &[regex::Regex], cache: &mut BTreeMap<PathBuf, Option<usize>>) -> Option<usize> {
+    if let Some(hit) = cache.get(dir) {
+        return *hit;
+    }
+    let mut found = None;
+    let mut manifest_seen = false;
+    for (i, sdk) in SDKS.iter().enumerate() {
+        let m = dir.join(sdk.manifest);
+        if let Ok(text) = std::fs::read_to_string(&m) {
+            // A manifest of another project below an SDK's root (an example app) ends the search.
+            if sdk.manifest != "Cargo.toml" || text.contains("[package]") {
+                manifest_seen = true;
+            }
+            if compiled[i].is_match(&text) {
+                found = Some(i);
+                break;
+            }
+        }
+    }
+    let result =
+        if found.is_some() || manifest_seen { found } else { dir.parent().and_then(|p| sdk_tree(p, compiled, cache)) };
+    cache.insert(dir.to_path_buf(), result);
+    result
+}
