@@ -25,7 +25,7 @@ pub fn render(report: &Report) -> String {
     credentials(&mut out, report);
     secrets(&mut out, report);
     blockers(&mut out, report);
-    out.push_str(&super::runbook::markdown(report, &esc));
+    out.push_str(&super::runbook::markdown(report, &esc, &code));
     super::redact::scrub(&out)
 }
 

@@ -151,8 +151,9 @@ fn capital(s: &str) -> String {
 
 pub const ROLL: &str = "Last, when every consumer above runs on its token: roll (change) the Global API Key in the dashboard (My Profile → API Tokens → Global API Key → Change). It cannot be changed by API, and a leaked key is auto-revoked by Cloudflare, which breaks every consumer that still shares it at once.";
 
-/// Markdown section; `esc` escapes table/text cells.
-pub fn markdown(report: &Report, esc: &dyn Fn(&str) -> String) -> String {
+/// Markdown section; `esc` escapes text, `code` makes a code span (names from the tree may
+/// hold control characters and backticks).
+pub fn markdown(report: &Report, esc: &dyn Fn(&str) -> String, code: &dyn Fn(&str) -> String) -> String {
     let steps = steps(report);
     if steps.is_empty() {
         return String::new();
@@ -162,14 +163,14 @@ pub fn markdown(report: &Report, esc: &dyn Fn(&str) -> String) -> String {
     let multi = report.repositories.len() > 1;
     for (i, s) in steps.iter().enumerate() {
         let repo = if multi { format!(" · {}", esc(&s.repository)) } else { String::new() };
-        out.push_str(&format!("### {}. `{}`{repo}\n\n", i + 1, s.credential.replace('`', "'")));
+        out.push_str(&format!("### {}. {}{repo}\n\n", i + 1, code(&s.credential)));
         out.push_str(&format!("1. {}.\n", capital(&esc(&s.target))));
         for (n, c) in s.consumers.iter().enumerate() {
             out.push_str(&format!(
                 "{}. Move {} ({}) to it, then check it still works.\n",
                 n + 2,
                 esc(&c.what),
-                c.files.iter().map(|f| format!("`{}`", f.replace('`', "'"))).collect::<Vec<_>>().join(", ")
+                c.files.iter().map(|f| code(f)).collect::<Vec<_>>().join(", ")
             ));
         }
         let next = s.consumers.len() + 2;

@@ -13,6 +13,10 @@ pub fn parse_all(source: &RuleSource) -> Result<RuleFile, Vec<RuleError>> {
         Ok(file) => return Ok(file),
         Err(e) => e,
     };
+    // Too deep to parse is the whole answer: a second parse would cost what the check saved.
+    if crate::limits::yaml_too_deep(&source.text).is_some() {
+        return Err(vec![first]);
+    }
     let Ok(value) = serde_norway::from_str::<serde_norway::Value>(&source.text) else {
         return Err(vec![first]);
     };
