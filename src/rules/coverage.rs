@@ -112,9 +112,8 @@ pub fn markdown(families: &[(String, Vec<OperationSpec>)]) -> String {
             row.add(op);
             total.add(op);
             if status(op) == Status::NoKnownGroup {
-                let reason = op.source.as_deref().unwrap_or(NO_KNOWN_GROUP);
-                let reason = reason.strip_prefix(NO_KNOWN_GROUP).unwrap_or(reason).trim_start_matches(": ");
-                missing.entry(reason.to_string()).or_default().push(format!("`{} {}`", op.method, op.path));
+                let key = format!("{family}: {}", why_none(op.source.as_deref().unwrap_or_default()));
+                missing.entry(key).or_default().push(format!("`{} {}`", op.method, op.path));
             }
         }
         rows.push_str(&row.line(family));
@@ -149,11 +148,22 @@ pub fn markdown(families: &[(String, Vec<OperationSpec>)]) -> String {
     md.push_str("|---|---:|---:|---:|---:|---:|---:|---|\n");
     md.push_str(&rows);
     md.push_str(&total.line("**total**"));
-    md.push_str("\n## Operations with no known group, by reason\n");
+    md.push_str("\n## Operations with no known group, by family and reason\n\n");
     for (reason, ops) in &missing {
-        let _ = write!(md, "\n{reason} ({}):\n{}\n", ops.len(), ops.join(", "));
+        let _ = writeln!(md, "- {reason} ({}): {}", ops.len(), ops.join(", "));
     }
     md
+}
+
+/// The reason in a `no-known-group: ...` source, in a few words.
+fn why_none(source: &str) -> &'static str {
+    if source.contains("lists no Accepted Permissions") {
+        "its reference page lists no Accepted Permissions"
+    } else if source.starts_with(&format!("{NO_KNOWN_GROUP}: none of ")) {
+        "no page of the family read lists Accepted Permissions"
+    } else {
+        "no extract names a group for it"
+    }
 }
 
 #[cfg(test)]
@@ -189,6 +199,6 @@ mod tests {
             ],
         )]);
         assert!(md.contains("| x | 2 | 1 | 0 | 0 | 1 | 50% | tf |"), "{md}");
-        assert!(md.contains("page lists none (1):\n`GET /accounts/{account_id}/x`"), "{md}");
+        assert!(md.contains("- x: no extract names a group for it (1): `GET /accounts/{account_id}/x`"), "{md}");
     }
 }
