@@ -17,8 +17,12 @@ use std::path::Path;
 
 use super::model::{Auth, CatalogFile, OperationSpec, PermissionGroupsFile, Scope, SdkFile};
 
-/// `source` of an operation no extract gives groups for: the planner lists its calls as unresolved.
-pub const UNDOCUMENTED: &str = "undocumented: no accepted permission group in the extracts";
+/// How every `source` of an operation without a group (and not key-only) begins, followed by the
+/// reason: the planner lists calls to it as unresolved, and the coverage table counts it.
+pub const NO_KNOWN_GROUP: &str = "no-known-group";
+
+/// `source` of an operation no extract reaches at all.
+pub const UNDOCUMENTED: &str = "no-known-group: no extract names an accepted permission group for it";
 
 /// The files the extracts produce, by path relative to the repository root.
 pub type Generated = BTreeMap<String, String>;
@@ -242,6 +246,13 @@ pub fn generate(root: &Path) -> Result<Generated, String> {
     // are what its writes accept.
     let go_paths: BTreeMap<&str, Key> =
         sdk_rows[0].1.rows.iter().map(|r| (r[0].as_str(), (r[1].clone(), r[2].clone()))).collect();
+    // Terraform is newer than the saved Go listing: a call the Go listing lacks is looked up by
+    // its snake-case name in the (newer) TypeScript listing, Go's `New` being TypeScript's `create`.
+    let ts_paths: BTreeMap<String, Key> =
+        sdk_rows[2].1.rows.iter().map(|r| (snake(&r[0]), (r[1].clone(), r[2].clone()))).collect();
+    let resolve_go = |call: &str| -> Option<Key> {
+        go_paths.get(call).cloned().or_else(|| ts_paths.get(&go_call_as_ts(call)).cloned())
+    };
     let terraform = tsv(&dir, "terraform.tsv")?;
     let tf_version = terraform.header.split(" at ").nth(1).unwrap_or_default().to_string();
     let mut tf: BTreeMap<Key, (Vec<String>, BTreeSet<String>)> = BTreeMap::new();
@@ -259,7 +270,8 @@ pub fn generate(root: &Path) -> Result<Generated, String> {
             _ => calls.iter().filter(|c| !c.ends_with(".Get") && !c.ends_with(".List")).copied().collect(),
         };
         for call in targets {
-            let Some(key) = go_paths.get(call) else { continue };
+            let Some(key) = resolve_go(call) else { continue };
+            let key = &key;
             let mut gs = Vec::new();
             for g in list.split(';') {
                 let name_api = match groups.canonical(g) {
@@ -287,6 +299,18 @@ pub fn generate(root: &Path) -> Result<Generated, String> {
     // Reference pages read one by one: METHOD, path, groups (`*account`: every account-scoped
     // group), page, date, optional note.
     let reference = tsv(&dir, "reference.tsv")?;
+    // A group a page names that no other list has (Realtime, URL Scanner Write): the page is the
+    // source, so it is known before any `*account` expands.
+    let mut from_reference: BTreeMap<String, Scope> = BTreeMap::new();
+    for r in &reference.rows {
+        let (Some(path), Some(list)) = (r.get(1), r.get(2)) else { continue };
+        for g in list.split(';').map(str::trim).filter(|g| !g.is_empty() && !g.starts_with('*')) {
+            if groups.canonical(g).is_none() {
+                groups.by_lower.insert(g.to_lowercase(), (g.to_string(), scope_of(path)));
+                from_reference.insert(g.to_string(), scope_of(path));
+            }
+        }
+    }
     let mut exact: BTreeMap<Key, (Vec<String>, String, Option<String>)> = BTreeMap::new();
     for r in &reference.rows {
         let [method, path, list, page, date, rest @ ..] = r.as_slice() else {
@@ -297,14 +321,16 @@ pub fn generate(root: &Path) -> Result<Generated, String> {
             match g {
                 "*account" => push_unique(&mut gs, groups.all_of_scope(Scope::Account)),
                 "*zone" => push_unique(&mut gs, groups.all_of_scope(Scope::Zone)),
-                _ => push_unique(
-                    &mut gs,
-                    [groups.canonical(g).ok_or_else(|| format!("reference.tsv: unknown group `{g}`"))?],
-                ),
+                _ => push_unique(&mut gs, [groups.canonical(g).unwrap_or_else(|| g.to_string())]),
             }
         }
         let note = rest.first().filter(|n| !n.is_empty()).cloned();
-        exact.insert((method.clone(), path.clone()), (gs, format!("reference {page} ({date})"), note));
+        let source = if gs.is_empty() {
+            format!("{NO_KNOWN_GROUP}: reference {page} ({date}) lists no Accepted Permissions")
+        } else {
+            format!("reference {page} ({date})")
+        };
+        exact.insert((method.clone(), path.clone()), (gs, source, note));
     }
 
     // Groups per operation, most exact source first.
@@ -331,7 +357,7 @@ pub fn generate(root: &Path) -> Result<Generated, String> {
                     }
                 }
             }
-        } else if let Some((gs, names)) = tf.get(key) {
+        } else if let Some((gs, names)) = tf.get(key).filter(|t| !t.0.is_empty()) {
             op.groups = gs.clone();
             let names: Vec<_> = names.iter().cloned().collect();
             op.source = Some(format!("terraform {} {tf_version}", names.join(", ")));
@@ -343,7 +369,7 @@ pub fn generate(root: &Path) -> Result<Generated, String> {
         .filter(|o| !o.groups.is_empty() && o.source.as_deref().is_some_and(|s| !s.starts_with("inferred")))
         .map(|o| (o.resource.clone(), o.method.clone(), o.groups.clone()))
         .collect();
-    for op in ops.values_mut().filter(|o| o.groups.is_empty() && o.auth.contains(&Auth::Token)) {
+    for op in ops.values_mut().filter(|o| o.groups.is_empty() && o.auth.contains(&Auth::Token) && o.source.is_none()) {
         let mut prefix = op.resource.clone();
         loop {
             let siblings: Vec<&(String, String, Vec<String>)> =
@@ -376,16 +402,22 @@ pub fn generate(root: &Path) -> Result<Generated, String> {
                 .map(|g| groups.canonical(g).ok_or_else(|| format!("families.tsv: unknown group `{g}`")))
                 .collect()
         };
-        let (reads, writes) = (list(reads)?, list(writes)?);
-        for op in
-            ops.values_mut().filter(|o| &o.family == family && o.groups.is_empty() && o.auth.contains(&Auth::Token))
-        {
+        // Empty columns: the family's pages read list no group at all (a reason, not a guess).
+        let none = reads.is_empty() && writes.is_empty();
+        let (reads, writes) = if none { (Vec::new(), Vec::new()) } else { (list(reads)?, list(writes)?) };
+        for op in ops.values_mut().filter(|o| {
+            &o.family == family && o.groups.is_empty() && o.auth.contains(&Auth::Token) && o.source.is_none()
+        }) {
+            if none {
+                op.source = Some(format!("{NO_KNOWN_GROUP}: none of {page} ({date}) lists Accepted Permissions"));
+                continue;
+            }
             op.groups = if op.method == "GET" { reads.clone() } else { writes.clone() };
             op.source = Some(format!("inferred from the family's reference page {page} ({date})"));
         }
     }
     // What is left: the reference lists no group for it, or no extract reaches it.
-    for op in ops.values_mut().filter(|o| o.groups.is_empty() && o.auth.contains(&Auth::Token)) {
+    for op in ops.values_mut().filter(|o| o.groups.is_empty() && o.auth.contains(&Auth::Token) && o.source.is_none()) {
         op.source = Some(UNDOCUMENTED.into());
     }
     // A read accepts the Read group of each Write group it accepts.
@@ -398,6 +430,7 @@ pub fn generate(root: &Path) -> Result<Generated, String> {
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut out = Generated::new();
     let mut families: BTreeMap<String, Vec<Op>> = BTreeMap::new();
+    let mut for_coverage: Vec<(String, Vec<OperationSpec>)> = Vec::new();
     for op in ops.into_values() {
         families.entry(op.family.clone()).or_default().push(op);
     }
@@ -428,6 +461,7 @@ pub fn generate(root: &Path) -> Result<Generated, String> {
             })
             .collect();
         let file = CatalogFile { family: family.clone(), operations };
+        for_coverage.push((family.clone(), file.operations.clone()));
         let mut text = String::from(
             "# Generated by `scopesmith catalog generate` from tools/catalog/extracts (see tools/catalog/README.md).\n\
              # Do not edit: change the extracts and regenerate. `source` says where each group list comes from.\n",
@@ -436,13 +470,22 @@ pub fn generate(root: &Path) -> Result<Generated, String> {
         out.insert(format!("rules/catalog/{family}.yaml"), text);
     }
 
+    out.insert("docs/catalog-coverage.md".into(), super::coverage::markdown(&for_coverage));
+
     let mut g = String::from(
-        "# Permission groups named by Terraform's \"Accepted Permissions\" lists but not in permission-groups.yaml.\n\
-         # Generated from tools/catalog/extracts/terraform.tsv; scope from the operations that accept them. No ids.\n",
+        "# Permission groups named by Terraform's \"Accepted Permissions\" lists or an operation's reference page but\n\
+         # not in permission-groups.yaml. Generated from tools/catalog/extracts/{terraform,reference}.tsv; scope from\n\
+         # the operations that accept them. No ids.\n",
     );
     let _ = writeln!(g, "# Source: terraform-provider-cloudflare {tf_version}.\ngroups:");
     for (name, scopes) in &derived {
         let scope = if scopes.contains(&Scope::Account) { Scope::Account } else { Scope::Zone };
+        let _ = writeln!(g, "  - name: {}\n    scope: {}", yaml_str(name), scope.as_str());
+    }
+    if !from_reference.is_empty() {
+        g.push_str("  # Named only by an operation's reference page (tools/catalog/extracts/reference.tsv).\n");
+    }
+    for (name, scope) in &from_reference {
         let _ = writeln!(g, "  - name: {}\n    scope: {}", yaml_str(name), scope.as_str());
     }
     out.insert("rules/permission-groups-derived.yaml".into(), g);
@@ -478,6 +521,16 @@ pub fn generate(root: &Path) -> Result<Generated, String> {
         let _ = file;
     }
     Ok(out)
+}
+
+/// `ZeroTrust.DLP.DataClasses.New` -> `zero_trust.dlp.data_classes.create`: a Go SDK call as the
+/// TypeScript listing names the same method.
+fn go_call_as_ts(call: &str) -> String {
+    let s = snake(call);
+    match s.rsplit_once('.') {
+        Some((resource, "new")) => format!("{resource}.create"),
+        _ => s,
+    }
 }
 
 fn yaml_str(s: &str) -> String {
@@ -534,5 +587,12 @@ mod tests {
         assert_eq!(snake("DNS.Records.New"), "dns.records.new");
         assert_eq!(snake("ZeroTrust.DLP.Profiles"), "zero_trust.dlp.profiles");
         assert_eq!(snake("dns.records.list"), "dns.records.list");
+    }
+
+    #[test]
+    fn go_calls_map_to_typescript_names() {
+        assert_eq!(go_call_as_ts("ZeroTrust.DLP.DataClasses.New"), "zero_trust.dlp.data_classes.create");
+        assert_eq!(go_call_as_ts("Flagship.Apps.Flags.Get"), "flagship.apps.flags.get");
+        assert_eq!(go_call_as_ts("CustomCsrs.Delete"), "custom_csrs.delete");
     }
 }

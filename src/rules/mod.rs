@@ -1,9 +1,11 @@
 //! Detection and permission knowledge, loaded from `rules/` (embedded) and `--rules DIR`.
 //!
 //! `load.rs` reads and parses files, `model.rs` is their serde shape, `compile.rs` checks and
-//! compiles detection rules, `knowledge.rs` checks the catalog, SDK maps and tool profiles.
+//! compiles detection rules, `knowledge.rs` checks the catalog, SDK maps and tool profiles;
+//! `generate.rs` builds the catalog from tools/catalog/extracts, `coverage.rs` its per-family table.
 
 pub mod compile;
+pub mod coverage;
 pub mod entries;
 pub mod generate;
 pub mod graphql;
