@@ -420,7 +420,13 @@ pub fn email_mapping_alone(line: &str) -> bool {
 /// or one `"X-Auth-Email": expr,` entry among others on the line.
 pub fn without_email_header(line: &str) -> Option<String> {
     if let Some(m) = EMAIL_SEGMENT.find(line) {
-        return Some(format!("{}{}", &line[..m.start()], &line[m.end()..]));
+        let before = &line[..m.start()];
+        // First on its line: the indentation stays and the space after the header goes.
+        if before.trim().is_empty() {
+            let indent = &line[..line.len() - line.trim_start().len()];
+            return Some(format!("{indent}{}", line[m.end()..].trim_start()));
+        }
+        return Some(format!("{before}{}", &line[m.end()..]));
     }
     let c = EMAIL_ENTRY.captures(line)?;
     if c[1] != c[2] {
@@ -509,6 +515,18 @@ pub fn rename_in(line: &str, old: &str, new: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_email_header_first_on_its_line_keeps_the_indentation() {
+        assert_eq!(
+            without_email_header(r#"    -H "X-Auth-Email: $E" -H "Authorization: Bearer $T" \"#).as_deref(),
+            Some(r#"    -H "Authorization: Bearer $T" \"#)
+        );
+        assert_eq!(
+            without_email_header(r#"curl -H "X-Auth-Email: $E" -H "Authorization: Bearer $T""#).as_deref(),
+            Some(r#"curl -H "Authorization: Bearer $T""#)
+        );
+    }
 
     #[test]
     fn headers_become_bearer() {

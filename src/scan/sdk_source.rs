@@ -85,16 +85,22 @@ pub fn drop_definitions(findings: &mut Vec<Finding>, sources: &BTreeMap<String, 
         // Reading its own variable in its own code is the SDK's implementation; a raw call
         // sending it is a use, and so is a workflow, script or env file setting it (the SDK's
         // CI runs with a real key), since the option is never defined there.
-        if own.contains(&cred.as_str()) {
-            return !defines_options(real) || !matches!(f.kind, Kind::Env | Kind::Config | Kind::Sdk);
-        }
-        // Kept only when the credential is read from a source: on the line, or through a
-        // variable of the file.
         let text = texts
             .entry(f.path.clone())
             .or_insert_with(|| std::fs::read(real).ok().map(|b| String::from_utf8_lossy(&b).into_owned()));
         let Some(text) = text.as_deref() else { return true };
         let line = text.lines().nth(f.line.saturating_sub(1)).unwrap_or("");
+        if own.contains(&cred.as_str()) {
+            if !defines_options(real) {
+                return true;
+            }
+            // In the SDK's code a header sending its own variable is the implementation
+            // (`{"X-Auth-Key": self.api_key}`) unless the line itself reads the variable.
+            return f.kind == Kind::Header && name_in(line).as_deref() == Some(cred.as_str())
+                || !matches!(f.kind, Kind::Env | Kind::Config | Kind::Sdk | Kind::Header);
+        }
+        // Kept only when the credential is read from a source: on the line, or through a
+        // variable of the file.
         name_in(line).as_deref() == Some(cred.as_str()) || Aliases::of(text).sources().any(|s| s == cred)
     });
 }
