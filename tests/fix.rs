@@ -12,7 +12,7 @@ use scopesmith::fix::{self, Status};
 /// `fix` as the CLI runs it: on the plan of the same scan.
 fn fix_plan(result: &scopesmith::scan::ScanResult) -> scopesmith::fix::FixSet {
     let rules = scopesmith::rules::RuleSet::load(&[]).expect("built-in rules load");
-    scopesmith::fix::plan(result, &scopesmith::infer::plan(result, &rules.knowledge))
+    scopesmith::fix::plan(result, &scopesmith::infer::plan(result, &rules.knowledge), &rules.knowledge.rewrites)
 }
 
 fn root() -> PathBuf {

@@ -15,8 +15,8 @@ use std::path::PathBuf;
 use regex::Regex;
 
 use super::consumer::{self, Consumer};
-use super::rewrite::{self, Lang, LineFix};
-use super::{email_site, key_site, profile, split_lines, FileEdit, FileWork, FixSet, KeyFix, SiteFix, Status};
+use super::rewrite::{self, Lang, LineFix, Rewrites};
+use super::{email_site, key_site, split_lines, FileEdit, FileWork, FixSet, KeyFix, SiteFix, Status};
 use crate::finding::{Finding, Kind, Role};
 use crate::infer::Plan;
 use crate::scan::ScanResult;
@@ -55,9 +55,9 @@ fn line_of<'a>(files: &'a BTreeMap<String, FileWork>, f: &Finding) -> &'a str {
 /// The group's token name: the tool profile's rename, else `KEY` -> `TOKEN` in the name.
 /// Environment-style names and Terraform variables are renamed; a lowercase name anywhere
 /// else is a template or vault variable defined out of reach, and keeps its name.
-fn group_rename(name: &str, tools: &BTreeSet<String>, all_terraform: bool) -> Option<(String, String)> {
+fn group_rename(rw: &Rewrites, name: &str, tools: &BTreeSet<String>, all_terraform: bool) -> Option<(String, String)> {
     for t in tools {
-        if let Some(new) = profile::of(Some(t)).and_then(|p| p.rename.get(name)) {
+        if let Some(new) = rw.of(t).and_then(|p| p.rename.get(name)) {
             return Some((name.to_string(), new.clone()));
         }
     }
@@ -65,8 +65,7 @@ fn group_rename(name: &str, tools: &BTreeSet<String>, all_terraform: bool) -> Op
     if !env_style && !all_terraform {
         return None;
     }
-    let lego = tools.iter().any(|t| t == "lego" || t == "traefik");
-    rewrite::token_name(name, lego).filter(|n| n != name).map(|n| (name.to_string(), n))
+    rw.token_name(name).filter(|n| n != name).map(|n| (name.to_string(), n))
 }
 
 /// `CF_API_KEY`, `CF_Key`: an environment variable's shape.
@@ -84,8 +83,8 @@ fn holds_key(line: &str) -> bool {
 }
 
 /// The fix of every key and e-mail site of `result`, credential by credential as `credentials`
-/// (the plan of the same scan) groups them.
-pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
+/// (the plan of the same scan) groups them, with the rewrites of the session's rules.
+pub fn plan(result: &ScanResult, credentials: &Plan, rw: &Rewrites) -> FixSet {
     let ids = consumer::plan_ids(credentials);
     let mut files: BTreeMap<String, FileWork> = BTreeMap::new();
     for f in &result.findings {
@@ -118,7 +117,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
     }
     for g in groups.values_mut() {
         let tools: BTreeSet<String> = g.sites.iter().filter_map(|&i| keys[i].tool.clone()).collect();
-        if let Some(m) = tools.iter().find_map(|t| profile::of(Some(t)).and_then(|p| p.manual.clone())) {
+        if let Some(m) = tools.iter().find_map(|t| rw.of(t).and_then(|p| p.manual.clone())) {
             g.blocked = Some((Status::Manual, m));
             continue;
         }
@@ -126,7 +125,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
             .sites
             .iter()
             .all(|&i| matches!(files.get(&keys[i].path).map(|w| w.lang), Some(Lang::Terraform | Lang::TfVars)));
-        g.rename = g.name.as_deref().and_then(|n| group_rename(n, &tools, all_tf));
+        g.rename = g.name.as_deref().and_then(|n| group_rename(rw, n, &tools, all_tf));
         if g.rename.is_some() {
             for &i in &g.sites {
                 // Only environment variables set in shell, Docker, env and YAML files: a code
@@ -138,7 +137,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
                 let line = line_of(&files, keys[i]);
                 if let Some(a) = rewrite::assigned_name(line).filter(|a| setting && Some(a) != g.name.as_ref()) {
                     if env_name(&a) && !g.aliases.iter().any(|(o, _)| *o == a) {
-                        if let Some(r) = group_rename(&a, &tools, false) {
+                        if let Some(r) = group_rename(rw, &a, &tools, false) {
                             g.aliases.push(r);
                         }
                     }
@@ -157,7 +156,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
                 return KeyFix { foreign: false, edits: Vec::new(), status: *status, message: message.clone() };
             }
             match files.get(&f.path) {
-                Some(w) => key_site(f, w, g.name.as_deref(), g.rename.clone()),
+                Some(w) => key_site(f, w, g.name.as_deref(), g.rename.clone(), rw),
                 None => super::declined("the file could not be read again"),
             }
         })
@@ -312,7 +311,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
                 }
             }
             for t in f.tool.iter() {
-                if let Some(n) = profile::of(Some(t)).and_then(|p| p.note.clone()) {
+                if let Some(n) = rw.of(t).and_then(|p| p.note.clone()) {
                     notes.insert(n);
                 }
             }
@@ -459,7 +458,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
             if let Some(n) = rewrite::email_guard(&w.lines[l].0) {
                 if sites.iter().any(|s| {
                     s.role == Role::Email && s.credential.as_deref() == Some(n.as_str()) && s.status == Status::Migrated
-                }) || profile::removed_names().any(|r| r == n)
+                }) || rw.removed_names().any(|r| r == n)
                 {
                     w.fixes.insert(l, LineFix::Remove);
                     sites.push(SiteFix {
