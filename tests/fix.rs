@@ -414,6 +414,19 @@ fn check_file(path: &Path, display: &str) {
 }
 
 fn fix_and_check(name: &str) -> Fixed {
+    fix_and_check_with(name, &[])
+}
+
+/// [`fix_and_check`] with a user's rule directories (`--rules`) on top of the built-in rules.
+fn fix_and_check_with(name: &str, user_rules: &[PathBuf]) -> Fixed {
+    let rules = scopesmith::rules::RuleSet::load(user_rules).expect("rules load");
+    let scan = |dir: &Path| {
+        scopesmith::scan::scan(&[dir.to_path_buf()], &rules.detect, &scopesmith::scan::ScanOptions::default())
+            .expect("scan runs")
+    };
+    let fix_plan = |result: &scopesmith::scan::ScanResult| {
+        fix::plan(result, &scopesmith::infer::plan(result, &rules.knowledge), &rules.knowledge.rewrites)
+    };
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&class_dir(name), dir.path());
     let scanned = scan(dir.path());
@@ -585,4 +598,56 @@ fn one_hand_edit_leaves_the_credential_alone_everywhere() {
         assert_ne!(s.status, Status::Migrated, "{}", f.summary);
     }
     assert!(!f.summary.contains(": migrated"), "{}", f.summary);
+}
+
+/// Rewrites are data: a team's own profile (`--rules`) for its in-house tool renames the
+/// variable to the name the tool reads and rewrites its setting, in every file of the service;
+/// without the profile nothing is found or touched.
+#[test]
+fn a_users_tool_profile_drives_the_rewrite() {
+    let rules = class_dir("user-rules");
+    let plain = assert_cmd::Command::cargo_bin("scopesmith")
+        .unwrap()
+        .arg("fix")
+        .arg(class_dir("user-profile"))
+        .output()
+        .unwrap();
+    assert!(plain.stdout.is_empty() && String::from_utf8_lossy(&plain.stderr).contains("nothing to rewrite"));
+    let fixed = fix_and_check_with("user-profile", std::slice::from_ref(&rules));
+    assert_eq!(fixed.site("dns-sync/config.yaml", 6).status, Status::Migrated, "{}", fixed.summary);
+    // The profile's token name, not the generic `KEY` -> `TOKEN` guess (SYNC_CF_TOKEN).
+    assert!(fixed.read("dns-sync/config.yaml").contains("  cf_token: ${SYNC_CF_SCOPED_TOKEN}\n"));
+    assert!(fixed.read("dns-sync/docker-compose.yml").contains("SYNC_CF_SCOPED_TOKEN: ${SYNC_CF_SCOPED_TOKEN}\n"));
+    assert!(fixed.read("dns-sync/.env.example").contains("\nSYNC_CF_SCOPED_TOKEN=\n"));
+    for f in ["dns-sync/config.yaml", "dns-sync/docker-compose.yml", "dns-sync/.env.example"] {
+        assert!(!fixed.read(f).contains("SYNC_CF_KEY") && !fixed.read(f).contains("SYNC_CF_TOKEN"), "{f}");
+    }
+}
+
+/// A bad rewrite row in a user's profile stops the run with the file, the row and why, before
+/// anything is scanned or written.
+#[test]
+fn a_bad_rewrite_row_is_a_located_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let profile = std::fs::read_to_string(class_dir("user-rules/dns-sync.yaml")).unwrap();
+    let bad = profile.replace("'${1}cf_token${2}'", "'${1}cf_token${3}'");
+    assert_ne!(bad, profile);
+    std::fs::write(tmp.path().join("dns-sync.yaml"), bad).unwrap();
+    let out = assert_cmd::Command::cargo_bin("scopesmith")
+        .unwrap()
+        .args(["fix", "--rules"])
+        .arg(tmp.path())
+        .arg(class_dir("user-profile"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("dns-sync.yaml: line rewrite 1: the replacement uses")
+            && err.contains("dns-sync.yaml:13:16")
+            && err.contains("pattern: '^(\\s*)cf_key(\\s*:)'")
+            && !err.contains("panicked"),
+        "{err}"
+    );
 }
