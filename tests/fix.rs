@@ -651,3 +651,76 @@ fn a_bad_rewrite_row_is_a_located_error() {
         "{err}"
     );
 }
+
+/// A rename reaches the config files a variable is passed through (tox's `passenv`, a
+/// Makefile's check): the scan keeps them, so fix finds them without walking the tree again.
+#[test]
+fn renames_reach_ini_and_make_files_the_scan_kept() {
+    let fixed = fix_and_check("python-tox");
+    assert_eq!(fixed.site("src/zone_audit/client.py", 13).status, Status::Migrated, "{}", fixed.summary);
+    assert!(fixed.read("tox.ini").contains("passenv = CF_AUDIT_TOKEN AUDIT_NETWORKS\n"));
+    assert!(fixed
+        .read("Makefile")
+        .contains("\t@test -n \"$(CF_AUDIT_TOKEN)\" || (echo \"set CF_AUDIT_TOKEN\" >&2; exit 1)\n"));
+    assert!(fixed
+        .read("src/zone_audit/client.py")
+        .contains("{\"Authorization\": \"Bearer \" + os.environ[\"CF_AUDIT_TOKEN\"]}"));
+    for f in ["tox.ini", "Makefile", "src/zone_audit/client.py", "src/zone_audit/cli.py"] {
+        assert!(!fixed.read(f).contains("CF_AUDIT_KEY"), "{f}");
+    }
+}
+
+/// Nothing after the scan opens a file to plan: a file that appears after the scan is not
+/// part of the fix, and a kept file is patched from the text the scan read, so `--apply`
+/// sees that it changed since and writes nothing.
+#[test]
+fn fix_plans_from_what_the_scan_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&class_dir("python-tox"), tmp.path());
+    let scanned = scan(tmp.path());
+    std::fs::write(tmp.path().join("late.sh"), "#!/bin/sh\ncurl -s -H \"X-Auth-Key: $CF_AUDIT_KEY\" \"$URL\"\n")
+        .unwrap();
+    let client = tmp.path().join("src/zone_audit/client.py");
+    let scanned_text = std::fs::read_to_string(&client).unwrap();
+    std::fs::write(&client, format!("{scanned_text}# edited after the scan\n")).unwrap();
+    let set = fix_plan(&scanned);
+    assert!(set.edits.iter().all(|e| e.path != "late.sh"), "a file the scan never saw is not planned");
+    let edit = set.edits.iter().find(|e| e.path == "src/zone_audit/client.py").expect("client.py is patched");
+    assert_eq!(edit.old, scanned_text, "planned from the scan's text, not read again");
+    let err = fix::apply(&set, &[tmp.path().to_path_buf()]).unwrap_err().to_string();
+    assert!(err.contains("src/zone_audit/client.py: it changed since it was scanned"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("tox.ini")).unwrap(),
+        std::fs::read_to_string(class_dir("python-tox/tox.ini")).unwrap()
+    );
+}
+
+/// A project where no safe patch exists: the header names live in constants, and a release
+/// workflow passes the same variables to the package (`pip install . && python -m purger`),
+/// which the project model does not link to it. fix changes nothing, and says why at each
+/// site; the workflow is not renamed on its own (the package would lose CF_API_KEY).
+#[test]
+fn a_header_held_in_a_constant_is_declined_with_its_reason_everywhere() {
+    let fixed = fix_and_check("header-constant");
+    assert!(fixed.before.edits.is_empty(), "nothing may be patched:\n{}", fixed.summary);
+    let constant = fixed.site("purger/cloudflare.py", 10);
+    assert_eq!(constant.status, Status::Declined);
+    assert!(constant.message.contains("the header name is held in a constant"), "{}", constant.message);
+    for (path, line) in [("purger/cloudflare.py", 16), (".env.example", 3), ("docker-compose.yml", 6)] {
+        let s = fixed.site(path, line);
+        assert!(
+            s.status != Status::Migrated && s.message.contains("cannot be migrated safely"),
+            "{path}:{line}: {}",
+            s.message
+        );
+    }
+    let wf = fixed.site(".github/workflows/purge.yml", 18);
+    assert_eq!(wf.status, Status::Declined);
+    assert!(wf.message.contains("a workflow sets CF_API_KEY for this repository's code"), "{}", wf.message);
+    for (path, line) in [(".github/workflows/purge.yml", 19), (".env.example", 2), ("purger/cloudflare.py", 17)] {
+        assert!(fixed.site(path, line).status != Status::Migrated, "{path}:{line}: the e-mail stays with its key");
+    }
+    for f in [".github/workflows/purge.yml", "purger/cloudflare.py", ".env.example", "docker-compose.yml"] {
+        assert_eq!(fixed.read(f), std::fs::read_to_string(class_dir("header-constant").join(f)).unwrap(), "{f}");
+    }
+}

@@ -170,6 +170,9 @@ fn mapping_header(lang: Lang, line: &str) -> Option<Result<String, String>> {
     Some(Ok(format!("{}{q}{name}{q}{sep}\"Bearer {inner}\"{rest}", &c[1])))
 }
 
+const HELD_IN_CONSTANT: &str =
+    "the header name is held in a constant: change the code that sends it (Authorization: Bearer <token>) by hand";
+
 /// `X-Auth-Key` -> `Authorization: Bearer`. `token_var` is what the value now reads; the
 /// caller has replaced any hard-coded value already. Err: why not.
 pub fn header_line(lang: Lang, line: &str, token_var: &str) -> Result<String, String> {
@@ -185,6 +188,13 @@ pub fn header_line(lang: Lang, line: &str, token_var: &str) -> Result<String, St
         let _ = token_var;
         return Ok(format!("{}{name}{}", &line[..m.start()], &line[m.end()..]));
     }
+    static CONSTANT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?i)^\s*(?:(?:const|final|static|var|let|private|public|String|string)\s+)*[\w.$]+\s*(?::=|=)\s*["']x-auth-key["']\s*[,;]?\s*$"#)
+            .expect("header constant pattern")
+    });
+    if CONSTANT.is_match(line) {
+        return Err(HELD_IN_CONSTANT.into());
+    }
     let Some(c) = HEADER_NAME.captures(line) else {
         return Err("the X-Auth-Key header is not written as a name and a value on this line".into());
     };
@@ -196,7 +206,7 @@ pub fn header_line(lang: Lang, line: &str, token_var: &str) -> Result<String, St
     let end = expr_end(line, start);
     let expr = line[start..end].trim_end();
     if expr.is_empty() {
-        return Err("the header name is held in a constant: change the code that sends it (Authorization: Bearer <token>) by hand".into());
+        return Err(HELD_IN_CONSTANT.into());
     }
     let Some(value) = bearer(lang, expr) else {
         return Err("no Bearer form known for this language".into());
@@ -402,6 +412,7 @@ mod tests {
             "'Authorization' => 'Bearer ' . getenv('K'),"
         );
         assert!(header_line(Lang::Go, r#"	keyHeader   = "X-Auth-Key""#, t).is_err());
+        assert_eq!(header_line(Lang::Python, r#"KEY_HEADER = "X-Auth-Key""#, t), Err(HELD_IN_CONSTANT.to_string()));
     }
 
     #[test]
