@@ -117,38 +117,13 @@ pub fn is_project_file(name: &str) -> bool {
         "Jenkinsfile",
     ];
     const EXTS: &[&str] = &[
-        "py",
-        "js",
-        "mjs",
-        "cjs",
-        "ts",
-        "mts",
-        "tsx",
-        "go",
-        "php",
-        "rb",
-        "rs",
-        "tf",
-        "tfvars",
-        "yml",
-        "yaml",
-        "sh",
-        "bash",
-        "env",
-        "csproj",
-        "ini",
-        "cfg",
-        "conf",
-        "toml",
-        "json",
-        "properties",
-        "service",
-        "mk",
-        "hcl",
-        "ps1",
+        "py", "js", "mjs", "cjs", "ts", "mts", "tsx", "go", "php", "rb", "rs", "tf", "tfvars", "yml", "yaml", "sh",
+        "bash", "env", "csproj",
     ];
+    // Config files a variable is set or read in, for `fix`'s renames.
+    const CONFIG_EXTS: &[&str] = &["ini", "cfg", "conf", "toml", "json", "properties", "service", "mk", "hcl", "ps1"];
     NAMES.contains(&name)
-        || name.rsplit_once('.').is_some_and(|(_, ext)| EXTS.contains(&ext))
+        || name.rsplit_once('.').is_some_and(|(_, ext)| EXTS.contains(&ext) || CONFIG_EXTS.contains(&ext))
         || name.starts_with(".env.")
 }
 
