@@ -10,7 +10,7 @@
 //! Everything here comes from the scan: the files it kept (those with findings) and the project
 //! files its walk saw, with the same ignore files and excludes. Nothing walks a folder again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::finding::Finding;
@@ -38,6 +38,8 @@ fn folder_of(path: &str) -> &str {
 #[derive(Debug, Default)]
 pub struct Index {
     files: BTreeMap<String, PathBuf>,
+    /// Folders that are project roots, found once from the file names.
+    roots: BTreeSet<String>,
 }
 
 impl Index {
@@ -45,12 +47,26 @@ impl Index {
         let mut files: BTreeMap<String, PathBuf> =
             result.texts.walked_files().map(|(d, r)| (d.to_string(), r.to_path_buf())).collect();
         files.extend(result.sources.iter().map(|(d, r)| (d.clone(), r.clone())));
-        Index { files }
+        Index::with(files)
+    }
+
+    fn with(files: BTreeMap<String, PathBuf>) -> Index {
+        let roots = files
+            .keys()
+            .filter(|f| {
+                let name = f.rsplit('/').next().unwrap_or(f);
+                crate::project::consumer::MANIFESTS.contains(&name)
+                    || name.ends_with(".csproj")
+                    || name.ends_with(".tf")
+            })
+            .map(|f| folder_of(f).to_string())
+            .collect();
+        Index { files, roots }
     }
 
     #[cfg(test)]
     fn from_paths(paths: &[&str]) -> Index {
-        Index { files: paths.iter().map(|p| (p.to_string(), PathBuf::from(p))).collect() }
+        Index::with(paths.iter().map(|p| (p.to_string(), PathBuf::from(p))).collect())
     }
 
     pub fn real(&self, display: &str) -> Option<&Path> {
@@ -63,12 +79,6 @@ impl Index {
         self.files.range(start.clone()..).map(|(k, _)| k.as_str()).take_while(move |k| k.starts_with(&start))
     }
 
-    fn is_root(&self, dir: &str) -> bool {
-        let join = |m: &str| if dir.is_empty() { m.to_string() } else { format!("{dir}/{m}") };
-        crate::project::consumer::MANIFESTS.iter().any(|m| self.files.contains_key(&join(m)))
-            || self.under(dir).filter(|f| folder_of(f) == dir).any(|f| f.ends_with(".csproj") || f.ends_with(".tf"))
-    }
-
     /// The consumer of a file, never above the scanned root (`display` is relative to it).
     pub fn consumer_of(&self, display: &str) -> Consumer {
         if is_workflow(display) {
@@ -77,7 +87,7 @@ impl Index {
         let parts: Vec<&str> = display.split('/').collect();
         for n in (0..parts.len()).rev() {
             let dir = parts[..n].join("/");
-            if self.is_root(&dir) {
+            if self.roots.contains(&dir) {
                 return Consumer { display: dir, single_file: false };
             }
         }

@@ -611,10 +611,10 @@ fn other_use(
     for (display, _) in index.files_of(c) {
         // Only searched, so a file read in part is searched as far as the scan read it.
         let (lines, fixes) = match files.get(&display) {
-            Some(w) => (w.lines.clone(), &w.fixes),
+            Some(w) => (std::borrow::Cow::Borrowed(&w.lines), &w.fixes),
             None => match result.texts.text(&display) {
-                Some(t) => (split_lines(&t), &no_fixes),
-                None => continue,
+                Some(t) if t.contains(name) => (std::borrow::Cow::Owned(split_lines(&t)), &no_fixes),
+                _ => continue,
             },
         };
         for (l, (original, _)) in lines.iter().enumerate() {

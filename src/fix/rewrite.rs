@@ -350,6 +350,10 @@ fn name_re(name: &str) -> Regex {
 
 /// Whether every use of `name` on the line sits inside a template placeholder.
 pub fn only_in_placeholders(line: &str, name: &str) -> bool {
+    // Most lines do not hold the name: no pattern is built for them.
+    if !line.contains(name) {
+        return false;
+    }
     let spans = placeholder_spans(line);
     let mut any = false;
     for m in name_re(name).find_iter(line) {
@@ -363,11 +367,17 @@ pub fn only_in_placeholders(line: &str, name: &str) -> bool {
 
 /// Whether `name` is used on the line outside template placeholders.
 pub fn mentions(line: &str, name: &str) -> bool {
+    if !line.contains(name) {
+        return false;
+    }
     name_re(name).is_match(line) && !only_in_placeholders(line, name)
 }
 
 /// `old` renamed to `new` on one line, leaving template placeholders alone.
 pub fn rename_in(line: &str, old: &str, new: &str) -> String {
+    if !line.contains(old) {
+        return line.to_string();
+    }
     let spans = placeholder_spans(line);
     let mut out = String::new();
     let mut last = 0;
