@@ -12,7 +12,7 @@ use scopesmith::fix::{self, Status};
 /// `fix` as the CLI runs it: on the plan of the same scan.
 fn fix_plan(result: &scopesmith::scan::ScanResult) -> scopesmith::fix::FixSet {
     let rules = scopesmith::rules::RuleSet::load(&[]).expect("built-in rules load");
-    scopesmith::fix::plan(result, &scopesmith::infer::plan(result, &rules.knowledge))
+    scopesmith::fix::plan(result, &scopesmith::infer::plan(result, &rules.knowledge), &rules.knowledge.rewrites)
 }
 
 fn root() -> PathBuf {
@@ -414,6 +414,19 @@ fn check_file(path: &Path, display: &str) {
 }
 
 fn fix_and_check(name: &str) -> Fixed {
+    fix_and_check_with(name, &[])
+}
+
+/// [`fix_and_check`] with a user's rule directories (`--rules`) on top of the built-in rules.
+fn fix_and_check_with(name: &str, user_rules: &[PathBuf]) -> Fixed {
+    let rules = scopesmith::rules::RuleSet::load(user_rules).expect("rules load");
+    let scan = |dir: &Path| {
+        scopesmith::scan::scan(&[dir.to_path_buf()], &rules.detect, &scopesmith::scan::ScanOptions::default())
+            .expect("scan runs")
+    };
+    let fix_plan = |result: &scopesmith::scan::ScanResult| {
+        fix::plan(result, &scopesmith::infer::plan(result, &rules.knowledge), &rules.knowledge.rewrites)
+    };
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&class_dir(name), dir.path());
     let scanned = scan(dir.path());
@@ -585,4 +598,129 @@ fn one_hand_edit_leaves_the_credential_alone_everywhere() {
         assert_ne!(s.status, Status::Migrated, "{}", f.summary);
     }
     assert!(!f.summary.contains(": migrated"), "{}", f.summary);
+}
+
+/// Rewrites are data: a team's own profile (`--rules`) for its in-house tool renames the
+/// variable to the name the tool reads and rewrites its setting, in every file of the service;
+/// without the profile nothing is found or touched.
+#[test]
+fn a_users_tool_profile_drives_the_rewrite() {
+    let rules = class_dir("user-rules");
+    let plain = assert_cmd::Command::cargo_bin("scopesmith")
+        .unwrap()
+        .arg("fix")
+        .arg(class_dir("user-profile"))
+        .output()
+        .unwrap();
+    assert!(plain.stdout.is_empty() && String::from_utf8_lossy(&plain.stderr).contains("nothing to rewrite"));
+    let fixed = fix_and_check_with("user-profile", std::slice::from_ref(&rules));
+    assert_eq!(fixed.site("dns-sync/config.yaml", 6).status, Status::Migrated, "{}", fixed.summary);
+    // The profile's token name, not the generic `KEY` -> `TOKEN` guess (SYNC_CF_TOKEN).
+    assert!(fixed.read("dns-sync/config.yaml").contains("  cf_token: ${SYNC_CF_SCOPED_TOKEN}\n"));
+    assert!(fixed.read("dns-sync/docker-compose.yml").contains("SYNC_CF_SCOPED_TOKEN: ${SYNC_CF_SCOPED_TOKEN}\n"));
+    assert!(fixed.read("dns-sync/.env.example").contains("\nSYNC_CF_SCOPED_TOKEN=\n"));
+    for f in ["dns-sync/config.yaml", "dns-sync/docker-compose.yml", "dns-sync/.env.example"] {
+        assert!(!fixed.read(f).contains("SYNC_CF_KEY") && !fixed.read(f).contains("SYNC_CF_TOKEN"), "{f}");
+    }
+}
+
+/// A bad rewrite row in a user's profile stops the run with the file, the row and why, before
+/// anything is scanned or written.
+#[test]
+fn a_bad_rewrite_row_is_a_located_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let profile = std::fs::read_to_string(class_dir("user-rules/dns-sync.yaml")).unwrap();
+    let bad = profile.replace("'${1}cf_token${2}'", "'${1}cf_token${3}'");
+    assert_ne!(bad, profile);
+    std::fs::write(tmp.path().join("dns-sync.yaml"), bad).unwrap();
+    let out = assert_cmd::Command::cargo_bin("scopesmith")
+        .unwrap()
+        .args(["fix", "--rules"])
+        .arg(tmp.path())
+        .arg(class_dir("user-profile"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("dns-sync.yaml: line rewrite 1: the replacement uses")
+            && err.contains("dns-sync.yaml:13:16")
+            && err.contains("pattern: '^(\\s*)cf_key(\\s*:)'")
+            && !err.contains("panicked"),
+        "{err}"
+    );
+}
+
+/// A rename reaches the config files a variable is passed through (tox's `passenv`, a
+/// Makefile's check): the scan keeps them, so fix finds them without walking the tree again.
+#[test]
+fn renames_reach_ini_and_make_files_the_scan_kept() {
+    let fixed = fix_and_check("python-tox");
+    assert_eq!(fixed.site("src/zone_audit/client.py", 13).status, Status::Migrated, "{}", fixed.summary);
+    assert!(fixed.read("tox.ini").contains("passenv = CF_AUDIT_TOKEN AUDIT_NETWORKS\n"));
+    assert!(fixed
+        .read("Makefile")
+        .contains("\t@test -n \"$(CF_AUDIT_TOKEN)\" || (echo \"set CF_AUDIT_TOKEN\" >&2; exit 1)\n"));
+    assert!(fixed
+        .read("src/zone_audit/client.py")
+        .contains("{\"Authorization\": \"Bearer \" + os.environ[\"CF_AUDIT_TOKEN\"]}"));
+    for f in ["tox.ini", "Makefile", "src/zone_audit/client.py", "src/zone_audit/cli.py"] {
+        assert!(!fixed.read(f).contains("CF_AUDIT_KEY"), "{f}");
+    }
+}
+
+/// Nothing after the scan opens a file to plan: a file that appears after the scan is not
+/// part of the fix, and a kept file is patched from the text the scan read, so `--apply`
+/// sees that it changed since and writes nothing.
+#[test]
+fn fix_plans_from_what_the_scan_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&class_dir("python-tox"), tmp.path());
+    let scanned = scan(tmp.path());
+    std::fs::write(tmp.path().join("late.sh"), "#!/bin/sh\ncurl -s -H \"X-Auth-Key: $CF_AUDIT_KEY\" \"$URL\"\n")
+        .unwrap();
+    let client = tmp.path().join("src/zone_audit/client.py");
+    let scanned_text = std::fs::read_to_string(&client).unwrap();
+    std::fs::write(&client, format!("{scanned_text}# edited after the scan\n")).unwrap();
+    let set = fix_plan(&scanned);
+    assert!(set.edits.iter().all(|e| e.path != "late.sh"), "a file the scan never saw is not planned");
+    let edit = set.edits.iter().find(|e| e.path == "src/zone_audit/client.py").expect("client.py is patched");
+    assert_eq!(edit.old, scanned_text, "planned from the scan's text, not read again");
+    let err = fix::apply(&set, &[tmp.path().to_path_buf()]).unwrap_err().to_string();
+    assert!(err.contains("src/zone_audit/client.py: it changed since it was scanned"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("tox.ini")).unwrap(),
+        std::fs::read_to_string(class_dir("python-tox/tox.ini")).unwrap()
+    );
+}
+
+/// A project where no safe patch exists: the header names live in constants, and a release
+/// workflow passes the same variables to the package (`pip install . && python -m purger`),
+/// which the project model does not link to it. fix changes nothing, and says why at each
+/// site; the workflow is not renamed on its own (the package would lose CF_API_KEY).
+#[test]
+fn a_header_held_in_a_constant_is_declined_with_its_reason_everywhere() {
+    let fixed = fix_and_check("header-constant");
+    assert!(fixed.before.edits.is_empty(), "nothing may be patched:\n{}", fixed.summary);
+    let constant = fixed.site("purger/cloudflare.py", 10);
+    assert_eq!(constant.status, Status::Declined);
+    assert!(constant.message.contains("the header name is held in a constant"), "{}", constant.message);
+    for (path, line) in [("purger/cloudflare.py", 16), (".env.example", 3), ("docker-compose.yml", 6)] {
+        let s = fixed.site(path, line);
+        assert!(
+            s.status != Status::Migrated && s.message.contains("cannot be migrated safely"),
+            "{path}:{line}: {}",
+            s.message
+        );
+    }
+    let wf = fixed.site(".github/workflows/purge.yml", 18);
+    assert_eq!(wf.status, Status::Declined);
+    assert!(wf.message.contains("a workflow sets CF_API_KEY for this repository's code"), "{}", wf.message);
+    for (path, line) in [(".github/workflows/purge.yml", 19), (".env.example", 2), ("purger/cloudflare.py", 17)] {
+        assert!(fixed.site(path, line).status != Status::Migrated, "{path}:{line}: the e-mail stays with its key");
+    }
+    for f in [".github/workflows/purge.yml", "purger/cloudflare.py", ".env.example", "docker-compose.yml"] {
+        assert_eq!(fixed.read(f), std::fs::read_to_string(class_dir("header-constant").join(f)).unwrap(), "{f}");
+    }
 }

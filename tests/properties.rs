@@ -22,7 +22,7 @@ static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::load(&[]).expect("bu
 /// `fix` as the CLI runs it: on the plan of the same scan.
 fn fix_plan(result: &scopesmith::scan::ScanResult) -> scopesmith::fix::FixSet {
     let rules = scopesmith::rules::RuleSet::load(&[]).expect("built-in rules load");
-    scopesmith::fix::plan(result, &scopesmith::infer::plan(result, &rules.knowledge))
+    scopesmith::fix::plan(result, &scopesmith::infer::plan(result, &rules.knowledge), &rules.knowledge.rewrites)
 }
 
 fn config(cases: u32) -> ProptestConfig {

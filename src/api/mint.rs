@@ -366,7 +366,7 @@ pub fn token_files(dir: &Path, reqs: &[TokenRequest]) -> Result<Vec<PathBuf>, cr
 pub fn token_file_stem(credential: &str) -> String {
     // `api_key (tools/a.ini)`: the setting, not its file.
     let base = credential.split(" (").next().unwrap_or(credential);
-    crate::fix::rewrite::token_name(base, false).unwrap_or_else(|| format!("{base}_token"))
+    crate::fix::rewrite::token_name(base).unwrap_or_else(|| format!("{base}_token"))
 }
 
 /// Writes each value once, to a new file of mode 0600 in `dir` (created 0700).

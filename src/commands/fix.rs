@@ -10,7 +10,7 @@ use crate::{fix, infer, report, Error, Outcome};
 pub fn run(args: FixArgs) -> Result<Outcome, Error> {
     let session = Session::open(&args.walk, Gate::Narrow)?;
     let plan = infer::plan(&session.scan, &session.rules.knowledge);
-    let fixes = fix::plan(&session.scan, &plan);
+    let fixes = fix::plan(&session.scan, &plan, &session.rules.knowledge.rewrites);
     if args.apply {
         let written = fix::apply(&fixes, &args.walk.paths)?;
         eprint_text(&report::redact::scrub(&fix::summary(&fixes, Some(written))));

@@ -1,70 +1,110 @@
 //! Which credential and consumer a site belongs to, and the files of a consumer.
 //!
 //! A credential is (name or secret, consumer); a consumer is the nearest project root above a
-//! file (a folder holding `go.mod`, `package.json`, `pyproject.toml`, `setup.py`,
-//! `requirements.txt`, `Cargo.toml`, `composer.json`, `Gemfile`, a `*.csproj`, `pom.xml`,
-//! `build.gradle[.kts]`, `Chart.yaml` or `*.tf`), a GitHub workflow file on its own, else the
-//! file's folder. Which sites move together is the plan's credential identity
-//! ([`CredentialId`]: secret and consumer, from the project model), so `fix` and `plan` agree
-//! on credentials; the folder notion here only says which files a rename must reach
-//! ([`files_of`]).
+//! file (a folder holding one of the project model's manifests, a `*.csproj` or a `*.tf`), a
+//! GitHub workflow file on its own, else the file's folder. Which sites move together is the
+//! plan's credential identity ([`CredentialId`]: secret and consumer, from the project model),
+//! so `fix` and `plan` agree on credentials; the folder notion here only says which files a
+//! rename must reach ([`Index::files_of`]).
+//!
+//! Everything here comes from the scan: the files it kept (those with findings) and the project
+//! files its walk saw, with the same ignore files and excludes. Nothing walks a folder again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::finding::Finding;
 use crate::infer::Plan;
 use crate::project::CredentialId;
+use crate::scan::ScanResult;
 
-/// Files larger than this are not searched for a variable's other uses; a consumer holding
-/// one cannot be renamed completely, so the rename is not made.
-pub const MAX_SEARCHED: u64 = 4 * 1024 * 1024;
-
-/// A consumer: its folder (or workflow file) as displayed and on disk.
+/// A consumer: its folder (or workflow file) as displayed.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Consumer {
     pub display: String,
-    pub real: PathBuf,
     /// A workflow file is a consumer of its own.
     pub single_file: bool,
-}
-
-fn is_root(dir: &Path) -> bool {
-    if crate::project::consumer::MANIFESTS.iter().any(|m| dir.join(m).is_file()) {
-        return true;
-    }
-    std::fs::read_dir(dir).is_ok_and(|rd| {
-        rd.filter_map(|e| e.ok()).any(|e| {
-            let n = e.file_name();
-            let n = n.to_string_lossy();
-            (n.ends_with(".csproj") || n.ends_with(".tf")) && e.file_type().is_ok_and(|t| t.is_file())
-        })
-    })
 }
 
 fn is_workflow(display: &str) -> bool {
     display.contains(".github/workflows/") && (display.ends_with(".yml") || display.ends_with(".yaml"))
 }
 
-/// The consumer of a file, never above the scanned root (`display` is relative to it).
-pub fn consumer_of(display: &str, real: &Path) -> Consumer {
-    if is_workflow(display) {
-        return Consumer { display: display.to_string(), real: real.to_path_buf(), single_file: true };
+fn folder_of(path: &str) -> &str {
+    path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+}
+
+/// The files the scan knows: display path -> real path.
+#[derive(Debug, Default)]
+pub struct Index {
+    files: BTreeMap<String, PathBuf>,
+    /// Folders that are project roots, found once from the file names.
+    roots: BTreeSet<String>,
+}
+
+impl Index {
+    pub fn of(result: &ScanResult) -> Index {
+        let mut files: BTreeMap<String, PathBuf> =
+            result.texts.walked_files().map(|(d, r)| (d.to_string(), r.to_path_buf())).collect();
+        files.extend(result.sources.iter().map(|(d, r)| (d.clone(), r.clone())));
+        Index::with(files)
     }
-    let parts: Vec<&str> = display.split('/').collect();
-    let mut dir = real.parent().map(Path::to_path_buf).unwrap_or_default();
-    // parts[..n] is the display form of `dir` while walking up.
-    for n in (0..parts.len()).rev() {
-        if is_root(&dir) {
-            return Consumer { display: parts[..n].join("/"), real: dir, single_file: false };
-        }
-        match dir.parent() {
-            Some(p) if n > 0 => dir = p.to_path_buf(),
-            _ => break,
-        }
+
+    fn with(files: BTreeMap<String, PathBuf>) -> Index {
+        let roots = files
+            .keys()
+            .filter(|f| {
+                let name = f.rsplit('/').next().unwrap_or(f);
+                crate::project::consumer::MANIFESTS.contains(&name)
+                    || name.ends_with(".csproj")
+                    || name.ends_with(".tf")
+            })
+            .map(|f| folder_of(f).to_string())
+            .collect();
+        Index { files, roots }
     }
-    let folder = parts[..parts.len().saturating_sub(1)].join("/");
-    Consumer { display: folder, real: real.parent().map(Path::to_path_buf).unwrap_or_default(), single_file: false }
+
+    #[cfg(test)]
+    fn from_paths(paths: &[&str]) -> Index {
+        Index::with(paths.iter().map(|p| (p.to_string(), PathBuf::from(p))).collect())
+    }
+
+    pub fn real(&self, display: &str) -> Option<&Path> {
+        self.files.get(display).map(PathBuf::as_path)
+    }
+
+    /// Files under a folder (`""` is the root), in path order.
+    fn under<'a>(&'a self, folder: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        let start = if folder.is_empty() { String::new() } else { format!("{folder}/") };
+        self.files.range(start.clone()..).map(|(k, _)| k.as_str()).take_while(move |k| k.starts_with(&start))
+    }
+
+    /// The consumer of a file, never above the scanned root (`display` is relative to it).
+    pub fn consumer_of(&self, display: &str) -> Consumer {
+        if is_workflow(display) {
+            return Consumer { display: display.to_string(), single_file: true };
+        }
+        let parts: Vec<&str> = display.split('/').collect();
+        for n in (0..parts.len()).rev() {
+            let dir = parts[..n].join("/");
+            if self.roots.contains(&dir) {
+                return Consumer { display: dir, single_file: false };
+            }
+        }
+        Consumer { display: folder_of(display).to_string(), single_file: false }
+    }
+
+    /// Every file of a consumer the scan knows: (display path, real path). Files that belong
+    /// to a nested consumer are left to it.
+    pub fn files_of(&self, c: &Consumer) -> Vec<(String, PathBuf)> {
+        if c.single_file {
+            return self.real(&c.display).map(|r| (c.display.clone(), r.to_path_buf())).into_iter().collect();
+        }
+        self.under(&c.display)
+            .filter(|f| self.consumer_of(f) == *c)
+            .filter_map(|f| Some((f.to_string(), self.real(f)?.to_path_buf())))
+            .collect()
+    }
 }
 
 /// Which credential a site is: its name as the scan found it, except
@@ -111,8 +151,8 @@ pub fn plan_ids(plan: &Plan) -> Ids<'_> {
 /// The identity of a key or e-mail site: (credential name, its folder consumer, and the
 /// credential it belongs to: the plan's `secret (consumer)`, else the folder consumer for a
 /// site the plan does not list).
-pub fn identity(f: &Finding, line: &str, real: &Path, ids: &Ids) -> (Option<String>, Consumer, String) {
-    let c = consumer_of(&f.path, real);
+pub fn identity(f: &Finding, line: &str, index: &Index, ids: &Ids) -> (Option<String>, Consumer, String) {
+    let c = index.consumer_of(&f.path);
     let credential = match ids.get(&(f.path.as_str(), f.line)) {
         Some(id) => format!("{} ({})", id.secret, id.consumer),
         None => c.display.clone(),
@@ -120,30 +160,30 @@ pub fn identity(f: &Finding, line: &str, real: &Path, ids: &Ids) -> (Option<Stri
     (credential_name(f, line), c, credential)
 }
 
-/// Every text file of a consumer: (display path, real path). Files that belong to a nested
-/// consumer are left to it. `Err(path)`: a file that could not be searched.
-pub fn files_of(c: &Consumer) -> Vec<(String, PathBuf)> {
-    if c.single_file {
-        return vec![(c.display.clone(), c.real.clone())];
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consumers_from_the_scanned_files() {
+        let index = Index::from_paths(&[
+            "svc/package.json",
+            "svc/src/index.js",
+            "svc/.env",
+            "svc/tools/inner/go.mod",
+            "svc/tools/inner/main.go",
+            "infra/main.tf",
+            "infra/prod.tfvars",
+            "scripts/purge.sh",
+            ".github/workflows/deploy.yml",
+        ]);
+        assert_eq!(index.consumer_of("svc/src/index.js").display, "svc");
+        assert_eq!(index.consumer_of("svc/tools/inner/main.go").display, "svc/tools/inner");
+        assert_eq!(index.consumer_of("infra/prod.tfvars").display, "infra");
+        assert_eq!(index.consumer_of("scripts/purge.sh").display, "scripts");
+        let files: Vec<String> = index.files_of(&index.consumer_of("svc/.env")).into_iter().map(|f| f.0).collect();
+        assert_eq!(files, ["svc/.env", "svc/package.json", "svc/src/index.js"], "the nested Go module is its own");
+        let wf = index.consumer_of(".github/workflows/deploy.yml");
+        assert!(wf.single_file && index.files_of(&wf).len() == 1);
     }
-    let mut out = Vec::new();
-    let walk = ignore::WalkBuilder::new(&c.real).hidden(false).follow_links(false).build();
-    for entry in walk.filter_map(|e| e.ok()) {
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let path = entry.path();
-        if path.components().any(|p| p.as_os_str() == ".git") {
-            continue;
-        }
-        let Ok(rel) = path.strip_prefix(&c.real) else { continue };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        let display = if c.display.is_empty() { rel } else { format!("{}/{rel}", c.display) };
-        if consumer_of(&display, path) != *c {
-            continue;
-        }
-        out.push((display, path.to_path_buf()));
-    }
-    out.sort();
-    out
 }

@@ -16,7 +16,6 @@ mod terraform;
 pub use plan::plan;
 pub mod consumer;
 pub mod paths;
-pub mod profile;
 pub mod rewrite;
 
 use std::collections::BTreeMap;
@@ -26,7 +25,7 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::finding::{Finding, Kind, Role};
-use rewrite::{Lang, LineFix};
+use rewrite::{Lang, LineFix, Rewrites};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -127,7 +126,7 @@ fn stores_secret(lang: Lang) -> bool {
     matches!(lang, Lang::Data | Lang::Yaml | Lang::Docker)
 }
 
-fn key_site(f: &Finding, w: &FileWork, name: Option<&str>, rename: Option<(String, String)>) -> KeyFix {
+fn key_site(f: &Finding, w: &FileWork, name: Option<&str>, rename: Option<(String, String)>, rw: &Rewrites) -> KeyFix {
     let i = f.line.saturating_sub(1);
     let Some((line, _)) = w.lines.get(i) else { return declined("the line is gone") };
     // The script's mode switch, not the variable, decides the scheme (K0p1 cloudflare-ddns-updater).
@@ -145,7 +144,7 @@ fn key_site(f: &Finding, w: &FileWork, name: Option<&str>, rename: Option<(Strin
             foreign: false,
             edits: Vec::new(),
             status: Status::Migrated,
-            message: profile::of(Some("octodns")).and_then(|p| p.note.clone()).unwrap_or_default(),
+            message: rw.of("octodns").and_then(|p| p.note.clone()).unwrap_or_default(),
         };
     }
     let token_var = rename.as_ref().map(|r| r.1.clone()).unwrap_or_else(|| match name {
@@ -156,7 +155,7 @@ fn key_site(f: &Finding, w: &FileWork, name: Option<&str>, rename: Option<(Strin
     if let Some(secret) = &f.secret {
         let raw = secret.expose();
         if stores_secret(w.lang) {
-            let shown = rewrite::setting_line(w.lang, line);
+            let shown = rw.setting_line(w.lang, line);
             let hint = match (&rename, shown) {
                 (Some((_, n)), _) => format!("`{n}`"),
                 (None, LineFix::Replace(s)) => {
@@ -229,8 +228,8 @@ fn key_site(f: &Finding, w: &FileWork, name: Option<&str>, rename: Option<(Strin
         let mut any = false;
         for j in i..=last.min(w.lines.len().saturating_sub(1)) {
             let src = if j == i { text.clone() } else { w.lines[j].0.clone() };
-            let fix = match rewrite::sdk_line(w.lang, &src) {
-                LineFix::Keep => rewrite::setting_line(w.lang, &src),
+            let fix = match rw.sdk_line(w.lang, &src) {
+                LineFix::Keep => rw.setting_line(w.lang, &src),
                 other => other,
             };
             match fix {
@@ -246,7 +245,7 @@ fn key_site(f: &Finding, w: &FileWork, name: Option<&str>, rename: Option<(Strin
             return declined("this client construction is not one scopesmith rewrites: switch it to the SDK's token constructor by hand");
         }
     } else {
-        let fix = match rewrite::setting_line(w.lang, &text) {
+        let fix = match rw.setting_line(w.lang, &text) {
             LineFix::Keep => LineFix::Replace(text.clone()),
             other => other,
         };

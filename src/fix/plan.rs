@@ -14,10 +14,10 @@ use std::path::PathBuf;
 
 use regex::Regex;
 
-use super::consumer::{self, Consumer};
-use super::rewrite::{self, Lang, LineFix};
-use super::{email_site, key_site, profile, split_lines, FileEdit, FileWork, FixSet, KeyFix, SiteFix, Status};
-use crate::finding::{Finding, Kind, Role};
+use super::consumer::{self, Consumer, Index};
+use super::rewrite::{self, Lang, LineFix, Rewrites};
+use super::{email_site, key_site, split_lines, FileEdit, FileWork, FixSet, KeyFix, SiteFix, Status};
+use crate::finding::{Finding, Kind, Role, WarningReason};
 use crate::infer::Plan;
 use crate::scan::ScanResult;
 
@@ -37,12 +37,33 @@ struct Group {
     blocked: Option<(Status, String)>,
 }
 
-fn load(display: &str, real: &PathBuf) -> Option<FileWork> {
-    // Capped while reading, not by a size checked before: the file may grow in between.
-    let text = String::from_utf8(crate::limits::read_capped(real, consumer::MAX_SEARCHED).ok()?).ok()?;
+/// Why the scan's text of a file is not its exact content, so that a rewrite of it could lose
+/// or change bytes: it was read only in part, or invalid UTF-8 was replaced.
+fn inexact(result: &ScanResult, display: &str) -> Option<WarningReason> {
+    result
+        .warnings
+        .iter()
+        .find(|w| w.path == display && matches!(w.reason, WarningReason::TooLarge | WarningReason::InvalidUtf8))
+        .map(|w| w.reason)
+}
+
+/// A file to edit, from the text the scan kept (nothing is read again here). Err: why not.
+fn load(result: &ScanResult, index: &Index, display: &str) -> Result<FileWork, String> {
+    match inexact(result, display) {
+        Some(WarningReason::TooLarge) => {
+            return Err("the scan read only the first part of this file (it is larger than --max-file-size): raise --max-file-size, or edit it by hand".into())
+        }
+        Some(_) => {
+            return Err("this file is not valid UTF-8, so a rewrite could not keep its bytes: edit it by hand".into())
+        }
+        None => {}
+    }
+    let real = index.real(display).ok_or("the scan did not see this file")?.to_path_buf();
+    let text = result.texts.text(display).ok_or("the scan kept no text of this file (binary or unreadable)")?;
+    let text = text.to_string();
     let lang = rewrite::lang_of(display, &text);
     let lines = split_lines(&text);
-    Some(FileWork { display: display.to_string(), real: real.clone(), text, lang, lines, fixes: BTreeMap::new() })
+    Ok(FileWork { display: display.to_string(), real, text, lang, lines, fixes: BTreeMap::new() })
 }
 
 fn line_of<'a>(files: &'a BTreeMap<String, FileWork>, f: &Finding) -> &'a str {
@@ -52,9 +73,9 @@ fn line_of<'a>(files: &'a BTreeMap<String, FileWork>, f: &Finding) -> &'a str {
 /// The group's token name: the tool profile's rename, else `KEY` -> `TOKEN` in the name.
 /// Environment-style names and Terraform variables are renamed; a lowercase name anywhere
 /// else is a template or vault variable defined out of reach, and keeps its name.
-fn group_rename(name: &str, tools: &BTreeSet<String>, all_terraform: bool) -> Option<(String, String)> {
+fn group_rename(rw: &Rewrites, name: &str, tools: &BTreeSet<String>, all_terraform: bool) -> Option<(String, String)> {
     for t in tools {
-        if let Some(new) = profile::of(Some(t)).and_then(|p| p.rename.get(name)) {
+        if let Some(new) = rw.of(t).and_then(|p| p.rename.get(name)) {
             return Some((name.to_string(), new.clone()));
         }
     }
@@ -62,8 +83,7 @@ fn group_rename(name: &str, tools: &BTreeSet<String>, all_terraform: bool) -> Op
     if !env_style && !all_terraform {
         return None;
     }
-    let lego = tools.iter().any(|t| t == "lego" || t == "traefik");
-    rewrite::token_name(name, lego).filter(|n| n != name).map(|n| (name.to_string(), n))
+    rw.token_name(name).filter(|n| n != name).map(|n| (name.to_string(), n))
 }
 
 /// `CF_API_KEY`, `CF_Key`: an environment variable's shape.
@@ -91,25 +111,32 @@ fn collects_users_keys(credentials: &Plan, f: &Finding) -> bool {
 }
 
 /// The fix of every key and e-mail site of `result`, credential by credential as `credentials`
-/// (the plan of the same scan) groups them.
-pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
+/// (the plan of the same scan) groups them, with the rewrites of the session's rules.
+pub fn plan(result: &ScanResult, credentials: &Plan, rw: &Rewrites) -> FixSet {
     let ids = consumer::plan_ids(credentials);
+    let index = Index::of(result);
     let mut files: BTreeMap<String, FileWork> = BTreeMap::new();
+    // Files with findings that cannot be edited, and why.
+    let mut unloaded: BTreeMap<String, String> = BTreeMap::new();
     for f in &result.findings {
-        if !files.contains_key(&f.path) {
-            if let Some(w) = result.sources.get(&f.path).and_then(|real| load(&f.path, real)) {
-                files.insert(f.path.clone(), w);
+        if !files.contains_key(&f.path) && !unloaded.contains_key(&f.path) {
+            match load(result, &index, &f.path) {
+                Ok(w) => {
+                    files.insert(f.path.clone(), w);
+                }
+                Err(why) => {
+                    unloaded.insert(f.path.clone(), why);
+                }
             }
         }
     }
-    let real_of = |f: &Finding| result.sources.get(&f.path).cloned().unwrap_or_default();
 
     // 1. Key sites, grouped by credential and consumer.
     let keys: Vec<&Finding> = result.findings.iter().filter(|f| f.role == Role::Key).collect();
     let mut groups: BTreeMap<GroupId, Group> = BTreeMap::new();
     let mut group_of: Vec<GroupId> = Vec::new();
     for (i, f) in keys.iter().enumerate() {
-        let (name, c, credential) = consumer::identity(f, line_of(&files, f), &real_of(f), &ids);
+        let (name, c, credential) = consumer::identity(f, line_of(&files, f), &index, &ids);
         let id = (credential, name.clone().unwrap_or_else(|| format!("{}:{}", f.path, f.line)));
         let g = groups.entry(id.clone()).or_insert(Group {
             consumers: BTreeSet::new(),
@@ -130,7 +157,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
             continue;
         }
         let tools: BTreeSet<String> = g.sites.iter().filter_map(|&i| keys[i].tool.clone()).collect();
-        if let Some(m) = tools.iter().find_map(|t| profile::of(Some(t)).and_then(|p| p.manual.clone())) {
+        if let Some(m) = tools.iter().find_map(|t| rw.of(t).and_then(|p| p.manual.clone())) {
             g.blocked = Some((Status::Manual, m));
             continue;
         }
@@ -138,7 +165,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
             .sites
             .iter()
             .all(|&i| matches!(files.get(&keys[i].path).map(|w| w.lang), Some(Lang::Terraform | Lang::TfVars)));
-        g.rename = g.name.as_deref().and_then(|n| group_rename(n, &tools, all_tf));
+        g.rename = g.name.as_deref().and_then(|n| group_rename(rw, n, &tools, all_tf));
         if g.rename.is_some() {
             for &i in &g.sites {
                 // Only environment variables set in shell, Docker, env and YAML files: a code
@@ -150,7 +177,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
                 let line = line_of(&files, keys[i]);
                 if let Some(a) = rewrite::assigned_name(line).filter(|a| setting && Some(a) != g.name.as_ref()) {
                     if env_name(&a) && !g.aliases.iter().any(|(o, _)| *o == a) {
-                        if let Some(r) = group_rename(&a, &tools, false) {
+                        if let Some(r) = group_rename(rw, &a, &tools, false) {
                             g.aliases.push(r);
                         }
                     }
@@ -169,8 +196,10 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
                 return KeyFix { foreign: false, edits: Vec::new(), status: *status, message: message.clone() };
             }
             match files.get(&f.path) {
-                Some(w) => key_site(f, w, g.name.as_deref(), g.rename.clone()),
-                None => super::declined("the file could not be read again"),
+                Some(w) => key_site(f, w, g.name.as_deref(), g.rename.clone(), rw),
+                None => super::declined(
+                    unloaded.get(&f.path).cloned().unwrap_or_else(|| "the scan kept no text of this file".into()),
+                ),
             }
         })
         .collect();
@@ -184,7 +213,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
     }
 
     // 3. A rename must reach every file of the consumer that sets or reads the name.
-    let mut rename_files: BTreeMap<(GroupId, String), Vec<(String, PathBuf)>> = BTreeMap::new();
+    let mut rename_files: BTreeMap<(GroupId, String), Vec<String>> = BTreeMap::new();
     for (id, g) in groups.iter_mut() {
         let all: Vec<(String, String)> = g.rename.iter().chain(g.aliases.iter()).cloned().collect();
         for (old, new) in all {
@@ -201,20 +230,32 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
                 })
                 .collect();
             let mut touched = Vec::new();
-            let consumer_files: BTreeSet<(String, PathBuf)> = g.consumers.iter().flat_map(consumer::files_of).collect();
-            for (display, real) in consumer_files {
+            let consumer_files: BTreeSet<(String, PathBuf)> =
+                g.consumers.iter().flat_map(|c| index.files_of(c)).collect();
+            for (display, _) in consumer_files {
+                // A file the scan read in part may use the name beyond its cut; one with invalid
+                // UTF-8 that uses it cannot be rewritten byte for byte; a binary file is no config.
+                let partial = match inexact(result, &display) {
+                    Some(WarningReason::TooLarge) => Some("the scan read only in part (raise --max-file-size)"),
+                    Some(_)
+                        if result
+                            .texts
+                            .text(&display)
+                            .is_some_and(|t| t.lines().any(|l| rewrite::mentions(l, &old))) =>
+                    {
+                        Some("is not valid UTF-8")
+                    }
+                    _ => None,
+                };
+                if let Some(why) = partial {
+                    g.blocked = Some((Status::Manual, format!("{old} may also be used in {display}, which {why}: rename it by hand everywhere, or not at all")));
+                    continue;
+                }
                 let text = match files.get(&display) {
                     Some(w) => Some(w.text.clone()),
-                    None => load(&display, &real).map(|w| w.text),
+                    None => result.texts.text(&display).map(|t| t.to_string()),
                 };
-                let Some(text) = text else {
-                    let raw = std::fs::read(&real).unwrap_or_default();
-                    if raw.len() as u64 > consumer::MAX_SEARCHED || memchr::memmem::find(&raw, old.as_bytes()).is_some()
-                    {
-                        g.blocked = Some((Status::Manual, format!("{old} may also be used in {display}, which is too large or not text to rename safely: rename it by hand everywhere, or not at all")));
-                    }
-                    continue;
-                };
+                let Some(text) = text else { continue };
                 let mut uses = false;
                 for (n, l) in text.lines().enumerate() {
                     if !rewrite::mentions(l, &old) {
@@ -232,7 +273,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
                     }
                 }
                 if uses {
-                    touched.push((display, real));
+                    touched.push(display);
                 }
             }
             rename_files.insert((id.clone(), old.clone()), touched);
@@ -259,6 +300,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
                 }
             }
         }
+        changed |= link_workflows(&mut groups, &keys, &fixes);
         let blocked_secrets: BTreeSet<String> = keys
             .iter()
             .enumerate()
@@ -324,7 +366,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
                 }
             }
             for t in f.tool.iter() {
-                if let Some(n) = profile::of(Some(t)).and_then(|p| p.note.clone()) {
+                if let Some(n) = rw.of(t).and_then(|p| p.note.clone()) {
                     notes.insert(n);
                 }
             }
@@ -354,9 +396,9 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
             ));
         }
         for (old, new) in g.rename.iter().chain(g.aliases.iter()) {
-            for (display, real) in rename_files.get(&(id.clone(), old.clone())).into_iter().flatten() {
+            for display in rename_files.get(&(id.clone(), old.clone())).into_iter().flatten() {
                 if !files.contains_key(display) {
-                    if let Some(w) = load(display, real) {
+                    if let Ok(w) = load(result, &index, display) {
                         files.insert(display.clone(), w);
                     }
                 }
@@ -390,7 +432,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
     type Pending = (Option<(String, String)>, usize, String, Undo, bool);
     let mut undo: Vec<Pending> = Vec::new();
     for f in emails {
-        let c = consumer::consumer_of(&f.path, &real_of(f));
+        let c = index.consumer_of(&f.path);
         let Some(w) = files.get(&f.path) else { continue };
         let line = w.lines.get(f.line.saturating_sub(1)).map(|l| l.0.clone()).unwrap_or_default();
         let name = f.credential.clone().or_else(|| rewrite::assigned_name(&line));
@@ -402,7 +444,9 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
         let mut before = Undo::new();
         let (status, message) = if !paired_ok {
             (Status::Declined, "left as is: the key it goes with is not migrated".to_string())
-        } else if let Some(other) = name.as_deref().and_then(|n| other_use(&c, n, &files, &email_lines, &line)) {
+        } else if let Some(other) =
+            name.as_deref().and_then(|n| other_use(result, &index, &c, n, &files, &email_lines, &line))
+        {
             (Status::Manual, format!("{} is also used at {other} for something else, so it stays: make sure the Cloudflare client no longer receives it with a key", name.clone().unwrap_or_default()))
         } else {
             let w = files.get_mut(&f.path).expect("loaded");
@@ -460,7 +504,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
     }
     // Guards that still demand the e-mail (`: "${CF_API_EMAIL:?}"`) in migrated consumers.
     for w in files.values_mut() {
-        let c = consumer::consumer_of(&w.display, &w.real);
+        let c = index.consumer_of(&w.display);
         if !migrated_consumers.contains(&c.display) || blocked_consumers.contains(&c.display) || w.lang != Lang::Shell {
             continue;
         }
@@ -471,7 +515,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
             if let Some(n) = rewrite::email_guard(&w.lines[l].0) {
                 if sites.iter().any(|s| {
                     s.role == Role::Email && s.credential.as_deref() == Some(n.as_str()) && s.status == Status::Migrated
-                }) || profile::removed_names().any(|r| r == n)
+                }) || rw.removed_names().any(|r| r == n)
                 {
                     w.fixes.insert(l, LineFix::Remove);
                     sites.push(SiteFix {
@@ -529,31 +573,70 @@ pub fn plan(result: &ScanResult, credentials: &Plan) -> FixSet {
     FixSet { edits, sites, notes: notes.into_iter().collect() }
 }
 
+/// A workflow runs the repository's own code: a variable it sets reaches every consumer that
+/// reads the same name, which the project model may not link to it (`pip install . && python
+/// -m pkg`). So groups of one name, one of them a workflow's, go together: all migrated with the
+/// same token name, or all left as is. Returns whether a group was blocked.
+fn link_workflows(groups: &mut BTreeMap<GroupId, Group>, keys: &[&Finding], fixes: &[KeyFix]) -> bool {
+    let mut by_name: BTreeMap<String, Vec<GroupId>> = BTreeMap::new();
+    for (id, g) in groups.iter() {
+        // Another service's header is no Cloudflare credential and links nothing.
+        let foreign = g.sites.iter().all(|&i| fixes[i].foreign);
+        if let (Some(n), false) = (&g.name, foreign) {
+            by_name.entry(n.clone()).or_default().push(id.clone());
+        }
+    }
+    let mut changed = false;
+    for (name, ids) in by_name {
+        if ids.len() < 2 || !ids.iter().any(|id| groups[id].consumers.iter().any(|c| c.single_file)) {
+            continue;
+        }
+        let blocked_at = ids.iter().find(|id| groups[*id].blocked.is_some()).and_then(|id| {
+            let i = *groups[id].sites.first()?;
+            Some(format!("{}:{}", keys[i].path, keys[i].line))
+        });
+        let renames: BTreeSet<Option<(String, String)>> = ids.iter().map(|id| groups[id].rename.clone()).collect();
+        let why = match blocked_at {
+            Some(at) => format!("left as is: a workflow sets {name} for this repository's code, which uses it too and is not migrated (see {at}); renaming one side would break the other"),
+            None if renames.len() > 1 => format!("left as is: a workflow sets {name} for this repository's code, which reads it too, and the two would get different token names"),
+            None => continue,
+        };
+        for id in &ids {
+            let g = groups.get_mut(id).expect("group");
+            if g.blocked.is_none() {
+                g.blocked = Some((Status::Declined, why.clone()));
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
 /// Another line of the consumer that reads the e-mail name, not itself an e-mail site.
 fn other_use(
+    result: &ScanResult,
+    index: &Index,
     c: &Consumer,
     name: &str,
     files: &BTreeMap<String, FileWork>,
     email_lines: &BTreeSet<(String, usize)>,
     this_line: &str,
 ) -> Option<String> {
-    for (display, real) in consumer::files_of(c) {
-        let loaded;
-        let w = match files.get(&display) {
-            Some(w) => w,
-            None => match load(&display, &real) {
-                Some(w) => {
-                    loaded = w;
-                    &loaded
-                }
-                None => continue,
+    let no_fixes = BTreeMap::new();
+    for (display, _) in index.files_of(c) {
+        // Only searched, so a file read in part is searched as far as the scan read it.
+        let (lines, fixes) = match files.get(&display) {
+            Some(w) => (std::borrow::Cow::Borrowed(&w.lines), &w.fixes),
+            None => match result.texts.text(&display) {
+                Some(t) if t.contains(name) => (std::borrow::Cow::Owned(split_lines(&t)), &no_fixes),
+                _ => continue,
             },
         };
-        for (l, (original, _)) in w.lines.iter().enumerate() {
+        for (l, (original, _)) in lines.iter().enumerate() {
             if original == this_line || email_lines.contains(&(display.clone(), l + 1)) {
                 continue;
             }
-            let line = match w.fixes.get(&l) {
+            let line = match fixes.get(&l) {
                 Some(LineFix::Remove) => continue,
                 Some(LineFix::Replace(s)) => s.as_str(),
                 _ => original.as_str(),

@@ -1,35 +1,16 @@
 //! Line rewrites: one legacy-key line in, its token form out (or a reason not to touch it).
 //!
-//! The rewrite table is Rust data (`SETTINGS`, `SDK_ARGS`, `RENAMES`): each row is a small
-//! regex with the languages it applies to, so adding a tool is one row, and the compiler checks
-//! the table with the code that uses it. YAML rule files would add a loader and a schema for
-//! a table that only this module reads. Header rewrites are code: the value expression has to
-//! be wrapped in each language's string concatenation (`"Bearer " + e`, `` `Bearer ${e}` ``,
-//! `"Bearer #{e}"`, `format!("Bearer {}", e)`, ...).
+//! What a tool's setting or an SDK's constructor becomes is data (`rules::rewrite`, loaded from
+//! `rules/tools/*.yaml`, `rules/sdk/*.rewrite.yaml` and `rules/token-names.yaml`); this module
+//! holds what must be code: header rewrites wrap the value expression in each language's
+//! string concatenation (`"Bearer " + e`, `` `Bearer ${e}` ``, `"Bearer #{e}"`,
+//! `format!("Bearer {}", e)`, ...), and placeholders, quoting and e-mail lines need parsing.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-/// The language of a file, from its name; decides how an expression is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Shell,
-    Python,
-    Js,
-    Go,
-    Php,
-    Ruby,
-    Rust,
-    Jvm,
-    CSharp,
-    Yaml,
-    Terraform,
-    TfVars,
-    /// Files that hold values only: dotenv, INI, JSON, conf.
-    Data,
-    Docker,
-}
+pub use crate::rules::rewrite::{Lang, LineFix, Rewrites};
 
 pub fn lang_of(path: &str, text: &str) -> Lang {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -55,129 +36,15 @@ pub fn lang_of(path: &str, text: &str) -> Lang {
     }
 }
 
-/// Env var and setting names with a documented token name (facts 1.3, 1.4).
-const RENAMES: &[(&str, &str)] = &[
-    ("CF_API_KEY", "CF_API_TOKEN"),
-    ("CLOUDFLARE_API_KEY", "CLOUDFLARE_API_TOKEN"),
-    ("CF_GLOBAL_API_KEY", "CF_API_TOKEN"),
-    ("CF_GLOBAL_KEY", "CF_API_TOKEN"),
-    ("CF_Key", "CF_Token"),
-    ("SAVED_CF_Key", "SAVED_CF_Token"),
-    ("CLOUDFLARE_KEY", "CLOUDFLARE_API_TOKEN"),
-    ("cloudflare_api_key", "cloudflare_api_token"),
-    ("dns_cloudflare_api_key", "dns_cloudflare_api_token"),
-];
-
-/// lego and Traefik read their token from other names (go-acme/lego cloudflare.toml).
-const LEGO_RENAMES: &[(&str, &str)] =
-    &[("CF_API_KEY", "CF_DNS_API_TOKEN"), ("CLOUDFLARE_API_KEY", "CLOUDFLARE_DNS_API_TOKEN")];
-
-/// The token-side name of a key variable: the table, else `KEY` -> `TOKEN` in the name.
-pub fn token_name(old: &str, lego: bool) -> Option<String> {
-    let table = if lego { LEGO_RENAMES.iter().chain(RENAMES) } else { [].iter().chain(RENAMES) };
-    if let Some((_, new)) = table.clone().find(|(o, _)| *o == old) {
-        return Some((*new).to_string());
-    }
-    static VAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*$").expect("var pattern"));
-    if !VAR.is_match(old) {
-        return None;
-    }
-    for (k, t) in [("KEY", "TOKEN"), ("Key", "Token"), ("key", "token")] {
-        if let Some(i) = old.rfind(k) {
-            return Some(format!("{}{t}{}", &old[..i], &old[i + k.len()..]));
-        }
-    }
-    None
-}
-
-/// A setting renamed in place: `(languages, pattern, replacement)`.
-type Row = (&'static [Lang], &'static str, &'static str);
-
-/// Tool settings: key setting -> token setting (facts 1.4).
-const SETTINGS: &[Row] = &[
-    (&[Lang::Terraform], r"^(\s*)api_key(\s*=)", "${1}api_token${2}"),
-    (&[Lang::Yaml], r"^(\s*)apiKey(\s*:)", "${1}apiToken${2}"),
-    (&[Lang::Yaml], r"^(\s*)apiKeySecretRef(\s*:)", "${1}apiTokenSecretRef${2}"),
-    (&[Lang::Yaml], r"^(\s*)account_api_(?:key|token)(\s*:)", "${1}api_token${2}"),
-    (&[Lang::Data], r"^(\s*)dns_cloudflare_api_key(\s*=)", "${1}dns_cloudflare_api_token${2}"),
-];
-
-/// SDK constructor arguments, one per line inside a multi-line call, or a whole one-line
-/// call (facts 1.3). A replacement of `""` removes the line (the email argument).
-const SDK_ARGS: &[Row] = &[
-    // cloudflare-go v0
-    (
-        &[Lang::Go],
-        r"cloudflare\.New\(\s*((?:[^,()]|\([^()]*\))+?)\s*,\s*(?:[^,()]|\([^()]*\))+?\s*\)",
-        "cloudflare.NewWithAPIToken(${1})",
-    ),
-    // cloudflare-go v2+
-    (&[Lang::Go], r"option\.WithAPIKey\(", "option.WithAPIToken("),
-    (&[Lang::Go], r"^\s*option\.WithAPIEmail\((?:[^()]|\([^()]*\))*\),?\s*$", ""),
-    // cloudflare-python >= 3 (one line)
-    (
-        &[Lang::Python],
-        r"Cloudflare\(\s*api_email\s*=\s*(?:[^,()]|\([^()]*\))+?,\s*api_key\s*=",
-        "Cloudflare(api_token=",
-    ),
-    (&[Lang::Python], r"^(\s*)api_key(\s*=)", "${1}api_token${2}"),
-    // python-cloudflare <= 2, one line: `email=` must go too, or the token is sent as X-Auth-Key
-    (&[Lang::Python], r"CloudFlare\(\s*email\s*=\s*(?:[^,()]|\([^()]*\))+?,\s*key\s*=", "CloudFlare(token="),
-    (
-        &[Lang::Python],
-        r"(CloudFlare\(\s*)key(\s*=\s*(?:[^,()]|\([^()]*\))+?),\s*email\s*=\s*(?:[^,()]|\([^()]*\))+?\s*\)",
-        "${1}token${2})",
-    ),
-    (&[Lang::Python], r"^\s*api_email\s*=[^,]*,?\s*$", ""),
-    // python-cloudflare <= 2
-    (&[Lang::Python], r"^(\s*)key(\s*=)", "${1}token${2}"),
-    (&[Lang::Python], r"^\s*email\s*=[^,]*,?\s*$", ""),
-    // node cloudflare <= 2 and >= 3
-    (&[Lang::Js], r"^(\s*)key(\s*:)", "${1}token${2}"),
-    (&[Lang::Js], r"^(\s*)apiKey(\s*:)", "${1}apiToken${2}"),
-    (&[Lang::Js], r"^\s*(?:email|apiEmail)\s*:[^,]*,?\s*$", ""),
-    // cloudflare-rs
-    (&[Lang::Rust], r"Credentials::UserAuthKey\b", "Credentials::UserAuthToken"),
-    (&[Lang::Rust], r"^(\s*)key(\s*:)", "${1}token${2}"),
-    (&[Lang::Rust], r"^\s*email\s*:[^,]*,?\s*$", ""),
-    // cloudflare-php
-    (&[Lang::Php], r"\bAPIKey\(\s*(?:[^,()]|\([^()]*\))+,\s*((?:[^,()]|\([^()]*\))+)\)", "APIToken(${1})"),
-];
-
-fn compile(rows: &'static [Row]) -> Vec<(&'static [Lang], Regex, &'static str)> {
-    rows.iter().map(|(l, p, r)| (*l, Regex::new(p).expect("built-in rewrite pattern"), *r)).collect()
-}
-
-static SETTINGS_RE: LazyLock<Vec<(&'static [Lang], Regex, &'static str)>> = LazyLock::new(|| compile(SETTINGS));
-static SDK_RE: LazyLock<Vec<(&'static [Lang], Regex, &'static str)>> = LazyLock::new(|| compile(SDK_ARGS));
-
-/// What becomes of one line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LineFix {
-    Keep,
-    Replace(String),
-    Remove,
-}
-
-fn apply_rows(rows: &[(&'static [Lang], Regex, &'static str)], lang: Lang, line: &str) -> LineFix {
-    for (langs, re, rep) in rows {
-        if langs.contains(&lang) && re.is_match(line) {
-            return if rep.is_empty() {
-                LineFix::Remove
-            } else {
-                LineFix::Replace(re.replace(line, *rep).into_owned())
-            };
-        }
-    }
-    LineFix::Keep
-}
-
-pub fn sdk_line(lang: Lang, line: &str) -> LineFix {
-    apply_rows(&SDK_RE, lang, line)
-}
-
-pub fn setting_line(lang: Lang, line: &str) -> LineFix {
-    apply_rows(&SETTINGS_RE, lang, line)
+/// The token-side name of a key variable with the built-in rules (for callers without a
+/// session, such as `mint`'s file names); `fix` asks the session's [`Rewrites`].
+pub fn token_name(old: &str) -> Option<String> {
+    static BUILTIN: LazyLock<Rewrites> = LazyLock::new(|| {
+        crate::rules::RuleSet::from_sources(&crate::rules::load::builtin_sources())
+            .map(|r| r.knowledge.rewrites)
+            .unwrap_or_default()
+    });
+    BUILTIN.token_name(old)
 }
 
 /// `"Bearer " + e` in the language's own syntax.
@@ -303,6 +170,9 @@ fn mapping_header(lang: Lang, line: &str) -> Option<Result<String, String>> {
     Some(Ok(format!("{}{q}{name}{q}{sep}\"Bearer {inner}\"{rest}", &c[1])))
 }
 
+const HELD_IN_CONSTANT: &str =
+    "the header name is held in a constant: change the code that sends it (Authorization: Bearer <token>) by hand";
+
 /// `X-Auth-Key` -> `Authorization: Bearer`. `token_var` is what the value now reads; the
 /// caller has replaced any hard-coded value already. Err: why not.
 pub fn header_line(lang: Lang, line: &str, token_var: &str) -> Result<String, String> {
@@ -318,6 +188,13 @@ pub fn header_line(lang: Lang, line: &str, token_var: &str) -> Result<String, St
         let _ = token_var;
         return Ok(format!("{}{name}{}", &line[..m.start()], &line[m.end()..]));
     }
+    static CONSTANT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?i)^\s*(?:(?:const|final|static|var|let|private|public|String|string)\s+)*[\w.$]+\s*(?::=|=)\s*["']x-auth-key["']\s*[,;]?\s*$"#)
+            .expect("header constant pattern")
+    });
+    if CONSTANT.is_match(line) {
+        return Err(HELD_IN_CONSTANT.into());
+    }
     let Some(c) = HEADER_NAME.captures(line) else {
         return Err("the X-Auth-Key header is not written as a name and a value on this line".into());
     };
@@ -329,7 +206,7 @@ pub fn header_line(lang: Lang, line: &str, token_var: &str) -> Result<String, St
     let end = expr_end(line, start);
     let expr = line[start..end].trim_end();
     if expr.is_empty() {
-        return Err("the header name is held in a constant: change the code that sends it (Authorization: Bearer <token>) by hand".into());
+        return Err(HELD_IN_CONSTANT.into());
     }
     let Some(value) = bearer(lang, expr) else {
         return Err("no Bearer form known for this language".into());
@@ -479,6 +356,10 @@ fn name_re(name: &str) -> Regex {
 
 /// Whether every use of `name` on the line sits inside a template placeholder.
 pub fn only_in_placeholders(line: &str, name: &str) -> bool {
+    // Most lines do not hold the name: no pattern is built for them.
+    if !line.contains(name) {
+        return false;
+    }
     let spans = placeholder_spans(line);
     let mut any = false;
     for m in name_re(name).find_iter(line) {
@@ -492,11 +373,17 @@ pub fn only_in_placeholders(line: &str, name: &str) -> bool {
 
 /// Whether `name` is used on the line outside template placeholders.
 pub fn mentions(line: &str, name: &str) -> bool {
+    if !line.contains(name) {
+        return false;
+    }
     name_re(name).is_match(line) && !only_in_placeholders(line, name)
 }
 
 /// `old` renamed to `new` on one line, leaving template placeholders alone.
 pub fn rename_in(line: &str, old: &str, new: &str) -> String {
+    if !line.contains(old) {
+        return line.to_string();
+    }
     let spans = placeholder_spans(line);
     let mut out = String::new();
     let mut last = 0;
@@ -553,6 +440,7 @@ mod tests {
             "'Authorization' => 'Bearer ' . getenv('K'),"
         );
         assert!(header_line(Lang::Go, r#"	keyHeader   = "X-Auth-Key""#, t).is_err());
+        assert_eq!(header_line(Lang::Python, r#"KEY_HEADER = "X-Auth-Key""#, t), Err(HELD_IN_CONSTANT.to_string()));
     }
 
     #[test]
@@ -599,11 +487,10 @@ mod tests {
 
     #[test]
     fn names_map_to_token_names() {
-        assert_eq!(token_name("CF_API_KEY", false).as_deref(), Some("CF_API_TOKEN"));
-        assert_eq!(token_name("CF_API_KEY", true).as_deref(), Some("CF_DNS_API_TOKEN"));
-        assert_eq!(token_name("SAVED_CF_Key", false).as_deref(), Some("SAVED_CF_Token"));
-        assert_eq!(token_name("CF_DDNS_KEY", false).as_deref(), Some("CF_DDNS_TOKEN"));
-        assert_eq!(token_name("X-Auth-Key", false), None);
+        assert_eq!(token_name("CF_API_KEY").as_deref(), Some("CF_API_TOKEN"));
+        assert_eq!(token_name("SAVED_CF_Key").as_deref(), Some("SAVED_CF_Token"));
+        assert_eq!(token_name("CF_DDNS_KEY").as_deref(), Some("CF_DDNS_TOKEN"));
+        assert_eq!(token_name("X-Auth-Key"), None);
     }
 
     #[test]

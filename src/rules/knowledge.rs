@@ -68,6 +68,8 @@ pub struct Knowledge {
     pub tools: BTreeMap<String, ToolProfile>,
     /// GraphQL datasets by root node (`graphql-datasets.yaml`).
     pub graphql: Vec<super::model::GraphqlDatasetSpec>,
+    /// What `fix` rewrites (the `rewrite:` sections and `token_names`).
+    pub rewrites: super::rewrite::Rewrites,
 }
 
 impl Knowledge {
@@ -208,6 +210,7 @@ impl Knowledge {
                     k.sdks.insert(s.sdk.clone(), SdkMap { sdk: s.sdk, language: s.language, calls });
                 }
                 RuleFile::Tool(t) => {
+                    k.rewrites.add_tool(source, &t.tool, t.rewrite.unwrap_or_default(), errors);
                     let all = t.permissions.iter().chain(t.resources.values().flatten());
                     for g in all {
                         if !k.groups.is_empty() && !k.groups.contains_key(g) {
@@ -236,6 +239,8 @@ impl Knowledge {
                     }
                     k.graphql = g.datasets;
                 }
+                RuleFile::SdkRewrite(s) => k.rewrites.add_sdk(source, &s.sdk, s.rewrite, errors),
+                RuleFile::TokenNames(n) => k.rewrites.add_names(source, n.token_names, errors),
                 RuleFile::PermissionGroups(_) | RuleFile::Detect(_) => {}
             }
         }

@@ -68,6 +68,23 @@ impl RuleSource {
         }
     }
 
+    /// An error at a known span (a row of a list the anchor search cannot tell apart).
+    pub fn error_span(
+        &self,
+        span: SourceSpan,
+        field: &str,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> RuleError {
+        RuleError {
+            message: format!("{}: {}", self.name, message.into()),
+            help,
+            src: NamedSource::new(&self.name, self.text.clone()),
+            span,
+            label: format!("in `{field}`"),
+        }
+    }
+
     fn yaml_error(&self, err: &serde_norway::Error) -> RuleError {
         let offset = err.location().map(|l| l.index()).unwrap_or(0).min(self.text.len());
         let message = err.to_string();
@@ -92,6 +109,8 @@ pub enum RuleFile {
     Sdk(SdkFile),
     Tool(ToolFile),
     Graphql(GraphqlFile),
+    TokenNames(super::rewrite::TokenNamesFile),
+    SdkRewrite(super::rewrite::SdkRewriteFile),
 }
 
 impl RuleFile {
@@ -122,16 +141,20 @@ impl RuleFile {
             typed(source).map(RuleFile::PermissionGroups)
         } else if has("calls") {
             typed(source).map(RuleFile::Sdk)
+        } else if has("sdk") && has("rewrite") {
+            typed(source).map(RuleFile::SdkRewrite)
         } else if has("tool") {
             typed(source).map(RuleFile::Tool)
         } else if has("datasets") {
             typed(source).map(RuleFile::Graphql)
+        } else if has("token_names") {
+            typed(source).map(RuleFile::TokenNames)
         } else {
             Err(RuleError {
                 message: format!("{}: not a scopesmith rule file", source.name),
                 help: Some(
                     "a rule file has a top-level `rules` (detection), `operations` (catalog), \
-                     `groups` (permission groups), `calls` (SDK map), `tool` (tool profile) or `datasets` (GraphQL) key"
+                     `groups` (permission groups), `calls` (SDK map), `sdk` + `rewrite` (SDK rewrites), `tool` (tool profile), `datasets` (GraphQL) or `token_names` (fix's token names) key"
                         .into(),
                 ),
                 src: NamedSource::new(&source.name, source.text.clone()),

@@ -13,6 +13,7 @@ pub mod knowledge;
 pub mod load;
 pub mod model;
 pub mod openapi;
+pub mod rewrite;
 
 use std::path::PathBuf;
 

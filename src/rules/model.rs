@@ -165,9 +165,9 @@ pub struct ToolFile {
     pub source: String,
     #[serde(default)]
     pub resources: BTreeMap<String, Vec<String>>,
-    /// What `fix` changes for this tool (read by `fix::profile`).
+    /// What `fix` changes for this tool (see `rules::rewrite`).
     #[serde(default)]
-    pub rewrite: Option<crate::fix::profile::Rewrite>,
+    pub rewrite: Option<super::rewrite::ToolRewriteSpec>,
 }
 
 /// `graphql-datasets.yaml`: which group each GraphQL dataset needs.

@@ -64,6 +64,11 @@ impl Texts {
         self.walked.keys().map(String::as_str)
     }
 
+    /// Every walked project file with its real path (`fix` writes to it).
+    pub fn walked_files(&self) -> impl Iterator<Item = (&str, &std::path::Path)> {
+        self.walked.iter().map(|(k, v)| (k.as_str(), v.as_path()))
+    }
+
     /// The decoded text of a file the scan kept or the walk saw; read once, capped as the scan
     /// caps it.
     pub fn text(&self, display: &str) -> Option<Arc<str>> {
@@ -83,7 +88,9 @@ impl Texts {
 }
 
 /// Whether the project model may need a file: code the graph follows imports through, build
-/// manifests that mark a deployment unit, CI, container and chart config.
+/// manifests that mark a deployment unit, CI, container and chart config, and the config files
+/// a variable may be set or read in (INI, TOML such as `wrangler.toml`, JSON, conf, systemd
+/// units, make and task files), which `fix` renames with the key.
 pub fn is_project_file(name: &str) -> bool {
     const NAMES: &[&str] = &[
         "go.mod",
@@ -102,13 +109,21 @@ pub fn is_project_file(name: &str) -> bool {
         "Dockerfile",
         ".env",
         ".gitlab-ci.yml",
+        ".envrc",
+        "Makefile",
+        "GNUmakefile",
+        "Justfile",
+        "Procfile",
+        "Jenkinsfile",
     ];
     const EXTS: &[&str] = &[
         "py", "js", "mjs", "cjs", "ts", "mts", "tsx", "go", "php", "rb", "rs", "tf", "tfvars", "yml", "yaml", "sh",
         "bash", "env", "csproj",
     ];
+    // Config files a variable is set or read in, for `fix`'s renames.
+    const CONFIG_EXTS: &[&str] = &["ini", "cfg", "conf", "toml", "json", "properties", "service", "mk", "hcl", "ps1"];
     NAMES.contains(&name)
-        || name.rsplit_once('.').is_some_and(|(_, ext)| EXTS.contains(&ext))
+        || name.rsplit_once('.').is_some_and(|(_, ext)| EXTS.contains(&ext) || CONFIG_EXTS.contains(&ext))
         || name.starts_with(".env.")
 }
 
@@ -129,6 +144,7 @@ mod tests {
     #[test]
     fn project_files() {
         assert!(is_project_file("go.mod") && is_project_file("client.py") && is_project_file(".env.local"));
+        assert!(is_project_file("wrangler.toml") && is_project_file("cloudflare.ini") && is_project_file("Makefile"));
         assert!(!is_project_file("logo.png") && !is_project_file("README.md"));
     }
 }

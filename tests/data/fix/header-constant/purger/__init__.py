@@ -1,0 +1,1 @@
+"""cache-purger: purges the URLs a release changed."""
