@@ -62,7 +62,8 @@ pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledg
                 id.secret.clone()
             };
             let reach = project.reach.get(id).cloned().unwrap_or_default();
-            plan_one(result, id, name, sites, &reach, &project.links, &owner, knowledge, &mut index)
+            let links = project.links.get(id).cloned().unwrap_or_default();
+            plan_one(result, id, name, sites, &reach, &links, &owner, knowledge, &mut index)
         })
         .collect();
     let shared = consumers
@@ -113,6 +114,10 @@ fn plan_one(
     if has_sdk {
         for path in sites.iter().filter(|f| f.kind == Kind::Sdk).map(|f| f.path.as_str()) {
             for sibling in siblings(result, path) {
+                // A neighbour that reads a key of its own makes its calls with that one.
+                if owner.get(&sibling).is_some_and(|o| o.iter().all(|(_, c)| c != id)) {
+                    continue;
+                }
                 // A neighbour that builds its own token client is already migrated.
                 if texts.text(&sibling).is_some_and(|t| !TOKEN_CLIENT.is_match(&t)) {
                     searched.insert(sibling);
