@@ -131,12 +131,21 @@ pub fn entry_files(path: &str, text: &str, texts: &Texts) -> Vec<String> {
     out
 }
 
+/// `path` relative to the folder `dir` (both normalised, so `/` is the empty folder).
+fn under<'a>(dir: &str, path: &'a str) -> Option<&'a str> {
+    let dir = dir.trim_end_matches('/');
+    if dir.is_empty() {
+        return Some(path);
+    }
+    path.strip_prefix(dir)?.strip_prefix('/')
+}
+
 /// The file of the tree an in-image path was copied from.
 fn from_context(dockerfile: &str, copies: &[Copy], in_image: &str, texts: &Texts) -> Option<String> {
     for c in copies.iter().rev() {
         let rel: Vec<String> = if !c.dir && c.dest == in_image {
             c.srcs.clone()
-        } else if let Some(rest) = in_image.strip_prefix(&format!("{}/", c.dest.trim_end_matches('/'))) {
+        } else if let Some(rest) = under(&c.dest, in_image) {
             // Into a folder: a copied folder's content, or a file copied by its name.
             c.srcs
                 .iter()
@@ -246,8 +255,43 @@ mod tests {
     #[test]
     fn instructions_join_continuations_and_words_read_both_forms() {
         let i = instructions("FROM alpine\nRUN apk add \\\n  curl\nENTRYPOINT [\"/bin/run\", \"-v\"]\n");
-        assert_eq!(i[1], ("RUN".to_string(), "apk add    curl".to_string()));
+        assert_eq!(i[1], ("RUN".to_string(), "apk add  curl".to_string()));
         assert_eq!(words(&i[2].1), ["/bin/run", "-v"]);
         assert_eq!(words("node src/a.js"), ["node", "src/a.js"]);
+    }
+
+    fn tree(paths: &[&str]) -> Texts {
+        let mut t = Texts::new(1024);
+        for p in paths {
+            t.walked(p.to_string(), std::path::PathBuf::from(p));
+        }
+        t
+    }
+
+    #[test]
+    fn entrypoints_map_back_through_copies() {
+        let t = tree(&["svc/Dockerfile", "svc/src/warden/__main__.py", "svc/run.sh", "svc/main.py", "docker/Dockerfile", "docker/start.sh"]);
+        let flat = "FROM python:3.12\nCOPY . .\nCMD [\"python\", \"main.py\"]\n";
+        assert_eq!(entry_files("svc/Dockerfile", flat, &t), ["svc/main.py"]);
+        let py = "FROM python:3.12\nWORKDIR /app\nCOPY src/ ./\nENTRYPOINT [\"python\", \"-m\", \"warden\"]\n";
+        assert_eq!(entry_files("svc/Dockerfile", py, &t), ["svc/src/warden/__main__.py"]);
+        let path = "FROM alpine\nCOPY run.sh /usr/local/bin/run\nENTRYPOINT [\"run\", \"--loop\"]\n";
+        assert_eq!(entry_files("svc/Dockerfile", path, &t), ["svc/run.sh"]);
+        // Built from the repository root: the source is found above the Dockerfile's folder.
+        let root = "FROM alpine\nCOPY docker/start.sh /start.sh\nCMD /start.sh\n";
+        assert_eq!(entry_files("docker/Dockerfile", root, &t), ["docker/start.sh"]);
+        // A binary from another stage is no file of the tree.
+        let go = "FROM golang AS b\nCOPY . .\nRUN go build -o /out/app\nFROM scratch\nCOPY --from=b /out/app /app\nENTRYPOINT [\"/app\"]\n";
+        assert!(entry_files("svc/Dockerfile", go, &t).is_empty());
+    }
+
+    #[test]
+    fn compose_services_name_the_dockerfile_they_build() {
+        let t = tree(&["backup/Dockerfile", "web/Containerfile"]);
+        let c = "services:\n  web:\n    image: nginx\n    environment:\n      K: v\n  backup:\n    build:\n      context: ./backup\n    environment:\n      CF_API_KEY: x\n";
+        assert_eq!(compose_builds("docker-compose.yml", c, &t), ["backup/Dockerfile"]);
+        assert_eq!(compose_build_of("docker-compose.yml", c, &t, &[10]).as_deref(), Some("backup/Dockerfile"));
+        assert_eq!(compose_build_of("docker-compose.yml", c, &t, &[5]), None);
+        assert_eq!(compose_build_of("docker-compose.yml", c, &t, &[5, 10]), None);
     }
 }

@@ -15,6 +15,9 @@ pub mod laravel;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Role};
@@ -103,7 +106,7 @@ impl Project {
             links.insert(id.clone(), why);
             reach.insert(id.clone(), files);
         }
-        join_nameless(&mut credentials, &mut reach, &mut links);
+        join_nameless(result, &mut credentials, &mut reach, &mut links);
         absorb_linked_units(&mut credentials, &mut reach, &mut links);
         Project { credentials, reach, links }
     }
@@ -153,11 +156,18 @@ fn alias(f: &Finding, result: &ScanResult, units: &consumer::Units) -> Option<(S
 /// reaches all its files through the graph (main reads `CF_API_KEY` and imports the client
 /// that sends it), the sites are that credential's. With two candidates it stays its own.
 fn join_nameless(
+    result: &ScanResult,
     credentials: &mut BTreeMap<CredentialId, Vec<Finding>>,
     reach: &mut BTreeMap<CredentialId, BTreeSet<String>>,
     links: &mut BTreeMap<CredentialId, BTreeMap<String, String>>,
 ) {
-    let nameless = |sites: &[Finding]| sites.iter().filter(|f| f.role == Role::Key).all(|f| f.credential.is_none());
+    // No name, or the name of a parameter of its own file (`__construct(string $apiKey)`):
+    // the value comes from the caller.
+    let unbound = |f: &Finding| match f.credential.as_deref() {
+        None => true,
+        Some(name) => result.texts.text(&f.path).is_some_and(|t| is_parameter(&t, name)),
+    };
+    let nameless = |sites: &[Finding]| sites.iter().filter(|f| f.role == Role::Key).all(unbound);
     let mut moves: Vec<(CredentialId, CredentialId)> = Vec::new();
     for (b, sites) in credentials.iter().filter(|(_, s)| nameless(s)) {
         let files: BTreeSet<&str> = sites.iter().filter(|f| f.role == Role::Key).map(|f| f.path.as_str()).collect();
@@ -182,6 +192,19 @@ fn join_nameless(
             into.entry(file).or_insert(reason);
         }
     }
+}
+
+/// Whether `name` is a parameter of a function, method or constructor the file declares
+/// (`function __construct(string $apiKey)`, `def __init__(self, api_key)`,
+/// `constructor(private key: string)`, `func New(email, key string)`).
+fn is_parameter(text: &str, name: &str) -> bool {
+    static SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b(?:function|def|func|fn|constructor)\b[^(\n]*\(([^)]*)\)").expect("signature pattern")
+    });
+    let bare = name.trim_start_matches('$');
+    SIGNATURE.captures_iter(text).any(|c| {
+        c[1].split(|ch: char| !(ch.is_alphanumeric() || ch == '_')).any(|w| !w.is_empty() && w == bare)
+    })
 }
 
 /// Units join through graph edges: when one credential's key files are all reached from
@@ -222,5 +245,21 @@ fn absorb_linked_units(
         credentials.remove(b);
         reach.remove(b);
         links.remove(b);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_told_from_other_names() {
+        let php = "final class Client {\n    public function __construct(string $email, string $apiKey, ?Http $http = null)\n    {\n";
+        assert!(is_parameter(php, "apiKey") && is_parameter(php, "$email"));
+        assert!(!is_parameter(php, "CF_API_KEY") && !is_parameter(php, "api"));
+        assert!(is_parameter("def __init__(self, api_key, zone):\n", "api_key"));
+        assert!(is_parameter("func New(email, key string) *Client {\n", "key"));
+        assert!(is_parameter("  constructor(private readonly key: string) {}\n", "key"));
+        assert!(!is_parameter("const key = process.env.CF_KEY;\nfetch(url)\n", "key"));
     }
 }
