@@ -13,6 +13,7 @@ pub mod callsite;
 pub mod endpoint;
 pub mod index;
 pub mod model;
+pub mod passed;
 pub mod permission;
 pub mod sdk_match;
 pub mod sdk_members;
@@ -63,7 +64,7 @@ pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledg
             };
             let reach = project.reach.get(id).cloned().unwrap_or_default();
             let links = project.links.get(id).cloned().unwrap_or_default();
-            plan_one(result, id, name, sites, &reach, &links, &owner, knowledge, &mut index)
+            plan_one(result, id, name, sites, (&reach, &links, &project.importers), &owner, knowledge, &mut index)
         })
         .collect();
     let shared = consumers
@@ -83,8 +84,7 @@ fn plan_one(
     id: &CredentialId,
     name: String,
     sites: &[Finding],
-    reach: &BTreeSet<String>,
-    links: &BTreeMap<String, String>,
+    (reach, links, importers): (&BTreeSet<String>, &BTreeMap<String, String>, &BTreeMap<String, Vec<String>>),
     owner: &BTreeMap<String, Vec<(usize, CredentialId)>>,
     k: &Knowledge,
     index: &mut index::PlanIndex,
@@ -264,6 +264,18 @@ fn plan_one(
 
     let sets: Vec<Vec<String>> = requirements.iter().map(|r| r.0.clone()).collect();
     let chosen = permission::minimal_cover(&sets);
+    // A calling file that names no zone may be handed one by every file importing it.
+    for path in &zone_callers {
+        let Some(l) = literals.get_mut(path).filter(|l| l.zone_ids.is_empty() && l.zone_names.is_empty()) else {
+            continue;
+        };
+        let Some(from) = importers.get(path) else { continue };
+        if let Some((ids, by)) = passed::zones(path, from, texts) {
+            warnings
+                .push(format!("{path} names no zone itself: narrowed to the zone ids {} passes to it", by.join(", ")));
+            l.zone_ids.extend(ids);
+        }
+    }
     let (zone_resources, narrowing_note) = zone_resources(&literals, &zone_callers);
     if let Some(note) = narrowing_note {
         warnings.push(note);

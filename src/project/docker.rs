@@ -270,7 +270,14 @@ mod tests {
 
     #[test]
     fn entrypoints_map_back_through_copies() {
-        let t = tree(&["svc/Dockerfile", "svc/src/warden/__main__.py", "svc/run.sh", "svc/main.py", "docker/Dockerfile", "docker/start.sh"]);
+        let t = tree(&[
+            "svc/Dockerfile",
+            "svc/src/warden/__main__.py",
+            "svc/run.sh",
+            "svc/main.py",
+            "docker/Dockerfile",
+            "docker/start.sh",
+        ]);
         let flat = "FROM python:3.12\nCOPY . .\nCMD [\"python\", \"main.py\"]\n";
         assert_eq!(entry_files("svc/Dockerfile", flat, &t), ["svc/main.py"]);
         let py = "FROM python:3.12\nWORKDIR /app\nCOPY src/ ./\nENTRYPOINT [\"python\", \"-m\", \"warden\"]\n";

@@ -47,7 +47,7 @@ impl<'a> Graph<'a> {
     }
 
     /// Reverse links among the files of one unit, built the first time the unit is asked.
-    fn importers(&self, unit: &Consumer, units: &Units, path: &str) -> Vec<(String, &'static str)> {
+    pub(crate) fn importers(&self, unit: &Consumer, units: &Units, path: &str) -> Vec<(String, &'static str)> {
         if let Some(m) = self.into.lock().unwrap_or_else(|e| e.into_inner()).get(unit) {
             return m.get(path).cloned().unwrap_or_default();
         }

@@ -141,11 +141,8 @@ pub fn env_of(path: &str, line: usize, texts: &Texts, units: &Units) -> Option<(
         return None;
     }
     let text = texts.text(path)?;
-    let mut targets: Vec<(String, String)> = secret_keys(&text)
-        .into_iter()
-        .filter(|(_, _, _, l)| *l == line)
-        .map(|(s, k, _, _)| (s, k))
-        .collect();
+    let mut targets: Vec<(String, String)> =
+        secret_keys(&text).into_iter().filter(|(_, _, _, l)| *l == line).map(|(s, k, _, _)| (s, k)).collect();
     let dir = folder_of(path);
     let chart = path.ends_with("/values.yaml") || path == "values.yaml";
     if targets.is_empty() && chart && texts.exists(&join(dir, "Chart.yaml")) {

@@ -20,9 +20,7 @@ fn re(p: &str) -> Regex {
 /// `config('a.b.c')` on a line.
 static CONFIG_CALL: LazyLock<Regex> = LazyLock::new(|| re(r#"\bconfig\s*\(\s*['"]([\w.-]+)['"]\s*\)"#));
 /// A variable or property read, with an optional first array subscript or property.
-static VAR_READ: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"(\$this->\w+|\$\w+)(?:\s*\[\s*['"]([\w.-]+)['"]\s*\])?"#)
-});
+static VAR_READ: LazyLock<Regex> = LazyLock::new(|| re(r#"(\$this->\w+|\$\w+)(?:\s*\[\s*['"]([\w.-]+)['"]\s*\])?"#));
 /// The tokens of a config file that matter: a keyed sub-array, a keyed `env()`, a string (to
 /// skip brackets inside it), an unkeyed bracket.
 static CONFIG_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
@@ -115,7 +113,10 @@ mod tests {
     #[test]
     fn lines_read_config_directly_or_through_an_assigned_variable() {
         let file = "$cf = config('services.cloudflare');\n$this->auth = config('services.cloudflare.key');\n";
-        assert_eq!(config_paths(file, "'X-Auth-Key' => config('services.cloudflare.key')"), ["services.cloudflare.key"]);
+        assert_eq!(
+            config_paths(file, "'X-Auth-Key' => config('services.cloudflare.key')"),
+            ["services.cloudflare.key"]
+        );
         assert_eq!(config_paths(file, "'X-Auth-Key' => $cf['key']"), ["services.cloudflare.key"]);
         assert_eq!(config_paths(file, "'X-Auth-Key' => $this->auth,"), ["services.cloudflare.key"]);
         assert!(config_paths(file, "'X-Auth-Key' => $other['key']").is_empty());

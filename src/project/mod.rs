@@ -69,6 +69,8 @@ pub struct Project {
     /// Credential -> how each file it reached (not a key file) was linked, for the plan's
     /// reasons.
     pub links: BTreeMap<CredentialId, BTreeMap<String, String>>,
+    /// Reached file -> the files of its own unit that import it (zones passed in by callers).
+    pub importers: BTreeMap<String, Vec<String>>,
 }
 
 impl Project {
@@ -108,7 +110,20 @@ impl Project {
         }
         join_nameless(result, &mut credentials, &mut reach, &mut links);
         absorb_linked_units(&mut credentials, &mut reach, &mut links);
-        Project { credentials, reach, links }
+        let mut importers = BTreeMap::new();
+        // Only files of the credential's own unit: their importer maps were built by the
+        // search already, so this reads nothing new.
+        for (id, files) in &reach {
+            for file in files.iter().filter(|f| units.consumer_of(f) == id.consumer) {
+                if importers.contains_key(file) {
+                    continue;
+                }
+                let from: Vec<String> =
+                    graph.importers(&units.consumer_of(file), &units, file).into_iter().map(|(f, _)| f).collect();
+                importers.insert(file.clone(), from);
+            }
+        }
+        Project { credentials, reach, links, importers }
     }
 }
 
@@ -202,9 +217,9 @@ fn is_parameter(text: &str, name: &str) -> bool {
         Regex::new(r"\b(?:function|def|func|fn|constructor)\b[^(\n]*\(([^)]*)\)").expect("signature pattern")
     });
     let bare = name.trim_start_matches('$');
-    SIGNATURE.captures_iter(text).any(|c| {
-        c[1].split(|ch: char| !(ch.is_alphanumeric() || ch == '_')).any(|w| !w.is_empty() && w == bare)
-    })
+    SIGNATURE
+        .captures_iter(text)
+        .any(|c| c[1].split(|ch: char| !(ch.is_alphanumeric() || ch == '_')).any(|w| !w.is_empty() && w == bare))
 }
 
 /// Units join through graph edges: when one credential's key files are all reached from
