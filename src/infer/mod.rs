@@ -78,13 +78,17 @@ pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledg
     Plan { credentials, shared }
 }
 
+/// What the project graph says about one credential: the files it reaches, how each was
+/// linked, and who imports each reached file.
+type Graphed<'a> = (&'a BTreeSet<String>, &'a BTreeMap<String, String>, &'a BTreeMap<String, Vec<String>>);
+
 #[allow(clippy::too_many_arguments)]
 fn plan_one(
     result: &ScanResult,
     id: &CredentialId,
     name: String,
     sites: &[Finding],
-    (reach, links, importers): (&BTreeSet<String>, &BTreeMap<String, String>, &BTreeMap<String, Vec<String>>),
+    (reach, links, importers): Graphed<'_>,
     owner: &BTreeMap<String, Vec<(usize, CredentialId)>>,
     k: &Knowledge,
     index: &mut index::PlanIndex,

@@ -49,7 +49,7 @@ pub fn zones(path: &str, importers: &[String], texts: &Texts) -> Option<(BTreeSe
     let mut ids = BTreeSet::new();
     let mut from = Vec::new();
     for importer in importers {
-        let Some(it) = texts.text(importer) else { return None };
+        let it = texts.text(importer)?;
         let mut passed = false;
         for line in it.lines().filter(|l| !IMPORT_LINE.is_match(l)) {
             if !uses.iter().any(|u| u.is_match(line)) {
