@@ -53,6 +53,8 @@ static METHOD_HINTS: LazyLock<Vec<MethodHint>> = LazyLock::new(|| {
         hint(r#"(?i)\bmethod\b["']?\s*(?:=>|:)\s*:(get|post|put|patch|delete)\b"#.into(), 0),
         hint(format!(r#"NewRequest(?:WithContext)?\(\s*(?:ctx,\s*)?"({m})""#), 0),
         hint(r"NewRequest(?:WithContext)?\(\s*(?:ctx,\s*)?http\.Method(Get|Post|Put|Patch|Delete)\b".into(), 0),
+        // A method constant handed to a wrapper: Go `c.do(http.MethodPut, url)`, Java/.NET `HttpMethod.POST`.
+        hint(r"\b(?:http\.Method|HttpMethod\.)(Get|Post|Put|Patch|Delete|GET|POST|PUT|PATCH|DELETE)\b".into(), 0),
         hint(format!(r#"CURLOPT_CUSTOMREQUEST["']?\s*(?:,|=>)\s*["']({m})["']"#), 0),
         hint(r"Net::HTTP::(Get|Post|Put|Patch|Delete)\b".into(), 0),
         hint(format!(r#"(?i)request\w*\(\s*["']({m})["']"#), 0),

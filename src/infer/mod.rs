@@ -14,6 +14,7 @@ pub mod collected;
 pub mod endpoint;
 pub mod index;
 pub mod model;
+pub mod passed;
 pub mod permission;
 pub mod sdk_match;
 pub mod sdk_members;
@@ -63,7 +64,8 @@ pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledg
                 id.secret.clone()
             };
             let reach = project.reach.get(id).cloned().unwrap_or_default();
-            plan_one(result, id, name, sites, &reach, &project.links, &owner, knowledge, &mut index)
+            let links = project.links.get(id).cloned().unwrap_or_default();
+            plan_one(result, id, name, sites, (&reach, &links, &project.importers), &owner, knowledge, &mut index)
         })
         .collect();
     let shared = consumers
@@ -77,14 +79,17 @@ pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledg
     Plan { credentials, shared }
 }
 
+/// What the project graph says about one credential: the files it reaches, how each was
+/// linked, and who imports each reached file.
+type Graphed<'a> = (&'a BTreeSet<String>, &'a BTreeMap<String, String>, &'a BTreeMap<String, Vec<String>>);
+
 #[allow(clippy::too_many_arguments)]
 fn plan_one(
     result: &ScanResult,
     id: &CredentialId,
     name: String,
     sites: &[Finding],
-    reach: &BTreeSet<String>,
-    links: &BTreeMap<String, String>,
+    (reach, links, importers): Graphed<'_>,
     owner: &BTreeMap<String, Vec<(usize, CredentialId)>>,
     k: &Knowledge,
     index: &mut index::PlanIndex,
@@ -114,6 +119,10 @@ fn plan_one(
     if has_sdk {
         for path in sites.iter().filter(|f| f.kind == Kind::Sdk).map(|f| f.path.as_str()) {
             for sibling in siblings(result, path) {
+                // A neighbour that reads a key of its own makes its calls with that one.
+                if owner.get(&sibling).is_some_and(|o| o.iter().all(|(_, c)| c != id)) {
+                    continue;
+                }
                 // A neighbour that builds its own token client is already migrated.
                 if texts.text(&sibling).is_some_and(|t| !TOKEN_CLIENT.is_match(&t)) {
                     searched.insert(sibling);
@@ -260,6 +269,18 @@ fn plan_one(
 
     let sets: Vec<Vec<String>> = requirements.iter().map(|r| r.0.clone()).collect();
     let chosen = permission::minimal_cover(&sets);
+    // A calling file that names no zone may be handed one by every file importing it.
+    for path in &zone_callers {
+        let Some(l) = literals.get_mut(path).filter(|l| l.zone_ids.is_empty() && l.zone_names.is_empty()) else {
+            continue;
+        };
+        let Some(from) = importers.get(path) else { continue };
+        if let Some((ids, by)) = passed::zones(path, from, texts) {
+            warnings
+                .push(format!("{path} names no zone itself: narrowed to the zone ids {} passes to it", by.join(", ")));
+            l.zone_ids.extend(ids);
+        }
+    }
     let (zone_resources, narrowing_note) = zone_resources(&literals, &zone_callers);
     if let Some(note) = narrowing_note {
         warnings.push(note);

@@ -10,7 +10,7 @@
 //! depends only on the tree below the scanned root, so a project gets the same units whether
 //! it is scanned alone or inside a bigger tree.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -49,6 +49,9 @@ pub(crate) const MANIFESTS: &[&str] = &[
 #[derive(Debug, Default)]
 pub struct Units {
     roots: BTreeSet<String>,
+    /// Files that belong to another file's unit: a workload manifest to the unit of the image
+    /// it runs (`kube.rs`).
+    adopted: BTreeMap<String, Consumer>,
 }
 
 pub(crate) fn folder_of(path: &str) -> &str {
@@ -75,11 +78,19 @@ impl Units {
             })
             .map(|p| folder_of(p).to_string())
             .collect();
-        Units { roots }
+        Units { roots, adopted: BTreeMap::new() }
+    }
+
+    /// `path` belongs to `consumer` whatever folder it is in.
+    pub fn adopt(&mut self, path: &str, consumer: Consumer) {
+        self.adopted.insert(path.to_string(), consumer);
     }
 
     /// The unit a file belongs to.
     pub fn consumer_of(&self, path: &str) -> Consumer {
+        if let Some(c) = self.adopted.get(path) {
+            return c.clone();
+        }
         if is_workflow(path) {
             return Consumer(path.to_string());
         }
@@ -113,7 +124,7 @@ mod tests {
     use super::*;
 
     fn units(roots: &[&str]) -> Units {
-        Units { roots: roots.iter().map(|s| s.to_string()).collect() }
+        Units { roots: roots.iter().map(|s| s.to_string()).collect(), adopted: BTreeMap::new() }
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! and the other files of the same package, PHP `require`/`include` and `use` through
 //! composer PSR-4, Laravel `config('file.key')`, Ruby `require`/`require_relative`, Rust
 //! `mod`/`use crate::`, Terraform local `module` sources, compose `env_file`, Helm
-//! `.Values` (the chart's `values.yaml`), and scripts of the repository that a workflow,
-//! compose file or Dockerfile runs. A link that resolves to no walked file is dropped: the
+//! `.Values` (the chart's `values.yaml`), scripts of the repository that a workflow,
+//! compose file or Dockerfile runs, a Dockerfile's `ENTRYPOINT`/`CMD` files (`docker.rs`),
+//! and the Dockerfile a compose service builds or a Kubernetes workload runs (`kube.rs`). A link that resolves to no walked file is dropped: the
 //! graph only joins files that exist.
 
 use std::sync::LazyLock;
@@ -151,7 +152,7 @@ pub fn links(path: &str, text: &str, texts: &Texts) -> Vec<Link> {
         _ => {}
     }
     let is_compose = path.contains("compose") && matches!(ext, "yml" | "yaml");
-    let is_docker = path.rsplit('/').next().is_some_and(|n| n == "Dockerfile" || n.ends_with(".Dockerfile"));
+    let is_docker = super::kube::is_dockerfile(path);
     if is_compose {
         for c in ENV_FILE.captures_iter(text) {
             add(existing(texts, &normalise(&join(dir, &c[1]))), "compose env_file");
@@ -163,6 +164,18 @@ pub fn links(path: &str, text: &str, texts: &Texts) -> Vec<Link> {
         for c in SCRIPT.captures_iter(text) {
             add(existing(texts, &normalise(&join(&base, &c[1]))), "runs the script");
         }
+    }
+    if is_docker {
+        for f in super::docker::entry_files(path, text, texts) {
+            add(Some(f), "image entrypoint");
+        }
+    }
+    if is_compose {
+        for f in super::docker::compose_builds(path, text, texts) {
+            add(Some(f), "builds the image");
+        }
+    } else if matches!(ext, "yaml" | "yml") && super::kube::is_workload(text) {
+        add(super::kube::dockerfile_for(path, text, texts), "runs the image");
     }
     if matches!(ext, "yaml" | "yml" | "tpl") && path.contains("/templates/") && HELM_VALUES.is_match(text) {
         let chart = up(dir, 1);
@@ -271,7 +284,7 @@ fn existing(texts: &Texts, p: &str) -> Option<String> {
 }
 
 /// `name` in `dir` or the nearest folder above it that has it.
-fn in_ancestors(texts: &Texts, dir: &str, name: &str) -> Option<String> {
+pub(crate) fn in_ancestors(texts: &Texts, dir: &str, name: &str) -> Option<String> {
     let mut at = dir;
     loop {
         if let Some(f) = existing(texts, &join(at, name)) {
@@ -284,7 +297,7 @@ fn in_ancestors(texts: &Texts, dir: &str, name: &str) -> Option<String> {
     }
 }
 
-fn join(dir: &str, rel: &str) -> String {
+pub(crate) fn join(dir: &str, rel: &str) -> String {
     if dir.is_empty() {
         rel.to_string()
     } else {
@@ -302,7 +315,7 @@ fn up(dir: &str, levels: usize) -> String {
 
 /// Resolves `.` and `..` segments; a path that climbs above the root resolves to nothing
 /// (an empty segment list never matches a walked file outside the tree).
-fn normalise(p: &str) -> String {
+pub(crate) fn normalise(p: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for seg in p.split('/') {
         match seg {

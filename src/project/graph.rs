@@ -16,7 +16,7 @@ use super::facts::{self, Link};
 use crate::scan::ScanResult;
 
 /// Files reached past this many are not followed (one credential on a huge unit).
-const MAX_REACH: usize = 4096;
+pub(crate) const MAX_REACH: usize = 4096;
 
 /// File -> the files of one unit linking to it, with the link kind.
 type Importers = BTreeMap<String, Vec<(String, &'static str)>>;
@@ -47,7 +47,7 @@ impl<'a> Graph<'a> {
     }
 
     /// Reverse links among the files of one unit, built the first time the unit is asked.
-    fn importers(&self, unit: &Consumer, units: &Units, path: &str) -> Vec<(String, &'static str)> {
+    pub(crate) fn importers(&self, unit: &Consumer, units: &Units, path: &str) -> Vec<(String, &'static str)> {
         if let Some(m) = self.into.lock().unwrap_or_else(|e| e.into_inner()).get(unit) {
             return m.get(path).cloned().unwrap_or_default();
         }
@@ -84,11 +84,15 @@ impl<'a> Graph<'a> {
         // compose file that loads the key's `.env` is the exception: it runs the consumer.
         let mut queue: VecDeque<(String, bool)> = starts.iter().map(|s| (s.clone(), true)).collect();
         let own: BTreeSet<Consumer> = starts.iter().map(|s| units.consumer_of(s)).collect();
+        let (mut followed, mut unfollowed): (BTreeSet<String>, BTreeSet<String>) = Default::default();
         while let Some((file, follow)) = queue.pop_front() {
             if seen.len() >= MAX_REACH {
                 break;
             }
             if !follow {
+                continue;
+            }
+            if !followed.insert(file.clone()) {
                 continue;
             }
             let mut next: Vec<(String, String, bool)> =
@@ -107,7 +111,16 @@ impl<'a> Graph<'a> {
             for (to, reason, follow) in next {
                 if seen.insert(to.clone()) {
                     why.insert(to.clone(), reason);
-                    queue.push_back((to, follow));
+                    queue.push_back((to.clone(), follow));
+                } else if follow && unfollowed.contains(&to) {
+                    // First reached as an importer (searched only), now through a link that
+                    // runs it (an image's entrypoint): follow it after all.
+                    queue.push_back((to.clone(), true));
+                }
+                if follow {
+                    unfollowed.remove(&to);
+                } else if !followed.contains(&to) {
+                    unfollowed.insert(to.clone());
                 }
             }
         }

@@ -163,7 +163,11 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
                 result.sources.insert(f.display.clone(), f.path.clone());
             }
             match r.text.take() {
-                Some(text) if !r.findings.is_empty() => result.texts.keep(f.display.clone(), text),
+                // A kept file is a walked file too: the graph lists units and importers by path.
+                Some(text) if !r.findings.is_empty() => {
+                    result.texts.walked(f.display.clone(), f.path.clone());
+                    result.texts.keep(f.display.clone(), text)
+                }
                 _ => result.texts.walked(f.display.clone(), f.path.clone()),
             }
             result.findings.extend(r.findings);
