@@ -29,6 +29,8 @@ pub mod secret;
 pub mod session;
 pub mod units;
 
+// The online commands' progress lines (`catalog sync`, `verify`, `mint`).
+#[cfg(feature = "online")]
 pub(crate) use commands::out::eprint_text;
 pub use commands::out::{eprint_error, print};
 pub use commands::scan_options;

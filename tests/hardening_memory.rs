@@ -46,7 +46,7 @@ fn issue13_item5_a_huge_file_with_a_finding_is_never_read_whole_again() {
     let tally = scopesmith::ci::narrow(&mut result, &roots, &ids, &settings).unwrap();
     assert_eq!(tally.suppressed, 200, "suppressions are still read");
     let plan = scopesmith::infer::plan(&result, &rules.knowledge);
-    let _fixes = scopesmith::fix::plan(&result, &plan);
+    let _fixes = scopesmith::fix::plan(&result, &plan, &rules.knowledge.rewrites);
     let peak = peak_kib();
     assert!(peak < 256 * 1024, "peak memory {peak} KiB for a 1 GiB file under a 1 MiB cap");
     assert!(Path::new(&path).exists());

@@ -7,8 +7,8 @@
 
 pub mod credential;
 pub mod detect;
-pub mod gate;
 pub mod email;
+pub mod gate;
 mod ignores;
 pub mod lines;
 pub mod own_output;

@@ -9,6 +9,9 @@
 //! api = CloudflareAPI(os.environ["CF_EMAIL"], os.environ["CF_API_KEY"])   # main.py: a use
 //! ```
 //!
+//! A caller whose argument names no credential (a settings object, its own parameter) is no
+//! new site: the definition is already one.
+//!
 //! Callers are looked for in the definition's file and the files of its folder (and the folder
 //! above), in the same language. This is a same-project lookup kept in one place so that it
 //! can move onto the project graph; it reads at most [`MAX_FILES`] files per definition.
@@ -146,7 +149,13 @@ pub fn add_callers(findings: &mut Vec<Finding>, sources: &mut BTreeMap<String, P
                     continue;
                 }
                 let def = &findings[w.finding];
-                added.push(caller_finding(def, w, &display, text, line, arg.as_deref()));
+                let f = caller_finding(def, w, &display, text, line, arg.as_deref());
+                // An argument that names no credential (a settings object, the caller's own
+                // parameter) says nothing the definition's site does not: no new site.
+                if f.credential.is_none() && f.secret.is_none() {
+                    continue;
+                }
+                added.push(f);
                 sources.entry(display.clone()).or_insert_with(|| real.clone());
             }
         }

@@ -6,8 +6,8 @@
 //! At most one finding per line and role (key, e-mail) survives: the strongest kind wins
 //! (`Kind`'s order).
 
-mod outline;
 mod alias;
+mod outline;
 mod rust;
 
 use std::collections::{BTreeMap, BTreeSet};
