@@ -301,6 +301,24 @@ pub fn plan(result: &ScanResult, credentials: &Plan, rw: &Rewrites) -> FixSet {
             }
         }
         changed |= link_workflows(&mut groups, &keys, &fixes);
+        // A nameless site (a wrapper sending the value its callers pass) goes with the named
+        // groups of its credential: when none of them is migrated, migrating it alone would
+        // send the callers' key as a token.
+        let mut named: BTreeMap<&str, bool> = BTreeMap::new();
+        for (id, g) in groups.iter().filter(|(_, g)| g.name.is_some()) {
+            *named.entry(id.0.as_str()).or_insert(true) &= g.blocked.is_some();
+        }
+        let blocked_credentials: BTreeSet<String> =
+            named.into_iter().filter(|(_, all_blocked)| *all_blocked).map(|(c, _)| c.to_string()).collect();
+        for (id, g) in groups.iter_mut() {
+            if g.blocked.is_none() && g.name.is_none() && blocked_credentials.contains(&id.0) {
+                g.blocked = Some((
+                    Status::Declined,
+                    format!("left as is: the code that passes this value ({}) is not migrated, and this site alone would send its key as a token", id.0),
+                ));
+                changed = true;
+            }
+        }
         let blocked_secrets: BTreeSet<String> = keys
             .iter()
             .enumerate()
