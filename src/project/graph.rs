@@ -38,7 +38,7 @@ impl<'a> Graph<'a> {
         if let Some(l) = self.out.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
             return l.clone();
         }
-        let links = match self.result.texts.text(path) {
+        let links = match self.result.texts.text_passing(path) {
             Some(text) => facts::links(path, &text, &self.result.texts),
             None => Vec::new(),
         };

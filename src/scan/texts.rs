@@ -75,6 +75,22 @@ impl Texts {
         if let Some(t) = self.read.lock().unwrap_or_else(|e| e.into_inner()).get(display) {
             return t.clone();
         }
+        let text = self.load(display)?;
+        self.read.lock().unwrap_or_else(|e| e.into_inner()).insert(display.to_string(), text.clone());
+        text
+    }
+
+    /// The text as [`Texts::text`] gives it, without keeping a file not kept yet: the graph
+    /// reads every file of a unit for its links, and holding all those texts cost gigabytes on
+    /// large trees. A file a later stage needs is read again then.
+    pub fn text_passing(&self, display: &str) -> Option<Arc<str>> {
+        if let Some(t) = self.read.lock().unwrap_or_else(|e| e.into_inner()).get(display) {
+            return t.clone();
+        }
+        self.load(display)?
+    }
+
+    fn load(&self, display: &str) -> Option<Option<Arc<str>>> {
         let real = self.walked.get(display)?;
         let mut bytes = Vec::new();
         let loaded = source::read(real, display, self.max_file_size, &mut bytes);
@@ -82,8 +98,7 @@ impl Texts {
             Content::Text(t) => Arc::from(t),
             Content::Bytes => Arc::from(String::from_utf8_lossy(&bytes)),
         });
-        self.read.lock().unwrap_or_else(|e| e.into_inner()).insert(display.to_string(), text.clone());
-        text
+        Some(text)
     }
 }
 
