@@ -29,21 +29,7 @@ impl fmt::Display for Consumer {
     }
 }
 
-/// File names that make their folder a project root (fix's consumer uses the same list).
-pub(crate) const MANIFESTS: &[&str] = &[
-    "go.mod",
-    "package.json",
-    "pyproject.toml",
-    "setup.py",
-    "requirements.txt",
-    "Cargo.toml",
-    "composer.json",
-    "Gemfile",
-    "pom.xml",
-    "build.gradle",
-    "build.gradle.kts",
-    "Chart.yaml",
-];
+pub(crate) use crate::scan::texts::MANIFESTS;
 
 /// The folders that are project roots, found once from the walked file names.
 #[derive(Debug, Default)]

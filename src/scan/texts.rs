@@ -102,25 +102,30 @@ impl Texts {
     }
 }
 
+/// File names that make their folder a project root (`project::consumer` and fix's consumer
+/// use this list; it lives here because the scan must not depend on the project model).
+pub const MANIFESTS: &[&str] = &[
+    "go.mod",
+    "package.json",
+    "pyproject.toml",
+    "setup.py",
+    "requirements.txt",
+    "Cargo.toml",
+    "composer.json",
+    "Gemfile",
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+    "Chart.yaml",
+];
+
 /// Whether the project model may need a file: code the graph follows imports through, build
 /// manifests that mark a deployment unit, CI, container and chart config, and the config files
 /// a variable may be set or read in (INI, TOML such as `wrangler.toml`, JSON, conf, systemd
 /// units, make and task files), which `fix` renames with the key.
 pub fn is_project_file(name: &str) -> bool {
     const NAMES: &[&str] = &[
-        "go.mod",
-        "package.json",
-        "pyproject.toml",
-        "setup.py",
         "setup.cfg",
-        "requirements.txt",
-        "Cargo.toml",
-        "composer.json",
-        "Gemfile",
-        "pom.xml",
-        "build.gradle",
-        "build.gradle.kts",
-        "Chart.yaml",
         "Dockerfile",
         ".env",
         ".gitlab-ci.yml",
@@ -137,7 +142,8 @@ pub fn is_project_file(name: &str) -> bool {
     ];
     // Config files a variable is set or read in, for `fix`'s renames.
     const CONFIG_EXTS: &[&str] = &["ini", "cfg", "conf", "toml", "json", "properties", "service", "mk", "hcl", "ps1"];
-    NAMES.contains(&name)
+    MANIFESTS.contains(&name)
+        || NAMES.contains(&name)
         || name.rsplit_once('.').is_some_and(|(_, ext)| EXTS.contains(&ext) || CONFIG_EXTS.contains(&ext))
         || name.starts_with(".env.")
 }
