@@ -177,7 +177,7 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
     }
     // Post-passes over the whole scan: an SDK's own definitions out, callers of key wrappers
     // in, then e-mails that no key goes with out.
-    sdk_source::drop_definitions(&mut result.findings, &result.sources);
+    sdk_source::drop_definitions(&mut result.findings, &result.sources, &result.texts);
     wrapper::add_callers(&mut result.findings, &mut result.sources);
     email::keep_paired(&mut result.findings);
     result.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

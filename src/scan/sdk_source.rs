@@ -67,12 +67,12 @@ const SDKS: &[Sdk] = &[
 ];
 
 /// Drops the findings that are an SDK's own definition of the key option.
-pub fn drop_definitions(findings: &mut Vec<Finding>, sources: &BTreeMap<String, PathBuf>) {
+/// The texts are the scan's own (every file with a finding is kept): nothing is read again.
+pub fn drop_definitions(findings: &mut Vec<Finding>, sources: &BTreeMap<String, PathBuf>, kept: &super::texts::Texts) {
     let compiled: Vec<regex::Regex> =
         SDKS.iter().map(|s| regex::Regex::new(s.names).expect("built-in SDK manifest pattern")).collect();
     // Folder -> the SDK whose tree it is in (None: not an SDK tree), looked up once per folder.
     let mut trees: BTreeMap<PathBuf, Option<usize>> = BTreeMap::new();
-    let mut texts: BTreeMap<String, Option<String>> = BTreeMap::new();
     findings.retain(|f| {
         if f.secret.is_some() {
             return true;
@@ -85,9 +85,7 @@ pub fn drop_definitions(findings: &mut Vec<Finding>, sources: &BTreeMap<String, 
         // Reading its own variable in its own code is the SDK's implementation; a raw call
         // sending it is a use, and so is a workflow, script or env file setting it (the SDK's
         // CI runs with a real key), since the option is never defined there.
-        let text = texts
-            .entry(f.path.clone())
-            .or_insert_with(|| std::fs::read(real).ok().map(|b| String::from_utf8_lossy(&b).into_owned()));
+        let text = kept.text(&f.path);
         let Some(text) = text.as_deref() else { return true };
         let line = text.lines().nth(f.line.saturating_sub(1)).unwrap_or("");
         if own.contains(&cred.as_str()) {
