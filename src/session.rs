@@ -97,7 +97,14 @@ impl Session {
                 let (scan, stats) = history_scan(&walk, h, &settings, &rules.detect)?;
                 (scan, Some(stats))
             }
-            None => (crate::scan::scan(&walk.paths, &rules.detect, &crate::commands::scan_options(&walk))?, None),
+            None => {
+                // `scan` reports what it found; only the commands after it follow the project.
+                let opts = crate::scan::ScanOptions {
+                    project_index: !matches!(gate, Gate::Full(_)),
+                    ..crate::commands::scan_options(&walk)
+                };
+                (crate::scan::scan(&walk.paths, &rules.detect, &opts)?, None)
+            }
         };
         for f in &mut scan.findings {
             if let Some(s) = config.severity.get(&f.rule) {

@@ -407,7 +407,7 @@ mod tests {
     use super::*;
 
     fn k() -> Knowledge {
-        crate::rules::RuleSet::load(&[]).expect("rules").knowledge
+        crate::rules::RuleSet::load(&[]).expect("rules").knowledge.into_inner()
     }
 
     #[test]

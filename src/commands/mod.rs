@@ -29,5 +29,6 @@ pub fn scan_options(w: &WalkArgs) -> crate::scan::ScanOptions {
         max_file_size: w.max_file_size.max(1),
         // Only for a person watching: never in CI logs or when stderr is piped.
         progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+        project_index: true,
     }
 }

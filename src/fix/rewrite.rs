@@ -41,7 +41,7 @@ pub fn lang_of(path: &str, text: &str) -> Lang {
 pub fn token_name(old: &str) -> Option<String> {
     static BUILTIN: LazyLock<Rewrites> = LazyLock::new(|| {
         crate::rules::RuleSet::from_sources(&crate::rules::load::builtin_sources())
-            .map(|r| r.knowledge.rewrites)
+            .map(|r| r.knowledge.into_inner().rewrites)
             .unwrap_or_default()
     });
     BUILTIN.token_name(old)

@@ -103,7 +103,7 @@ mod tests {
     use super::*;
 
     fn known() -> std::collections::BTreeMap<String, crate::rules::knowledge::PermissionGroup> {
-        crate::rules::RuleSet::load(&[]).expect("built-in rules").knowledge.groups
+        crate::rules::RuleSet::load(&[]).expect("built-in rules").knowledge.into_inner().groups
     }
 
     #[test]

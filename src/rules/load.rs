@@ -128,8 +128,21 @@ impl RuleFile {
                 label: "too deep".into(),
             });
         }
-        let value: serde_norway::Value = serde_norway::from_str(&source.text).map_err(|e| source.yaml_error(&e))?;
-        let has = |key: &str| value.get(key).is_some();
+        // The kind is told by the top-level keys, read off the lines that start at column 0 (one
+        // parse instead of two: parsing every built-in file twice was half of a scan's start-up).
+        // A file written another way (flow style, a quoted key) is parsed as a value to find them.
+        let keys = match top_level_keys(&source.text) {
+            Some(keys) => keys,
+            None => {
+                let value: serde_norway::Value =
+                    serde_norway::from_str(&source.text).map_err(|e| source.yaml_error(&e))?;
+                value
+                    .as_mapping()
+                    .map(|m| m.keys().filter_map(|k| k.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default()
+            }
+        };
+        let has = |key: &str| keys.iter().any(|k| k == key);
         fn typed<T: DeserializeOwned>(source: &RuleSource) -> Result<T, RuleError> {
             serde_norway::from_str(&source.text).map_err(|e| source.yaml_error(&e))
         }
@@ -162,6 +175,39 @@ impl RuleFile {
                 label: "expected a known top-level key".into(),
             })
         }
+    }
+}
+
+/// The keys of a block-style top-level mapping, or `None` when the file is not plainly one
+/// (then the caller parses it to find out).
+fn top_level_keys(text: &str) -> Option<Vec<String>> {
+    let mut keys = Vec::new();
+    for line in text.lines() {
+        let first = line.bytes().next();
+        match first {
+            None | Some(b' ' | b'\t' | b'#') => continue,
+            Some(b'-') if line.starts_with("---") => continue,
+            // A block sequence written at column 0 belongs to the key above it.
+            Some(b'-') if !keys.is_empty() && (line == "-" || line.starts_with("- ")) => continue,
+            Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
+                let key = line.split_once(':').map(|(k, _)| k)?;
+                if !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+                    return None;
+                }
+                keys.push(key.to_string());
+            }
+            _ => return None,
+        }
+    }
+    (!keys.is_empty()).then_some(keys)
+}
+
+/// Whether a file holds detection rules (top-level `rules`), told without parsing it when
+/// it is plainly written.
+pub(crate) fn is_detect_file(source: &RuleSource) -> bool {
+    match top_level_keys(&source.text) {
+        Some(keys) => keys.iter().any(|k| k == "rules"),
+        None => serde_norway::from_str::<serde_norway::Value>(&source.text).is_ok_and(|v| v.get("rules").is_some()),
     }
 }
 
@@ -278,6 +324,24 @@ mod tests {
         let text = "rules:\n  - id: a\n    pattern: 'x'\n  - id: b\n    pattern: '(bad'\n";
         let span = locate(text, Some("b"), "pattern");
         assert_eq!(&text[span.offset()..span.offset() + span.len()], "'(bad'");
+    }
+
+    #[test]
+    fn top_level_keys_are_the_parsed_keys() {
+        for source in builtin_sources() {
+            let value: serde_norway::Value = serde_norway::from_str(&source.text).unwrap();
+            let parsed: Vec<String> =
+                value.as_mapping().unwrap().keys().map(|k| k.as_str().unwrap().to_string()).collect();
+            assert_eq!(top_level_keys(&source.text), Some(parsed), "{}", source.name);
+        }
+        assert_eq!(top_level_keys("{rules: []}"), None, "flow style is parsed instead");
+        assert_eq!(top_level_keys("\"rules\": []"), None, "so is a quoted key");
+        assert_eq!(top_level_keys("# c\n---\nrules:\n  - id: x\n"), Some(vec!["rules".to_string()]));
+        assert_eq!(
+            top_level_keys("family: f\noperations:\n- id: x\n  y: 1\n"),
+            Some(vec!["family".into(), "operations".into()])
+        );
+        assert_eq!(top_level_keys("- id: x\n"), None, "a top-level list is not a mapping");
     }
 
     #[test]

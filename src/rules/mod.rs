@@ -10,6 +10,7 @@ pub mod entries;
 pub mod generate;
 pub mod graphql;
 pub mod knowledge;
+mod lazy;
 pub mod load;
 pub mod model;
 pub mod openapi;
@@ -19,13 +20,15 @@ use std::path::PathBuf;
 
 pub use compile::{DetectRule, Matcher};
 pub use knowledge::Knowledge;
+pub use lazy::LazyKnowledge;
 pub use load::{RuleError, RuleErrors, RuleFile, RuleSource};
 
 /// Every rule scopesmith runs with, checked.
 #[derive(Debug)]
 pub struct RuleSet {
     pub detect: Vec<DetectRule>,
-    pub knowledge: Knowledge,
+    /// Built when first used (`scan` never uses it) unless the user's files add to it.
+    pub knowledge: LazyKnowledge,
 }
 
 impl RuleSet {
@@ -33,18 +36,29 @@ impl RuleSet {
     /// replaces it.
     pub fn load(extra: &[PathBuf]) -> Result<RuleSet, crate::Error> {
         let mut sources = load::builtin_sources();
+        let builtin = sources.len();
         for dir in extra {
             sources.extend(load::user_sources(dir)?);
         }
-        Ok(Self::from_sources(&sources)?)
+        // A user file that adds to the knowledge is checked against the built-in one now, so
+        // its mistakes are reported whatever the command. Otherwise the built-in knowledge
+        // (checked by the tests below) is parsed only by a command that uses it.
+        if sources[builtin..].iter().any(|s| !load::is_detect_file(s)) {
+            return Ok(Self::from_sources(&sources)?);
+        }
+        let (detect, knowledge): (Vec<RuleSource>, Vec<RuleSource>) =
+            sources.into_iter().partition(load::is_detect_file);
+        let mut set = Self::from_sources(&detect)?;
+        set.knowledge = LazyKnowledge::later(knowledge);
+        Ok(set)
     }
 
     pub fn from_sources(sources: &[RuleSource]) -> Result<RuleSet, RuleErrors> {
         let mut errors = Vec::new();
         let mut detect: Vec<DetectRule> = Vec::new();
         let mut files = Vec::new();
-        for source in sources {
-            match entries::parse_all(source) {
+        for (source, parsed) in sources.iter().zip(parse_in_parallel(sources)) {
+            match parsed {
                 Ok(RuleFile::Detect(file)) => {
                     for spec in file.rules {
                         match compile::compile(spec, source) {
@@ -75,9 +89,53 @@ impl RuleSet {
         let knowledge = Knowledge::build(files, &mut errors);
         if errors.is_empty() {
             detect.sort_by(|a, b| a.id.cmp(&b.id));
-            Ok(RuleSet { detect, knowledge })
+            Ok(RuleSet { detect, knowledge: LazyKnowledge::built(knowledge) })
         } else {
             Err(RuleErrors { errors })
         }
+    }
+}
+
+/// Each file parsed on its own, on a few threads: the built-in catalog and SDK maps are a few
+/// megabytes of YAML, and every command starts by reading them.
+pub(crate) fn parse_in_parallel(sources: &[RuleSource]) -> Vec<Result<RuleFile, Vec<RuleError>>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    if threads < 2 || sources.len() < 2 {
+        return sources.iter().map(entries::parse_all).collect();
+    }
+    // Largest first, dealt round-robin, so no thread gets all the big files.
+    let mut order: Vec<usize> = (0..sources.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sources[i].text.len()));
+    let mut parsed: Vec<Option<Result<RuleFile, Vec<RuleError>>>> = (0..sources.len()).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let mine: Vec<usize> = order.iter().copied().skip(t).step_by(threads).collect();
+                s.spawn(move || mine.into_iter().map(|i| (i, entries::parse_all(&sources[i]))).collect::<Vec<_>>())
+            })
+            .collect();
+        for h in handles {
+            // A parser thread that panicked leaves its files unparsed; they are parsed here.
+            for (i, r) in h.join().unwrap_or_default() {
+                parsed[i] = Some(r);
+            }
+        }
+    });
+    parsed.into_iter().zip(sources).map(|(p, source)| p.unwrap_or_else(|| entries::parse_all(source))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_knowledge_built_later_is_the_one_checked_now() {
+        let eager = RuleSet::from_sources(&load::builtin_sources()).expect("built-in rules are valid");
+        let lazy = RuleSet::load(&[]).expect("built-in rules load");
+        assert_eq!(lazy.detect.len(), eager.detect.len());
+        assert!(!lazy.knowledge.is_built(), "scan does not pay for the catalog");
+        assert_eq!(lazy.knowledge.operations.len(), eager.knowledge.operations.len());
+        assert!(!eager.knowledge.operations.is_empty());
+        assert_eq!(format!("{:?}", *lazy.knowledge), format!("{:?}", *eager.knowledge));
     }
 }

@@ -170,7 +170,7 @@ mod tests {
     use super::*;
 
     fn known() -> Knowledge {
-        crate::rules::RuleSet::load(&[]).expect("built-in rules").knowledge
+        crate::rules::RuleSet::load(&[]).expect("built-in rules").knowledge.into_inner()
     }
 
     #[test]

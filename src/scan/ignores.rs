@@ -26,25 +26,40 @@ pub const MAX_BYTES: u64 = 256 * 1024;
 /// Ignore files of one folder and of every folder above it, most specific first.
 struct Chain {
     own: Vec<Gitignore>,
+    /// Folders above the scanned root are matched with resolved paths; the ones inside it with
+    /// the walker's own paths, so the common case builds no path per entry.
+    resolved: bool,
     parent: Option<Arc<Chain>>,
 }
 
 pub struct Ignores {
+    /// Tells one `Ignores` from another in the per-thread cache.
+    id: u64,
     /// The scanned root as the walker names it, and resolved.
     root: PathBuf,
     abs_root: PathBuf,
     /// The chain in force for the root (folders above it within the repository).
     above: Option<Arc<Chain>>,
     exclude: Option<Gitignore>,
+    /// Folder as the walker names it -> its chain.
     chains: Mutex<HashMap<PathBuf, Option<Arc<Chain>>>>,
     warnings: Mutex<Vec<Warning>>,
     prefix: String,
 }
 
+/// The walker filters a folder's entries one after another on one thread: the last folder's
+/// chain, per thread, spares a locked map lookup (and a path hash) per entry.
+type LastFolder = Option<(u64, PathBuf, Option<Arc<Chain>>)>;
+thread_local! {
+    static LAST: std::cell::RefCell<LastFolder> = const { std::cell::RefCell::new(None) };
+}
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 impl Ignores {
     pub fn new(root: &Path, prefix: &str) -> Ignores {
         let abs_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
         let mut me = Ignores {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             root: root.to_path_buf(),
             abs_root: abs_root.clone(),
             above: None,
@@ -62,7 +77,7 @@ impl Ignores {
             above.reverse();
             let mut chain = None;
             for dir in above {
-                chain = me.link(dir, chain);
+                chain = me.link(dir, true, chain);
             }
             me.above = chain;
         }
@@ -71,50 +86,70 @@ impl Ignores {
 
     /// Whether the walker's entry at `path` is ignored.
     pub fn ignored(&self, path: &Path, is_dir: bool) -> bool {
-        let rel = path.strip_prefix(&self.root).unwrap_or(path);
-        let abs = self.abs_root.join(rel);
-        let Some(parent) = abs.parent() else { return false };
-        let mut chain = self.chain(parent);
-        while let Some(c) = chain {
+        let Some(parent) = path.parent() else { return false };
+        let chain = self.cached_chain(parent);
+        let mut resolved: Option<PathBuf> = None;
+        let mut resolve = || resolved.get_or_insert_with(|| self.resolve(path)).clone();
+        let mut link = chain.as_deref();
+        while let Some(c) = link {
+            let candidate = if c.resolved { std::borrow::Cow::Owned(resolve()) } else { path.into() };
             for m in &c.own {
-                match m.matched(&abs, is_dir) {
+                match m.matched(&candidate, is_dir) {
                     Match::Ignore(_) => return true,
                     Match::Whitelist(_) => return false,
                     Match::None => {}
                 }
             }
-            chain = c.parent.clone();
+            link = c.parent.as_deref();
         }
-        self.exclude.as_ref().is_some_and(|m| m.matched(&abs, is_dir).is_ignore())
+        self.exclude.as_ref().is_some_and(|m| m.matched(resolve(), is_dir).is_ignore())
+    }
+
+    /// The resolved path of a walker's path.
+    fn resolve(&self, path: &Path) -> PathBuf {
+        self.abs_root.join(path.strip_prefix(&self.root).unwrap_or(path))
+    }
+
+    fn cached_chain(&self, dir: &Path) -> Option<Arc<Chain>> {
+        let hit = LAST.with(|last| match &*last.borrow() {
+            Some((id, d, chain)) if *id == self.id && d.as_os_str() == dir.as_os_str() => Some(chain.clone()),
+            _ => None,
+        });
+        if let Some(chain) = hit {
+            return chain;
+        }
+        let chain = self.chain(dir);
+        LAST.with(|last| *last.borrow_mut() = Some((self.id, dir.to_path_buf(), chain.clone())));
+        chain
     }
 
     pub fn take_warnings(&self) -> Vec<Warning> {
         std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// The chain in force inside `dir` (resolved), built once per folder.
+    /// The chain in force inside `dir` (a folder as the walker names it), built once per folder.
     fn chain(&self, dir: &Path) -> Option<Arc<Chain>> {
         if let Some(c) = self.chains.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
             return c.clone();
         }
-        let parent = if dir == self.abs_root || !dir.starts_with(&self.abs_root) {
+        let parent = if dir == self.root || !dir.starts_with(&self.root) {
             self.above.clone()
         } else {
             dir.parent().and_then(|p| self.chain(p))
         };
-        let chain = self.link(dir, parent);
+        let chain = self.link(dir, false, parent);
         self.chains.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_path_buf(), chain.clone());
         chain
     }
 
     /// `dir`'s own ignore files on top of `parent`; a folder without any shares its parent's.
-    fn link(&self, dir: &Path, parent: Option<Arc<Chain>>) -> Option<Arc<Chain>> {
+    fn link(&self, dir: &Path, resolved: bool, parent: Option<Arc<Chain>>) -> Option<Arc<Chain>> {
         let own: Vec<Gitignore> =
             [".ignore", ".gitignore"].iter().filter_map(|name| self.load(dir, &dir.join(name))).collect();
         if own.is_empty() {
             parent
         } else {
-            Some(Arc::new(Chain { own, parent }))
+            Some(Arc::new(Chain { own, resolved, parent }))
         }
     }
 
@@ -160,7 +195,8 @@ impl Ignores {
     }
 
     fn warn(&self, file: &Path, message: String) {
-        let path = match file.strip_prefix(&self.abs_root) {
+        let inside = file.strip_prefix(&self.root).or_else(|_| file.strip_prefix(&self.abs_root));
+        let path = match inside {
             Ok(rel) => super::walk::display_path(Path::new(""), rel, &self.prefix),
             // Above the root: named from the root, never as an absolute path.
             Err(_) => {

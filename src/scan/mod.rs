@@ -38,6 +38,10 @@ pub struct ScanOptions {
     pub max_file_size: u64,
     /// A progress bar on stderr for large trees (the CLI asks for it on a terminal, not in CI).
     pub progress: bool,
+    /// Remember every project file walked (for the project graph of `plan`, `fix`, `report`).
+    /// `scan` itself needs only the files with findings, and on a large tree the list is
+    /// most of its memory.
+    pub project_index: bool,
 }
 
 impl Default for ScanOptions {
@@ -47,6 +51,7 @@ impl Default for ScanOptions {
             walk: WalkOptions { no_ignore: false, follow_links: false, threads: 0, excludes: Vec::new() },
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             progress: false,
+            project_index: true,
         }
     }
 }
@@ -143,7 +148,9 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
             }
             if !r.findings.is_empty() || !r.warnings.is_empty() {
                 kept.lock().unwrap_or_else(|e| e.into_inner()).push((r, f));
-            } else if f.path.file_name().is_some_and(|n| texts::is_project_file(&n.to_string_lossy())) {
+            } else if opts.project_index
+                && f.path.file_name().is_some_and(|n| texts::is_project_file(&n.to_string_lossy()))
+            {
                 project.lock().unwrap_or_else(|e| e.into_inner()).push(f);
             }
         };

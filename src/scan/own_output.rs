@@ -17,7 +17,9 @@ pub fn is_own_output(file_name: &str, bytes: &[u8]) -> bool {
     let Ok(head) = std::str::from_utf8(head).or_else(|e| std::str::from_utf8(&head[..e.valid_up_to()])) else {
         return false;
     };
-    if !head.trim_start().starts_with('{') {
+    // Every marker below names scopesmith or has an `entries` list: most JSON files have
+    // neither, and are let through before their start is copied.
+    if !head.trim_start().starts_with('{') || !(head.contains("scopesmith") || head.contains("\"entries\"")) {
         return false;
     }
     let compact: String = head.chars().filter(|c| !c.is_whitespace()).collect();

@@ -191,6 +191,17 @@ fn describe(err: &ignore::Error) -> (Option<PathBuf>, WarningReason) {
 /// `/`-separated, relative to the root, behind the root's own prefix when several are scanned.
 pub fn display_path(root: &Path, path: &Path, prefix: &str) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    // The walker joins names with `/`: a plain UTF-8 path needs no splitting into components.
+    #[cfg(unix)]
+    if let Some(rel) = rel.to_str().filter(|r| r.split('/').all(|s| !s.is_empty() && s != "." && s != "..")) {
+        let mut out = String::with_capacity(prefix.len() + 1 + rel.len());
+        out.push_str(prefix);
+        if !prefix.is_empty() && !prefix.ends_with('/') {
+            out.push('/');
+        }
+        out.push_str(rel);
+        return out;
+    }
     let mut out = String::from(prefix);
     for comp in rel.components() {
         if !out.is_empty() && !out.ends_with('/') {
@@ -203,4 +214,40 @@ pub fn display_path(root: &Path, path: &Path, prefix: &str) -> String {
         out = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The components-based spelling, which the fast path must agree with.
+    fn slow(root: &Path, path: &Path, prefix: &str) -> String {
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        let mut out = String::from(prefix);
+        for comp in rel.components() {
+            if !out.is_empty() && !out.ends_with('/') {
+                out.push('/');
+            }
+            out.push_str(&comp.as_os_str().to_string_lossy());
+        }
+        out
+    }
+
+    #[test]
+    fn display_paths_are_the_components_joined() {
+        for (root, path, prefix) in [
+            (".", "./a/b.py", ""),
+            (".", "./.github/workflows/ci.yml", ""),
+            ("repo", "repo/x/y", ""),
+            ("repo/", "repo/x/y", "repo"),
+            ("/abs/root", "/abs/root/deep/er/file.tf", "root2/"),
+            (".", "./a//b", ""),
+            (".", "./a/./b", ""),
+            (".", "./a/../b", ""),
+        ] {
+            let (root, path) = (Path::new(root), Path::new(path));
+            assert_eq!(display_path(root, path, prefix), slow(root, path, prefix), "{path:?} under {root:?}");
+        }
+        assert_eq!(display_path(Path::new("f.sh"), Path::new("f.sh"), ""), "f.sh", "a file root names itself");
+    }
 }

@@ -69,19 +69,29 @@ impl<'r> Detector<'r> {
             static FOUND: std::cell::RefCell<Vec<(usize, usize)>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         let mut offsets: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        // Per rule, decided at its first keyword: whether it applies to this file's name and,
+        // as a second prefilter step, whether the file has the long run of bytes the rule
+        // cannot match without (a 37-hex key). Most files that merely say "cloudflare" end
+        // here, before they are decoded, split into lines or searched by whole-file regexes.
         FOUND.with(|found| {
             let mut found = found.borrow_mut();
             self.prefilter.occurrences(bytes, &mut found);
+            if found.is_empty() {
+                return;
+            }
+            let mut verdicts: Vec<Option<bool>> = vec![None; self.rules.len()];
             for &(keyword, start) in found.iter() {
                 for &rule in &self.keyword_rules[keyword] {
-                    offsets.entry(rule).or_default().push(start);
+                    let ok = *verdicts[rule].get_or_insert_with(|| {
+                        self.rules[rule].applies_to(file_name)
+                            && self.runs[rule].as_ref().is_none_or(|r| r.occurs_in(bytes))
+                    });
+                    if ok {
+                        offsets.entry(rule).or_default().push(start);
+                    }
                 }
             }
         });
-        if offsets.is_empty() {
-            return None;
-        }
-        offsets.retain(|&rule, _| self.rules[rule].applies_to(file_name));
         (!offsets.is_empty()).then_some(offsets)
     }
 
@@ -94,12 +104,6 @@ impl<'r> Detector<'r> {
         let mut rust_rules = Vec::new();
         for (rule_idx, offsets) in candidates {
             let rule = &self.rules[rule_idx];
-            // Prefilter, second step: a rule that needs a long run of some bytes (a 37-hex
-            // key) cannot fire in a file without one; most files that merely say
-            // "cloudflare" end here, before the whole-file regexes.
-            if self.runs[rule_idx].as_ref().is_some_and(|r| !r.occurs_in(text.as_bytes())) {
-                continue;
-            }
             if rule.context.as_ref().is_some_and(|c| !c.is_match(text))
                 || rule.not_context.as_ref().is_some_and(|c| c.is_match(text))
             {

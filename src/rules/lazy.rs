@@ -1,0 +1,73 @@
+//! The knowledge (catalog, SDK maps, tool profiles, rewrites), built when a command first
+//! reads it. Parsing the built-in files is a few megabytes of YAML, most of a small scan's
+//! time, and `scan` never reads them.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::OnceLock;
+
+use super::knowledge::Knowledge;
+use super::load::{RuleFile, RuleSource};
+
+pub struct LazyKnowledge {
+    built: OnceLock<Knowledge>,
+    /// The built-in files to build it from; they are checked by the tests (a user's files are
+    /// never left for later: see `RuleSet::load`), so building them cannot fail.
+    sources: Vec<RuleSource>,
+}
+
+impl LazyKnowledge {
+    pub(crate) fn built(knowledge: Knowledge) -> LazyKnowledge {
+        LazyKnowledge { built: OnceLock::from(knowledge), sources: Vec::new() }
+    }
+
+    pub(crate) fn later(sources: Vec<RuleSource>) -> LazyKnowledge {
+        LazyKnowledge { built: OnceLock::new(), sources }
+    }
+
+    pub fn is_built(&self) -> bool {
+        self.built.get().is_some()
+    }
+
+    /// The knowledge itself, built if it was not yet.
+    pub fn into_inner(mut self) -> Knowledge {
+        self.force();
+        self.built.take().unwrap_or_default()
+    }
+
+    fn force(&self) -> &Knowledge {
+        self.built.get_or_init(|| {
+            let mut errors = Vec::new();
+            let files: Vec<(&RuleSource, RuleFile)> = self
+                .sources
+                .iter()
+                .zip(super::parse_in_parallel(&self.sources))
+                .filter_map(|(source, parsed)| parsed.ok().map(|file| (source, file)))
+                .collect();
+            Knowledge::build(files, &mut errors)
+        })
+    }
+}
+
+impl Deref for LazyKnowledge {
+    type Target = Knowledge;
+    fn deref(&self) -> &Knowledge {
+        self.force()
+    }
+}
+
+impl DerefMut for LazyKnowledge {
+    fn deref_mut(&mut self) -> &mut Knowledge {
+        self.force();
+        // Just built, so present.
+        self.built.get_mut().expect("knowledge was built above")
+    }
+}
+
+impl std::fmt::Debug for LazyKnowledge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.built.get() {
+            Some(k) => k.fmt(f),
+            None => f.write_str("LazyKnowledge(not built yet)"),
+        }
+    }
+}
