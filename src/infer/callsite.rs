@@ -33,7 +33,7 @@ pub struct Literals {
 }
 
 static API_PATH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"/(?:zones|accounts|user|certificates|memberships|graphql|organizations|ips)\b")
+    crate::pattern::new(r"/(?:zones|accounts|user|certificates|memberships|graphql|organizations|ips)\b")
         .expect("api path pattern")
 });
 
@@ -45,7 +45,7 @@ struct MethodHint {
 
 static METHOD_HINTS: LazyLock<Vec<MethodHint>> = LazyLock::new(|| {
     let m = "GET|POST|PUT|PATCH|DELETE";
-    let hint = |p: String, rank| MethodHint { re: Regex::new(&p).expect("method hint"), rank };
+    let hint = |p: String, rank| MethodHint { re: crate::pattern::new(&p).expect("method hint"), rank };
     vec![
         hint(format!(r#"(?:\s-X\s*|--request[ =]|--method[ =]|-Method\s+)["']?({m})\b"#), 0),
         hint(format!(r#"(?i)\bmethod\b["']?\s*[:=]>?\s*["']({m})["']"#), 0),
@@ -73,7 +73,7 @@ static METHOD_HINTS: LazyLock<Vec<MethodHint>> = LazyLock::new(|| {
 
 /// `NAME = "https://…"`: a URL held in a name (not a call whose result is assigned).
 static ASSIGNED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^\s*(?:export\s+|const\s+|let\s+|var\s+|final\s+|val\s+|private\s+|static\s+|readonly\s+)*\$?([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*\w+\s*)?(?::=|=)\s*[fFrRbB]?["'`]"#)
+    crate::pattern::new(r#"^\s*(?:export\s+|const\s+|let\s+|var\s+|final\s+|val\s+|private\s+|static\s+|readonly\s+)*\$?([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*\w+\s*)?(?::=|=)\s*[fFrRbB]?["'`]"#)
         .expect("assignment pattern")
 });
 
@@ -82,9 +82,17 @@ static ASSIGNED: LazyLock<Regex> = LazyLock::new(|| {
 /// several) decides, and GET when nothing says otherwise.
 fn method_for(text: &str, lines: &Lines, line: usize) -> String {
     if let Some(c) = ASSIGNED.captures(lines.text(text, line)) {
-        let name = Regex::new(&format!(r"\b{}\b", regex::escape(&c[1]))).expect("escaped name");
-        for m in name.find_iter(text) {
-            let l = lines.line_of(m.start());
+        // The variable's other mentions, as whole words (a substring search: a regex built
+        // per call site cost more than the rest of the plan on files with hundreds of URLs).
+        let name = &c[1];
+        let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        let bytes = text.as_bytes();
+        let mentions = text
+            .match_indices(name)
+            .map(|(at, _)| at)
+            .filter(|&at| !word(at.checked_sub(1).and_then(|p| bytes.get(p))) && !word(bytes.get(at + name.len())));
+        for start in mentions {
+            let l = lines.line_of(start);
             if l != line {
                 if let Some(method) = method_near(text, lines, l, 2) {
                     return method;
@@ -99,7 +107,7 @@ fn method_for(text: &str, lines: &Lines, line: usize) -> String {
 
 /// Clients that send GET when the code names no method.
 static GET_DEFAULT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bcurl\b|\bwget\b|\bfetch\s*\(|\burlopen\s*\(|\bInvoke-(?:RestMethod|WebRequest)\b|\bhttp\.Get\s*\(|\bfile_get_contents\s*\(|\bURI\.open\b|\baxios\s*\(|\bgot\s*\(|\bcurl_init\s*\(|\breqwest::get\b|\bhttpGet\b|HttpRequest\.newBuilder|\bGetAsync\s*\(|\bUrlFetchApp\.fetch")
+    crate::pattern::new(r"(?i)\bcurl\b|\bwget\b|\bfetch\s*\(|\burlopen\s*\(|\bInvoke-(?:RestMethod|WebRequest)\b|\bhttp\.Get\s*\(|\bfile_get_contents\s*\(|\bURI\.open\b|\baxios\s*\(|\bgot\s*\(|\bcurl_init\s*\(|\breqwest::get\b|\bhttpGet\b|HttpRequest\.newBuilder|\bGetAsync\s*\(|\bUrlFetchApp\.fetch")
         .expect("GET default pattern")
 });
 
@@ -230,12 +238,13 @@ fn continued(text: &str, lines: &Lines, line: usize, at: usize) -> Option<String
 /// A path relative to a client's base URL (`$http->get('zones/…')`): only as the first
 /// argument of an HTTP verb call.
 static RELATIVE_PATH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(?:->|\.)(?:get|post|put|patch|delete)\(\s*["'`]((?:zones|accounts|user|certificates|memberships)\b[^"'`]*)"#)
+    crate::pattern::new(r#"(?i)(?:->|\.)(?:get|post|put|patch|delete)\(\s*["'`]((?:zones|accounts|user|certificates|memberships)\b[^"'`]*)"#)
         .expect("relative path pattern")
 });
 
-static BASE_VAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:\$\{?[A-Za-z_]\w*\}?|%s|\{[A-Za-z_][\w.]*\})$").expect("base variable pattern"));
+static BASE_VAR: LazyLock<Regex> = LazyLock::new(|| {
+    crate::pattern::new(r"(?:\$\{?[A-Za-z_]\w*\}?|%s|\{[A-Za-z_][\w.]*\})$").expect("base variable pattern")
+});
 
 /// An API path follows the v4 base, a quote, or a base-URL variable: `.lego/certificates`
 /// and `~/zones/list.txt` are not API calls.
@@ -309,27 +318,28 @@ pub fn sdk_calls(path: &str, text: &str, lines: &Lines, sdks: &[&SdkMap]) -> Vec
 }
 
 static ZONE_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(?:zone[_-]?(?:id|identifier|tag)|/zones/)[^\n]{0,16}?\b([a-f0-9]{32})\b"#)
+    crate::pattern::new(r#"(?i)(?:zone[_-]?(?:id|identifier|tag)|/zones/)[^\n]{0,16}?\b([a-f0-9]{32})\b"#)
         .expect("zone id pattern")
 });
 static ACCOUNT_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(?:account[_-]?(?:id|identifier|tag)|/accounts/)[^\n]{0,16}?\b([a-f0-9]{32})\b"#)
+    crate::pattern::new(r#"(?i)(?:account[_-]?(?:id|identifier|tag)|/accounts/)[^\n]{0,16}?\b([a-f0-9]{32})\b"#)
         .expect("account id pattern")
 });
 static ZONE_NAME: LazyLock<Regex> = LazyLock::new(|| {
     // Only a quoted literal shaped like a domain: `ZONE = os.environ[...]` or
     // `domain = publicsuffix.parse(host)` names no zone.
     // `?name=` names a zone only on a zones lookup; on `dns_records?name=` it is a record.
-    Regex::new(r#"(?i)(?:/zones\?(?:[^"'\s]*&)?name=|\b(?:zone|domain)(?:_?name)?["']?\s*[:=]>?\s*["'])([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})(?:["'&#]|$)"#)
+    crate::pattern::new(r#"(?i)(?:/zones\?(?:[^"'\s]*&)?name=|\b(?:zone|domain)(?:_?name)?["']?\s*[:=]>?\s*["'])([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})(?:["'&#]|$)"#)
         .expect("zone name pattern")
 });
 
 static QUOTED_ID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"["']([a-f0-9]{32})["']"#).expect("quoted id pattern"));
-static OCTODNS_ZONE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^[ \t]+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.:[ \t]*$").expect("octoDNS zone pattern"));
+    LazyLock::new(|| crate::pattern::new(r#"["']([a-f0-9]{32})["']"#).expect("quoted id pattern"));
+static OCTODNS_ZONE: LazyLock<Regex> = LazyLock::new(|| {
+    crate::pattern::new(r"(?m)^[ \t]+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.:[ \t]*$").expect("octoDNS zone pattern")
+});
 static DNS_ZONES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^\s*dnsZones:\s*\n((?:[ \t]*-[ \t]*[A-Za-z0-9.-]+[ \t]*\n?)+)").expect("dnsZones pattern")
+    crate::pattern::new(r"(?m)^\s*dnsZones:\s*\n((?:[ \t]*-[ \t]*[A-Za-z0-9.-]+[ \t]*\n?)+)").expect("dnsZones pattern")
 });
 
 pub fn literals(text: &str) -> Literals {

@@ -57,10 +57,18 @@ pub struct Collected {
 struct Signal {
     name: &'static str,
     re: Regex,
+    /// The same pattern over a whole file, `^` at each line: it matches wherever some line
+    /// matches (`.` stops at newlines), so a file none of whose lines can match is passed
+    /// over in one search instead of one per line.
+    whole: Regex,
 }
 
 static SIGNALS: LazyLock<Vec<Signal>> = LazyLock::new(|| {
-    let s = |name, re: &str| Signal { name, re: Regex::new(re).expect("collected-key signal pattern") };
+    let s = |name, re: &str| Signal {
+        name,
+        re: crate::pattern::new(re).expect("collected-key signal pattern"),
+        whole: crate::pattern::new(&format!("(?m){re}")).expect("collected-key signal pattern"),
+    };
     vec![
         // A form field or label asking for the Global API Key or the Cloudflare e-mail.
         s(
@@ -106,11 +114,15 @@ pub fn detect(neighbourhood: &[String], text: &mut dyn FnMut(&str) -> Option<Str
             end -= 1;
         }
         let t = &t[..end];
+        let present: Vec<&Signal> = SIGNALS.iter().filter(|s| s.whole.is_match(t)).collect();
+        if present.is_empty() {
+            continue;
+        }
         for (i, line) in t.lines().enumerate() {
             if line.len() > 2000 {
                 continue;
             }
-            for s in SIGNALS.iter() {
+            for s in &present {
                 if !evidence.iter().any(|e| e.signal == s.name && e.path == *path) && s.re.is_match(line) {
                     evidence.push(Evidence { path: path.clone(), line: i + 1, signal: s.name.to_string() });
                 }

@@ -39,7 +39,7 @@ impl NormalPath {
 }
 
 static INTERPOLATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    crate::pattern::new(concat!(
         r#"\$\{[^}]*\}|#\{[^}]*\}|\{\$[^}]*\}|\{[^}/]*\}"#, // ${x} #{x} {$x} {x}
         r#"|["'`]\s*(?:\+|\.)\s*[^"'`]+?\s*(?:\+|\.)\s*["'`]"#, // " + x + "   ' . $x . '
         r#"|["'`]\s*(?:\+|\.)\s*[\w.$\[\]()>-]+\s*$"#,      // " + x  at the end
@@ -49,7 +49,7 @@ static INTERPOLATION: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static ZONE_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[?&]name=([A-Za-z0-9.-]+\.[A-Za-z]{2,})").expect("zone name pattern"));
+    LazyLock::new(|| crate::pattern::new(r"[?&]name=([A-Za-z0-9.-]+\.[A-Za-z]{2,})").expect("zone name pattern"));
 
 /// Normalises a raw path found in code (already starting at `/zones`, `/accounts`, …).
 pub fn normalise(raw: &str) -> NormalPath {

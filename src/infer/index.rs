@@ -21,6 +21,9 @@ pub struct PlanIndex<'k> {
     matchers: HashMap<String, SdkMatcher>,
     /// (file, map names) -> its SDK calls.
     memo: HashMap<(String, Vec<String>), Vec<CallSite>>,
+    /// File -> its raw HTTP calls and literals (the same whichever credential reaches it; a
+    /// unit's files are searched once per credential of the unit).
+    http: HashMap<String, (Vec<CallSite>, super::callsite::Literals)>,
 }
 
 impl<'k> PlanIndex<'k> {
@@ -30,6 +33,7 @@ impl<'k> PlanIndex<'k> {
             endpoints: EndpointIndex::new(&k.operations),
             matchers: HashMap::new(),
             memo: HashMap::new(),
+            http: HashMap::new(),
         }
     }
 
@@ -56,5 +60,16 @@ impl<'k> PlanIndex<'k> {
         }
         self.memo.insert(key, out.clone());
         out
+    }
+
+    /// The raw HTTP calls ([`super::callsite::http_calls`]) and literals
+    /// ([`super::callsite::literals`]) of a file, found once.
+    pub fn http_calls(&mut self, path: &str, text: &str, lines: &Lines) -> (Vec<CallSite>, super::callsite::Literals) {
+        if let Some(found) = self.http.get(path) {
+            return found.clone();
+        }
+        let found = (super::callsite::http_calls(path, text, lines), super::callsite::literals(text));
+        self.http.insert(path.to_string(), found.clone());
+        found
     }
 }

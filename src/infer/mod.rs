@@ -136,7 +136,7 @@ fn plan_one(
         };
         let lines = Lines::new(&text);
         let sdks = sdks_for(k, path, &sdk_names);
-        let mut found = callsite::http_calls(path, &text, &lines);
+        let (mut found, mut lits) = index.http_calls(path, &text, &lines);
         found.extend(index.sdk_calls(path, &sdks, &text, &lines));
         // Calls in a key file used by several credentials go to the nearest use; a file
         // reached through a link gives all its calls.
@@ -147,7 +147,6 @@ fn plan_one(
             unresolved.extend(sdk_members::unknown(path, &text, &lines, sites, &sdks, &found));
         }
         calls.extend(found);
-        let mut lits = callsite::literals(&text);
         if !is_code(path) {
             lits.zone_names.extend(CONFIG_ZONE.captures_iter(&text).map(|c| c[1].to_ascii_lowercase()));
         }
@@ -396,10 +395,9 @@ fn siblings(result: &ScanResult, path: &str) -> Vec<String> {
     let ext = path.rsplit_once('.').map(|(_, e)| e);
     result
         .texts
-        .under(dir)
-        .filter(|f| {
-            *f != path && crate::project::consumer::folder_of(f) == dir && f.rsplit_once('.').map(|(_, e)| e) == ext
-        })
+        .in_folder(dir)
+        .into_iter()
+        .filter(|f| *f != path && f.rsplit_once('.').map(|(_, e)| e) == ext)
         .map(str::to_string)
         .collect()
 }
@@ -431,7 +429,7 @@ fn sdks_for<'k>(k: &'k Knowledge, path: &str, named: &BTreeSet<&str>) -> Vec<&'k
 /// In a config file (INI, YAML, conf) a value needs no quotes: `zone=example.com`,
 /// `zone: example.org`; the whole value must be shaped like a domain.
 static CONFIG_ZONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?im)^[ \t]*(?:-[ \t]*)?(?:zone|domain)(?:_?name)?[ \t]*[:=][ \t]*["']?([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})["']?[ \t]*(?:,|\\|$)"#)
+    crate::pattern::new(r#"(?im)^[ \t]*(?:-[ \t]*)?(?:zone|domain)(?:_?name)?[ \t]*[:=][ \t]*["']?([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})["']?[ \t]*(?:,|\\|$)"#)
         .expect("config zone pattern")
 });
 
@@ -465,15 +463,16 @@ fn is_code(path: &str) -> bool {
 }
 
 static TOKEN_CLIENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bapi_?token\b|WithAPIToken|NewWithAPIToken|UserAuthToken|\bAPIToken\(")
+    crate::pattern::new(r"(?i)\bapi_?token\b|WithAPIToken|NewWithAPIToken|UserAuthToken|\bAPIToken\(")
         .expect("token client pattern")
 });
 
-static PULUMI_RESOURCE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\bcloudflare[:.](get[A-Z]\w*|[A-Z]\w*)\b").expect("pulumi resource pattern"));
+static PULUMI_RESOURCE: LazyLock<Regex> = LazyLock::new(|| {
+    crate::pattern::new(r"\bcloudflare[:.](get[A-Z]\w*|[A-Z]\w*)\b").expect("pulumi resource pattern")
+});
 
 static TF_RESOURCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?m)^\s*(resource|data)\s+"(cloudflare_[a-z0-9_]+)""#).expect("terraform resource pattern")
+    crate::pattern::new(r#"(?m)^\s*(resource|data)\s+"(cloudflare_[a-z0-9_]+)""#).expect("terraform resource pattern")
 });
 
 /// Resources and data sources managed by a Terraform or Pulumi program: the files of the
@@ -490,12 +489,7 @@ fn tool_resources(
             siblings(result, path)
         } else {
             let dir = crate::project::consumer::folder_of(path);
-            result
-                .texts
-                .under(dir)
-                .filter(|f| crate::project::consumer::folder_of(f) == dir)
-                .map(str::to_string)
-                .collect()
+            result.texts.in_folder(dir).into_iter().map(str::to_string).collect()
         };
         module.push(path.to_string());
         module

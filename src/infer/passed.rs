@@ -14,7 +14,7 @@ use regex::Regex;
 use crate::scan::texts::Texts;
 
 fn re(p: &str) -> Regex {
-    Regex::new(p).expect("built-in passed-zone pattern")
+    crate::pattern::new(p).expect("built-in passed-zone pattern")
 }
 
 /// Names a module defines for others to call.

@@ -22,10 +22,23 @@ use crate::scan::texts::Texts;
 pub struct Link {
     pub to: String,
     pub kind: &'static str,
+    /// `to` is a Go package's folder: the link is to each of its files (see [`package_files`]).
+    /// Kept as one link, not one per file: a package of a thousand files linked file to file
+    /// was a million links, and gigabytes, on a large module.
+    pub package: bool,
+}
+
+/// The files of the Go package in `folder` (tests apart), the targets of a package link.
+pub fn package_files<'a>(texts: &'a Texts, folder: &str) -> Vec<&'a str> {
+    texts.in_folder(folder).into_iter().filter(|f| is_go_source(f)).collect()
+}
+
+fn is_go_source(f: &str) -> bool {
+    f.ends_with(".go") && !f.ends_with("_test.go")
 }
 
 fn re(p: &str) -> Regex {
-    Regex::new(p).expect("built-in link pattern")
+    crate::pattern::new(p).expect("built-in link pattern")
 }
 
 static PY_FROM: LazyLock<Regex> =
@@ -58,11 +71,11 @@ static SCRIPT: LazyLock<Regex> =
 pub fn links(path: &str, text: &str, texts: &Texts) -> Vec<Link> {
     let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     let dir = folder_of(path);
-    let mut out = Vec::new();
+    let mut out = if ext == "go" { go_links(path, text, texts) } else { Vec::new() };
     let mut add = |to: Option<String>, kind: &'static str| {
         if let Some(to) = to {
             if to != path {
-                out.push(Link { to, kind });
+                out.push(Link { to, kind, package: false });
             }
         }
     };
@@ -90,7 +103,6 @@ pub fn links(path: &str, text: &str, texts: &Texts) -> Vec<Link> {
                 add(js_module(texts, dir, &c[1]), "import");
             }
         }
-        "go" => go_links(path, text, texts, &mut add),
         "php" => {
             for c in PHP_REQUIRE.captures_iter(text) {
                 let rel = c[1].trim_start_matches('/');
@@ -143,7 +155,7 @@ pub fn links(path: &str, text: &str, texts: &Texts) -> Vec<Link> {
         "tf" => {
             for c in TF_MODULE.captures_iter(text) {
                 let child = normalise(&join(dir, &c[1]));
-                for f in texts.under(&child).filter(|f| folder_of(f) == child && f.ends_with(".tf")) {
+                for f in texts.in_folder(&child).into_iter().filter(|f| f.ends_with(".tf")) {
                     add(Some(f.to_string()), "terraform module");
                 }
             }
@@ -186,14 +198,15 @@ pub fn links(path: &str, text: &str, texts: &Texts) -> Vec<Link> {
     out
 }
 
-fn go_links(path: &str, text: &str, texts: &Texts, add: &mut impl FnMut(Option<String>, &'static str)) {
+fn go_links(path: &str, text: &str, texts: &Texts) -> Vec<Link> {
     let dir = folder_of(path);
-    let is_go = |f: &&str| f.ends_with(".go") && !f.ends_with("_test.go");
-    // The files of one package share their names.
-    for f in texts.under(dir).filter(|f| folder_of(f) == dir).filter(is_go) {
-        add(Some(f.to_string()), "go package");
+    let mut out = Vec::new();
+    // The files of one package share their names; a package with no file but this one links
+    // nowhere.
+    if package_files(texts, dir).iter().any(|f| *f != path) {
+        out.push(Link { to: dir.to_string(), kind: "go package", package: true });
     }
-    let Some((root, module)) = go_module(texts, dir) else { return };
+    let Some((root, module)) = go_module(texts, dir) else { return out };
     let mut imports: Vec<String> = GO_IMPORT_ONE.captures_iter(text).map(|c| c[1].to_string()).collect();
     for block in GO_IMPORT_BLOCK.captures_iter(text) {
         imports.extend(GO_QUOTED.captures_iter(&block[1]).map(|c| c[1].to_string()));
@@ -201,10 +214,11 @@ fn go_links(path: &str, text: &str, texts: &Texts, add: &mut impl FnMut(Option<S
     for imp in imports {
         let Some(rel) = imp.strip_prefix(&module) else { continue };
         let pkg = join(&root, rel.trim_start_matches('/'));
-        for f in texts.under(&pkg).filter(|f| folder_of(f) == pkg).filter(is_go) {
-            add(Some(f.to_string()), "go import");
+        if !package_files(texts, &pkg).is_empty() {
+            out.push(Link { to: pkg, kind: "go import", package: true });
         }
     }
+    out
 }
 
 /// The folder of the nearest `go.mod` and the module path it declares.
@@ -231,6 +245,11 @@ fn php_class(texts: &Texts, psr4: &[(String, String)], class: &str) -> Option<St
 
 fn py_module(texts: &Texts, dir: &str, base: Option<&str>, module: &str) -> Option<String> {
     if module.is_empty() {
+        return None;
+    }
+    // `a.b` is `a.py` or a folder `a` somewhere, or it is not in the tree at all.
+    let first = module.split('.').next().unwrap_or(module);
+    if !texts.has_name(first) && !texts.has_name(&format!("{first}.py")) {
         return None;
     }
     let rel = module.replace('.', "/");

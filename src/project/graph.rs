@@ -9,7 +9,7 @@
 //! links their own files make.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::consumer::{Consumer, Units};
 use super::facts::{self, Link};
@@ -18,13 +18,20 @@ use crate::scan::ScanResult;
 /// Files reached past this many are not followed (one credential on a huge unit).
 pub(crate) const MAX_REACH: usize = 4096;
 
-/// File -> the files of one unit linking to it, with the link kind.
-type Importers = BTreeMap<String, Vec<(String, &'static str)>>;
+/// The files of one unit linking to each file, with the link kind.
+#[derive(Default)]
+struct Importers {
+    /// File -> files linking to it.
+    files: BTreeMap<String, Vec<(String, &'static str)>>,
+    /// Go package folder -> files linking to the whole package (each of its files).
+    packages: BTreeMap<String, Vec<(String, &'static str)>>,
+}
 
 pub struct Graph<'a> {
     result: &'a ScanResult,
-    /// File -> its outgoing links, extracted once.
-    out: Mutex<BTreeMap<String, Vec<Link>>>,
+    /// File -> its outgoing links, extracted once (shared: a Go file links to every file of
+    /// its package, and a package of hundreds of files is asked for each of them).
+    out: Mutex<BTreeMap<String, Arc<[Link]>>>,
     /// Unit -> (file -> files of that unit linking to it).
     into: Mutex<BTreeMap<Consumer, Importers>>,
 }
@@ -34,22 +41,38 @@ impl<'a> Graph<'a> {
         Graph { result, out: Mutex::new(BTreeMap::new()), into: Mutex::new(BTreeMap::new()) }
     }
 
-    fn links(&self, path: &str) -> Vec<Link> {
+    fn links(&self, path: &str) -> Arc<[Link]> {
         if let Some(l) = self.out.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
             return l.clone();
         }
-        let links = match self.result.texts.text_passing(path) {
-            Some(text) => facts::links(path, &text, &self.result.texts),
-            None => Vec::new(),
+        let links: Arc<[Link]> = match self.result.texts.text_passing(path) {
+            Some(text) => facts::links(path, &text, &self.result.texts).into(),
+            None => Arc::from([]),
         };
         self.out.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_string(), links.clone());
         links
     }
 
+    /// The files a link reaches, with its kind: the file itself, or each file of a package.
+    fn targets(&self, from: &str, links: &[Link]) -> Vec<(String, &'static str)> {
+        let mut out: Vec<(String, &'static str)> = Vec::new();
+        for l in links {
+            if l.package {
+                let files = facts::package_files(&self.result.texts, &l.to);
+                out.extend(files.into_iter().filter(|f| *f != from).map(|f| (f.to_string(), l.kind)));
+            } else {
+                out.push((l.to.clone(), l.kind));
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Reverse links among the files of one unit, built the first time the unit is asked.
     pub(crate) fn importers(&self, unit: &Consumer, units: &Units, path: &str) -> Vec<(String, &'static str)> {
         if let Some(m) = self.into.lock().unwrap_or_else(|e| e.into_inner()).get(unit) {
-            return m.get(path).cloned().unwrap_or_default();
+            return Self::importers_of(m, path);
         }
         let folder = if unit.0 == "." { "" } else { unit.0.as_str() };
         let members: Vec<String> = if crate::project::consumer::is_workflow(folder) {
@@ -63,14 +86,28 @@ impl<'a> Graph<'a> {
                 .map(str::to_string)
                 .collect()
         };
-        let mut map: Importers = BTreeMap::new();
+        let mut map = Importers::default();
         for m in members {
-            for l in self.links(&m) {
-                map.entry(l.to).or_default().push((m.clone(), l.kind));
+            for l in self.links(&m).iter() {
+                let to = if l.package { &mut map.packages } else { &mut map.files };
+                to.entry(l.to.clone()).or_default().push((m.clone(), l.kind));
             }
         }
-        let found = map.get(path).cloned().unwrap_or_default();
+        let found = Self::importers_of(&map, path);
         self.into.lock().unwrap_or_else(|e| e.into_inner()).insert(unit.clone(), map);
+        found
+    }
+
+    /// The importers of one file: those linking to it and those linking to its package, in
+    /// the order of the files they are in.
+    fn importers_of(map: &Importers, path: &str) -> Vec<(String, &'static str)> {
+        let mut found = map.files.get(path).cloned().unwrap_or_default();
+        if path.ends_with(".go") && !path.ends_with("_test.go") {
+            let package = map.packages.get(crate::project::consumer::folder_of(path));
+            found.extend(package.into_iter().flatten().filter(|(from, _)| from != path).cloned());
+            found.sort();
+            found.dedup();
+        }
         found
     }
 
@@ -95,8 +132,11 @@ impl<'a> Graph<'a> {
             if !followed.insert(file.clone()) {
                 continue;
             }
-            let mut next: Vec<(String, String, bool)> =
-                self.links(&file).into_iter().map(|l| (l.to, format!("{} from {file}", l.kind), true)).collect();
+            let mut next: Vec<(String, String, bool)> = self
+                .targets(&file, &self.links(&file))
+                .into_iter()
+                .map(|(to, kind)| (to, format!("{kind} from {file}"), true))
+                .collect();
             let unit = units.consumer_of(&file);
             // Only into the key files themselves: following links into every reached file
             // would join two programs of one unit that share a helper package.

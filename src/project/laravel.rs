@@ -14,7 +14,7 @@ use regex::Regex;
 use crate::scan::texts::Texts;
 
 fn re(p: &str) -> Regex {
-    Regex::new(p).expect("built-in laravel pattern")
+    crate::pattern::new(p).expect("built-in laravel pattern")
 }
 
 /// `config('a.b.c')` on a line.

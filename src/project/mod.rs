@@ -214,7 +214,7 @@ fn join_nameless(
 /// `constructor(private key: string)`, `func New(email, key string)`).
 fn is_parameter(text: &str, name: &str) -> bool {
     static SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"\b(?:function|def|func|fn|constructor)\b[^(\n]*\(([^)]*)\)").expect("signature pattern")
+        crate::pattern::new(r"\b(?:function|def|func|fn|constructor)\b[^(\n]*\(([^)]*)\)").expect("signature pattern")
     });
     let bare = name.trim_start_matches('$');
     SIGNATURE

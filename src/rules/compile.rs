@@ -83,7 +83,7 @@ pub fn compile(spec: DetectRuleSpec, source: &RuleSource) -> Result<DetectRule, 
         ));
     }
     let regex = |field: &str, pattern: &str, errors: &mut Vec<RuleError>| -> Option<Regex> {
-        match RegexBuilder::new(&ascii_word_boundaries(pattern)).size_limit(REGEX_SIZE_LIMIT).build() {
+        match RegexBuilder::new(&crate::pattern::ascii_word_boundaries(pattern)).size_limit(REGEX_SIZE_LIMIT).build() {
             Ok(r) => Some(r),
             Err(regex::Error::CompiledTooBig(limit)) => {
                 errors.push(err(
@@ -233,43 +233,10 @@ fn check_examples(rule: &DetectRule, ex: &super::model::Examples, source: &RuleS
     }
 }
 
-/// `\b` as ASCII word boundaries: a Unicode `\b` stops the regex crate's fast DFA on any
-/// non-ASCII byte, which costs more than it ever finds in source code.
-fn ascii_word_boundaries(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut chars = pattern.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('b') => out.push_str("(?-u:\\b)"),
-                Some(next) => {
-                    out.push(c);
-                    out.push(next);
-                }
-                None => out.push(c),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 fn is_kebab(id: &str) -> bool {
     !id.is_empty()
         && !id.starts_with('-')
         && !id.ends_with('-')
         && !id.contains("--")
         && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn word_boundaries_become_ascii_and_escapes_stay() {
-        assert_eq!(ascii_word_boundaries(r"\bkey\b"), r"(?-u:\b)key(?-u:\b)");
-        assert_eq!(ascii_word_boundaries(r"a\\b\.c"), r"a\\b\.c");
-    }
 }

@@ -29,30 +29,30 @@ static SOURCES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"\$\{?([A-Za-z_][A-Za-z0-9_]*)",
     ]
     .iter()
-    .map(|p| Regex::new(p).expect("built-in credential pattern"))
+    .map(|p| crate::pattern::new(p).expect("built-in credential pattern"))
     .collect()
 });
 
 static IDENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::pattern::new(
         r"^[&*]*(?:self\.|this\.|@|\$)?([A-Za-z_][A-Za-z0-9_]*)(?:\.clone\(\)|\.as_str\(\)|\.to_string\(\)|!!)?$",
     )
     .expect("ident pattern")
 });
 
 static SHELL_VAR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^["']?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?["']?(?:\s|\\|$)"#).expect("shell variable pattern")
+    crate::pattern::new(r#"^["']?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?["']?(?:\s|\\|$)"#).expect("shell variable pattern")
 });
 
 /// `NAME = value`, `NAME := value`, `export NAME=value`, `const NAME = value`, `$NAME = value`.
 static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^\s*(?:(?:export|const|let|mut|var|val|readonly|local|final|private|public|protected|static|String|string)\s+)*(?:self\.|this\.|@|\$)?([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[A-Za-z_][\w<>&]*\s*)?(?::=|=)\s*(.+)$")
+    crate::pattern::new(r"(?m)^\s*(?:(?:export|const|let|mut|var|val|readonly|local|final|private|public|protected|static|String|string)\s+)*(?:self\.|this\.|@|\$)?([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[A-Za-z_][\w<>&]*\s*)?(?::=|=)\s*(.+)$")
         .expect("assignment pattern")
 });
 
 /// A Global API Key as written in code: `cfk_` + 40 + 8 hex, or the legacy 37-45 lowercase hex.
 static KEY_SHAPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:cfk_[A-Za-z0-9]{40}[a-f0-9]{8}|[a-f0-9]{37,45})$").expect("key shape"));
+    LazyLock::new(|| crate::pattern::new(r"^(?:cfk_[A-Za-z0-9]{40}[a-f0-9]{8}|[a-f0-9]{37,45})$").expect("key shape"));
 
 /// The name of the credential an expression reads, if it says.
 pub fn name_in(expr: &str) -> Option<String> {

@@ -70,7 +70,7 @@ const SDKS: &[Sdk] = &[
 /// The texts are the scan's own (every file with a finding is kept): nothing is read again.
 pub fn drop_definitions(findings: &mut Vec<Finding>, sources: &BTreeMap<String, PathBuf>, kept: &super::texts::Texts) {
     let compiled: Vec<regex::Regex> =
-        SDKS.iter().map(|s| regex::Regex::new(s.names).expect("built-in SDK manifest pattern")).collect();
+        SDKS.iter().map(|s| crate::pattern::new(s.names).expect("built-in SDK manifest pattern")).collect();
     // Folder -> the SDK whose tree it is in (None: not an SDK tree), looked up once per folder.
     let mut trees: BTreeMap<PathBuf, Option<usize>> = BTreeMap::new();
     findings.retain(|f| {

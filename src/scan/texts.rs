@@ -21,6 +21,8 @@ pub struct Texts {
     read: Mutex<BTreeMap<String, Option<Arc<str>>>>,
     /// Display path -> real path of every project file the walk saw.
     walked: BTreeMap<String, PathBuf>,
+    /// Every folder and file name among the walked paths, made when first asked.
+    names: std::sync::OnceLock<std::collections::HashSet<String>>,
     max_file_size: u64,
 }
 
@@ -29,6 +31,7 @@ impl Clone for Texts {
         Texts {
             read: Mutex::new(self.read.lock().unwrap_or_else(|e| e.into_inner()).clone()),
             walked: self.walked.clone(),
+            names: self.names.clone(),
             max_file_size: self.max_file_size,
         }
     }
@@ -46,6 +49,16 @@ impl Texts {
 
     pub(crate) fn walked(&mut self, display: String, real: PathBuf) {
         self.walked.insert(display, real);
+        self.names = Default::default();
+    }
+
+    /// Whether some walked path has a folder or file of this name: an import of a module the
+    /// tree does not have (the standard library, a dependency) is let go without trying the
+    /// paths it could have had in every folder up to the root.
+    pub fn has_name(&self, name: &str) -> bool {
+        self.names
+            .get_or_init(|| self.walked.keys().flat_map(|k| k.split('/')).map(str::to_string).collect())
+            .contains(name)
     }
 
     /// Whether the walk saw this project file (it was not ignored or excluded).
@@ -57,6 +70,34 @@ impl Texts {
     pub fn under<'a>(&'a self, folder: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         let start = if folder.is_empty() { String::new() } else { format!("{folder}/") };
         self.walked.range(start.clone()..).map(|(k, _)| k.as_str()).take_while(move |k| k.starts_with(&start))
+    }
+
+    /// Walked project files directly in a folder (`""` is the root), in path order. Subfolders
+    /// are stepped over, not walked through: a package folder at the top of a large module is
+    /// asked for once per file of it.
+    pub fn in_folder<'a>(&'a self, folder: &str) -> Vec<&'a str> {
+        use std::ops::Bound;
+        let start = if folder.is_empty() { String::new() } else { format!("{folder}/") };
+        let mut out = Vec::new();
+        let mut from = start.clone();
+        loop {
+            let mut skip_to = None;
+            for (k, _) in self.walked.range::<str, _>((Bound::Included(from.as_str()), Bound::Unbounded)) {
+                let Some(rest) = k.strip_prefix(start.as_str()) else { break };
+                match rest.find('/') {
+                    // `sub0` sorts right after every `sub/...` ('0' follows '/').
+                    Some(i) => {
+                        skip_to = Some(format!("{start}{}0", &rest[..i]));
+                        break;
+                    }
+                    None => out.push(k.as_str()),
+                }
+            }
+            match skip_to {
+                Some(next) => from = next,
+                None => return out,
+            }
+        }
     }
 
     /// Every walked project file, in path order.
@@ -160,6 +201,23 @@ mod tests {
         }
         assert_eq!(t.under("a").collect::<Vec<_>>(), vec!["a/b/y.py", "a/x.py"]);
         assert_eq!(t.under("").count(), 4);
+    }
+
+    #[test]
+    fn in_folder_lists_direct_files_only() {
+        let mut t = Texts::new(1024);
+        for p in ["a/x.py", "a/b/y.py", "a/b/c/z.py", "a/b.txt", "a/b-c.py", "a/c.py", "ab/z.py", "c.py", "a/b0.py"] {
+            t.walked(p.into(), PathBuf::from(p));
+        }
+        assert_eq!(t.in_folder("a"), vec!["a/b-c.py", "a/b.txt", "a/b0.py", "a/c.py", "a/x.py"]);
+        assert_eq!(t.in_folder(""), vec!["c.py"]);
+        assert_eq!(t.in_folder("a/b"), vec!["a/b/y.py"]);
+        assert!(t.in_folder("nothing").is_empty());
+        for folder in ["a", "", "a/b", "a/b/c", "ab"] {
+            let slow: Vec<&str> =
+                t.under(folder).filter(|f| crate::project::consumer::folder_of(f) == folder).collect();
+            assert_eq!(t.in_folder(folder), slow, "{folder:?}");
+        }
     }
 
     #[test]

@@ -65,7 +65,7 @@ const GENERIC: &[&str] = &[
 
 /// Function and class openings, per language family: (name, parameter list).
 static DEF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::pattern::new(
         r"(?x)^\s*(?:
             (?:export\s+)?(?:default\s+)?(?:async\s+)?(?:def|function|sub|fn|func)\s+(?:\([^)]*\)\s*)?(?:self\.)?(?P<n1>[A-Za-z_]\w*)\s*(?:\((?P<p1>[^)]*)\)?)?
           | (?:public\s+|private\s+|protected\s+|static\s+|async\s+)*(?P<n2>constructor|__construct)\s*\((?P<p2>[^)]*)\)?
@@ -77,15 +77,15 @@ static DEF: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static CLASS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:export\s+)?(?:default\s+)?(?:abstract\s+|final\s+)?class\s+(?P<n>[A-Za-z_]\w*)")
+    crate::pattern::new(r"^\s*(?:export\s+)?(?:default\s+)?(?:abstract\s+|final\s+)?class\s+(?P<n>[A-Za-z_]\w*)")
         .expect("class pattern")
 });
 
 /// `self.api_key`, `this.key`, `$this->authKey`, `@key`: a member the constructor set.
 static MEMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:\bself\.|\bthis\.|\$this->|@)([A-Za-z_]\w*)").expect("member pattern"));
+    LazyLock::new(|| crate::pattern::new(r"(?:\bself\.|\bthis\.|\$this->|@)([A-Za-z_]\w*)").expect("member pattern"));
 
-static WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z_$][\w$]*").expect("word pattern"));
+static WORD: LazyLock<Regex> = LazyLock::new(|| crate::pattern::new(r"[A-Za-z_$][\w$]*").expect("word pattern"));
 
 /// A definition whose callers hand it the key.
 struct Wrapper {
@@ -332,7 +332,7 @@ fn calls(text: &str, w: &Wrapper) -> Vec<(usize, Option<String>)> {
     } else {
         format!(r"(?:^|[^\w$])(?:[\w$]+(?:\.|->|::))?{name}\s*\(")
     };
-    let Ok(re) = Regex::new(&pattern) else { return Vec::new() };
+    let Ok(re) = crate::pattern::new(&pattern) else { return Vec::new() };
     let mut out = Vec::new();
     let mut line_starts = vec![0];
     line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));

@@ -23,7 +23,7 @@ struct Sdk {
 }
 
 static SDKS: LazyLock<Vec<Sdk>> = LazyLock::new(|| {
-    let re = |p: &str| Regex::new(p).expect("built-in alias pattern");
+    let re = |p: &str| crate::pattern::new(p).expect("built-in alias pattern");
     vec![
         Sdk {
             rule: "cloudflare-node-email-key",
@@ -83,7 +83,7 @@ pub(super) fn hits(rules: &[DetectRule], path: &str, text: &str, lines: &Lines) 
             for cap in import.captures_iter(text) {
                 let alias = cap.get(1).map(|m| m.as_str()).unwrap_or("CloudFlare");
                 // A canonical name is matched by the rule too: the per-line merge keeps one.
-                let Ok(call) = Regex::new(&sdk.call.replace("ALIAS", &regex::escape(alias))) else { continue };
+                let Ok(call) = crate::pattern::new(&sdk.call.replace("ALIAS", &regex::escape(alias))) else { continue };
                 for c in call.captures_iter(text) {
                     let Some(m) = c.get(0) else { continue };
                     let line = lines.line_of(m.start());
