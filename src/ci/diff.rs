@@ -132,6 +132,12 @@ fn filter_drivers(dir: &Path) -> Vec<String> {
     names
 }
 
+/// [`git`] without the content filters switched off, for commands that read no file
+/// contents (`rev-parse`, `remote get-url`): one process instead of two.
+pub(crate) fn plain_git(dir: &Path) -> Command {
+    bare_git(dir)
+}
+
 fn bare_git(dir: &Path) -> Command {
     let mut cmd = Command::new("git");
     for var in [

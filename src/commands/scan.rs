@@ -11,6 +11,11 @@ use crate::{ci, report, Error, Outcome};
 /// baseline), report, judge.
 pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
     let history = args.history.history.is_some().then_some(&args.history);
+    // The JSON stamp asks git three questions: asked while the tree is scanned, not after.
+    let source = matches!(args.format, Format::Json).then(|| {
+        let (paths, name) = (args.walk.paths.clone(), args.repo_name.clone());
+        std::thread::spawn(move || report::provenance::detect(&paths, name.as_deref()))
+    });
     let mut session = Session::open_from(&args.walk, Gate::Full(&args.gate), history)?;
     if let Some(output) = &args.output {
         // An earlier run's report in the tree names the rules and sites it found.
@@ -31,7 +36,8 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let text = match args.format {
         Format::Json => {
-            let source = report::provenance::detect(&args.walk.paths, args.repo_name.as_deref());
+            // A stamp that could not be had (its thread failed) is left out, as outside git.
+            let source = source.and_then(|asked| asked.join().ok()).flatten();
             report::json::render_with_source(result, tally, source.as_ref())
         }
         Format::Sarif => report::sarif::render(result, &session.rules.detect, &sarif_prefix(&args.walk.paths)),

@@ -7,7 +7,6 @@
 //! Leaves rendering to the reporters.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
@@ -51,7 +50,9 @@ fn is_work_tree_top(root: &Path) -> bool {
 }
 
 fn git_out(dir: &Path, args: &[&str]) -> Option<String> {
-    let out = Command::new("git").arg("-C").arg(dir).args(args).output().ok()?;
+    // The environment cleared as for every git scopesmith runs; these commands read no file
+    // contents, so no content filter can run.
+    let out = crate::ci::diff::plain_git(dir).args(args).output().ok()?;
     if !out.status.success() {
         return None;
     }

@@ -8,11 +8,11 @@ const HEAD: usize = 4096;
 
 /// Whether `bytes` (the file named `file_name`) is a result or baseline written by scopesmith.
 pub fn is_own_output(file_name: &str, bytes: &[u8]) -> bool {
-    let lower = file_name.to_ascii_lowercase();
-    let named = lower.ends_with(".json") || lower.ends_with(".sarif");
-    if !named {
+    let ext = file_name.rsplit_once('.').map_or("", |(_, e)| e);
+    if !ext.eq_ignore_ascii_case("json") && !ext.eq_ignore_ascii_case("sarif") {
         return false;
     }
+    let lower = file_name.to_ascii_lowercase();
     let head = &bytes[..bytes.len().min(HEAD)];
     let Ok(head) = std::str::from_utf8(head).or_else(|e| std::str::from_utf8(&head[..e.valid_up_to()])) else {
         return false;

@@ -41,14 +41,18 @@ pub fn read(path: &Path, display: &str, max_bytes: u64, bytes: &mut Vec<u8>) -> 
     // The first block decides about binary files before the rest is read. (A file over the
     // cap is judged after its cut, as below, so that both ways give the same answer.)
     let first = BINARY_SNIFF.min(max_bytes as usize) as u64;
-    if let Err(e) = (&mut file).take(first).read_to_end(bytes) {
+    // A file of known size is read to that size and no further: the read that would only
+    // say "end of file" is one system call per file saved. (A size of 0 may be a file system
+    // that does not know it: read to the end then.)
+    let known = (len > 0).then_some(len.min(max_bytes));
+    if let Err(e) = read_up_to(&mut file, known.map_or(first, |k| k.min(first)), bytes) {
         return warn(WarningReason::Unreadable, format!("cannot read: {e}"));
     }
     if len <= max_bytes && !starts_utf16(bytes) && memchr::memchr(0, bytes).is_some() {
         return warn(WarningReason::Binary, "binary file (NUL byte): skipped".into());
     }
-    if bytes.len() as u64 == first {
-        if let Err(e) = (&mut file).take(max_bytes - first).read_to_end(bytes) {
+    if bytes.len() as u64 == first && known.is_none_or(|k| k > first) {
+        if let Err(e) = read_up_to(&mut file, known.unwrap_or(max_bytes), bytes) {
             return warn(WarningReason::Unreadable, format!("cannot read: {e}"));
         }
     }
@@ -79,6 +83,13 @@ pub fn read(path: &Path, display: &str, max_bytes: u64, bytes: &mut Vec<u8>) -> 
         return warn(WarningReason::Binary, "binary file (NUL byte): skipped".into());
     }
     Loaded { content: Some(Content::Bytes), warning }
+}
+
+/// Reads until `bytes` holds `total` bytes or the file ends. Through `take`, so that
+/// reaching `total` needs no read that only says "end of file".
+fn read_up_to(file: &mut File, total: u64, bytes: &mut Vec<u8>) -> std::io::Result<()> {
+    let more = total.saturating_sub(bytes.len() as u64);
+    file.take(more).read_to_end(bytes).map(|_| ())
 }
 
 fn starts_utf16(bytes: &[u8]) -> bool {
