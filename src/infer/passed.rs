@@ -78,6 +78,8 @@ mod tests {
     fn tree(files: &[(&str, &str)]) -> Texts {
         let mut t = Texts::new(1 << 20);
         for (p, text) in files {
+            // As the scan does: a kept file is a walked one.
+            t.walked(p.to_string(), std::path::PathBuf::from(p));
             t.keep(p.to_string(), text.to_string());
         }
         t

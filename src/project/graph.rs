@@ -86,9 +86,12 @@ impl<'a> Graph<'a> {
                 .map(str::to_string)
                 .collect()
         };
+        // Reading and parsing a unit's files for their links is most of `plan` on a large
+        // unit: done on a few threads, then gathered in the members' order.
+        let linked = self.links_of_all(&members);
         let mut map = Importers::default();
-        for m in members {
-            for l in self.links(&m).iter() {
+        for (m, links) in members.into_iter().zip(linked) {
+            for l in links.iter() {
                 let to = if l.package { &mut map.packages } else { &mut map.files };
                 to.entry(l.to.clone()).or_default().push((m.clone(), l.kind));
             }
@@ -96,6 +99,27 @@ impl<'a> Graph<'a> {
         let found = Self::importers_of(&map, path);
         self.into.lock().unwrap_or_else(|e| e.into_inner()).insert(unit.clone(), map);
         found
+    }
+
+    /// [`Graph::links`] of each file, in order, on up to four threads.
+    fn links_of_all(&self, files: &[String]) -> Vec<Arc<[Link]>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+        if threads < 2 || files.len() < 64 {
+            return files.iter().map(|f| self.links(f)).collect();
+        }
+        let chunk = files.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .map(|part| s.spawn(move || part.iter().map(|f| self.links(f)).collect::<Vec<_>>()))
+                .collect();
+            // A thread that panicked leaves its files to be linked here.
+            handles
+                .into_iter()
+                .zip(files.chunks(chunk))
+                .flat_map(|(h, part)| h.join().unwrap_or_else(|_| part.iter().map(|f| self.links(f)).collect()))
+                .collect()
+        })
     }
 
     /// The importers of one file: those linking to it and those linking to its package, in

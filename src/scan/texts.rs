@@ -63,7 +63,9 @@ impl Texts {
 
     /// Whether the walk saw this project file (it was not ignored or excluded).
     pub fn exists(&self, display: &str) -> bool {
-        self.walked.contains_key(display) || self.read.lock().unwrap_or_else(|e| e.into_inner()).contains_key(display)
+        // Every file read or kept was walked (`keep` goes with `walked`, `text` reads only
+        // walked files), so the walked list answers alone, without a lock.
+        self.walked.contains_key(display)
     }
 
     /// Walked project files under a folder (`""` is the root), in path order.
