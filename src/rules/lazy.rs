@@ -9,19 +9,20 @@ use super::knowledge::Knowledge;
 use super::load::{RuleFile, RuleSource};
 
 pub struct LazyKnowledge {
+    /// Built from the built-in files when first read, unless given built. The built-in files
+    /// are checked by the tests (a user's files are never left for later: see
+    /// `RuleSet::load`), so building them cannot fail; their texts are not held meanwhile.
     built: OnceLock<Knowledge>,
-    /// The built-in files to build it from; they are checked by the tests (a user's files are
-    /// never left for later: see `RuleSet::load`), so building them cannot fail.
-    sources: Vec<RuleSource>,
 }
 
 impl LazyKnowledge {
     pub(crate) fn built(knowledge: Knowledge) -> LazyKnowledge {
-        LazyKnowledge { built: OnceLock::from(knowledge), sources: Vec::new() }
+        LazyKnowledge { built: OnceLock::from(knowledge) }
     }
 
-    pub(crate) fn later(sources: Vec<RuleSource>) -> LazyKnowledge {
-        LazyKnowledge { built: OnceLock::new(), sources }
+    /// The built-in knowledge, built when first read.
+    pub(crate) fn later() -> LazyKnowledge {
+        LazyKnowledge { built: OnceLock::new() }
     }
 
     pub fn is_built(&self) -> bool {
@@ -36,11 +37,12 @@ impl LazyKnowledge {
 
     fn force(&self) -> &Knowledge {
         self.built.get_or_init(|| {
+            let sources: Vec<RuleSource> =
+                super::load::builtin_sources().into_iter().filter(|s| !super::load::is_detect_file(s)).collect();
             let mut errors = Vec::new();
-            let files: Vec<(&RuleSource, RuleFile)> = self
-                .sources
+            let files: Vec<(&RuleSource, RuleFile)> = sources
                 .iter()
-                .zip(super::parse_in_parallel(&self.sources))
+                .zip(super::parse_in_parallel(&sources))
                 .filter_map(|(source, parsed)| parsed.ok().map(|file| (source, file)))
                 .collect();
             Knowledge::build(files, &mut errors)

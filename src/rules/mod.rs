@@ -46,10 +46,9 @@ impl RuleSet {
         if sources[builtin..].iter().any(|s| !load::is_detect_file(s)) {
             return Ok(Self::from_sources(&sources)?);
         }
-        let (detect, knowledge): (Vec<RuleSource>, Vec<RuleSource>) =
-            sources.into_iter().partition(load::is_detect_file);
-        let mut set = Self::from_sources(&detect)?;
-        set.knowledge = LazyKnowledge::later(knowledge);
+        sources.retain(load::is_detect_file);
+        let mut set = Self::from_sources(&sources)?;
+        set.knowledge = LazyKnowledge::later();
         Ok(set)
     }
 
