@@ -58,14 +58,7 @@ impl RuleSource {
         message: impl Into<String>,
         help: Option<String>,
     ) -> RuleError {
-        let span = locate(&self.text, anchor, field);
-        RuleError {
-            message: format!("{}: {}", self.name, message.into()),
-            help,
-            src: NamedSource::new(&self.name, self.text.clone()),
-            span,
-            label: format!("in `{field}`"),
-        }
+        self.error_span(locate(&self.text, anchor, field), field, message, help)
     }
 
     /// An error at a known span (a row of a list the anchor search cannot tell apart).
@@ -83,6 +76,22 @@ impl RuleSource {
             span,
             label: format!("in `{field}`"),
         }
+    }
+
+    /// Refuses a file nested too deep for the YAML parser to be given it.
+    fn check_depth(&self) -> Result<(), RuleError> {
+        let Some(at) = crate::limits::yaml_too_deep(&self.text) else { return Ok(()) };
+        Err(RuleError {
+            message: format!(
+                "{}: nested more than {} levels deep; not parsed",
+                self.name,
+                crate::limits::MAX_YAML_DEPTH
+            ),
+            help: Some("rule files nest a few levels; check the brackets".into()),
+            src: NamedSource::new(&self.name, self.text.clone()),
+            span: SourceSpan::from((at, 1)),
+            label: "too deep".into(),
+        })
     }
 
     fn yaml_error(&self, err: &serde_norway::Error) -> RuleError {
@@ -115,33 +124,11 @@ pub enum RuleFile {
 
 impl RuleFile {
     pub fn parse(source: &RuleSource) -> Result<RuleFile, RuleError> {
-        if let Some(at) = crate::limits::yaml_too_deep(&source.text) {
-            return Err(RuleError {
-                message: format!(
-                    "{}: nested more than {} levels deep; not parsed",
-                    source.name,
-                    crate::limits::MAX_YAML_DEPTH
-                ),
-                help: Some("rule files nest a few levels; check the brackets".into()),
-                src: NamedSource::new(&source.name, source.text.clone()),
-                span: SourceSpan::from((at, 1)),
-                label: "too deep".into(),
-            });
-        }
+        source.check_depth()?;
         // The kind is told by the top-level keys, read off the lines that start at column 0 (one
         // parse instead of two: parsing every built-in file twice was half of a scan's start-up).
         // A file written another way (flow style, a quoted key) is parsed as a value to find them.
-        let keys = match top_level_keys(&source.text) {
-            Some(keys) => keys,
-            None => {
-                let value: serde_norway::Value =
-                    serde_norway::from_str(&source.text).map_err(|e| source.yaml_error(&e))?;
-                value
-                    .as_mapping()
-                    .map(|m| m.keys().filter_map(|k| k.as_str().map(str::to_string)).collect())
-                    .unwrap_or_default()
-            }
-        };
+        let keys = keys_of(source)?;
         let has = |key: &str| keys.iter().any(|k| k == key);
         fn typed<T: DeserializeOwned>(source: &RuleSource) -> Result<T, RuleError> {
             serde_norway::from_str(&source.text).map_err(|e| source.yaml_error(&e))
@@ -202,13 +189,23 @@ fn top_level_keys(text: &str) -> Option<Vec<String>> {
     (!keys.is_empty()).then_some(keys)
 }
 
-/// Whether a file holds detection rules (top-level `rules`), told without parsing it when
-/// it is plainly written.
-pub(crate) fn is_detect_file(source: &RuleSource) -> bool {
-    match top_level_keys(&source.text) {
-        Some(keys) => keys.iter().any(|k| k == "rules"),
-        None => serde_norway::from_str::<serde_norway::Value>(&source.text).is_ok_and(|v| v.get("rules").is_some()),
+/// A rule file's top-level keys: read off its lines when it is plainly written, else parsed.
+fn keys_of(source: &RuleSource) -> Result<Vec<String>, RuleError> {
+    if let Some(keys) = top_level_keys(&source.text) {
+        return Ok(keys);
     }
+    source.check_depth()?;
+    let value: serde_norway::Value = serde_norway::from_str(&source.text).map_err(|e| source.yaml_error(&e))?;
+    Ok(value
+        .as_mapping()
+        .map(|m| m.keys().filter_map(|k| k.as_str().map(str::to_string)).collect())
+        .unwrap_or_default())
+}
+
+/// Whether a file holds detection rules (top-level `rules`), the first kind
+/// [`RuleFile::parse`] tells.
+pub(crate) fn is_detect_file(source: &RuleSource) -> bool {
+    keys_of(source).is_ok_and(|keys| keys.iter().any(|k| k == "rules"))
 }
 
 /// The built-in rule files, in a stable order.
@@ -342,6 +339,15 @@ mod tests {
             Some(vec!["family".into(), "operations".into()])
         );
         assert_eq!(top_level_keys("- id: x\n"), None, "a top-level list is not a mapping");
+    }
+
+    #[test]
+    fn a_file_too_deep_is_told_apart_without_parsing_it() {
+        let deep = RuleSource { name: "deep.yaml".into(), text: "[".repeat(200_000) };
+        let started = std::time::Instant::now();
+        assert!(!is_detect_file(&deep));
+        assert!(keys_of(&deep).is_err_and(|e| e.message.contains("levels deep")));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "the parser was given it");
     }
 
     #[test]
