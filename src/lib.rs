@@ -20,6 +20,7 @@ pub mod infer;
 pub mod limits;
 mod online;
 pub mod outfile;
+pub mod parallel;
 pub mod pattern;
 pub mod policy;
 pub mod project;

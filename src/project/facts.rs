@@ -33,7 +33,7 @@ pub fn package_files<'a>(texts: &'a Texts, folder: &str) -> Vec<&'a str> {
     texts.in_folder(folder).into_iter().filter(|f| is_go_source(f)).collect()
 }
 
-fn is_go_source(f: &str) -> bool {
+pub(crate) fn is_go_source(f: &str) -> bool {
     f.ends_with(".go") && !f.ends_with("_test.go")
 }
 

@@ -88,7 +88,7 @@ impl<'a> Graph<'a> {
         };
         // Reading and parsing a unit's files for their links is most of `plan` on a large
         // unit: done on a few threads, then gathered in the members' order.
-        let linked = self.links_of_all(&members);
+        let linked = crate::parallel::map(&members, 64, |m| self.links(m));
         let mut map = Importers::default();
         for (m, links) in members.into_iter().zip(linked) {
             for l in links.iter() {
@@ -101,32 +101,11 @@ impl<'a> Graph<'a> {
         found
     }
 
-    /// [`Graph::links`] of each file, in order, on up to four threads.
-    fn links_of_all(&self, files: &[String]) -> Vec<Arc<[Link]>> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-        if threads < 2 || files.len() < 64 {
-            return files.iter().map(|f| self.links(f)).collect();
-        }
-        let chunk = files.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = files
-                .chunks(chunk)
-                .map(|part| s.spawn(move || part.iter().map(|f| self.links(f)).collect::<Vec<_>>()))
-                .collect();
-            // A thread that panicked leaves its files to be linked here.
-            handles
-                .into_iter()
-                .zip(files.chunks(chunk))
-                .flat_map(|(h, part)| h.join().unwrap_or_else(|_| part.iter().map(|f| self.links(f)).collect()))
-                .collect()
-        })
-    }
-
     /// The importers of one file: those linking to it and those linking to its package, in
     /// the order of the files they are in.
     fn importers_of(map: &Importers, path: &str) -> Vec<(String, &'static str)> {
         let mut found = map.files.get(path).cloned().unwrap_or_default();
-        if path.ends_with(".go") && !path.ends_with("_test.go") {
+        if facts::is_go_source(path) {
             let package = map.packages.get(crate::project::consumer::folder_of(path));
             found.extend(package.into_iter().flatten().filter(|(from, _)| from != path).cloned());
             found.sort();

@@ -98,29 +98,7 @@ impl RuleSet {
 /// Each file parsed on its own, on a few threads: the built-in catalog and SDK maps are a few
 /// megabytes of YAML, and every command starts by reading them.
 pub(crate) fn parse_in_parallel(sources: &[RuleSource]) -> Vec<Result<RuleFile, Vec<RuleError>>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-    if threads < 2 || sources.len() < 2 {
-        return sources.iter().map(entries::parse_all).collect();
-    }
-    // Largest first, dealt round-robin, so no thread gets all the big files.
-    let mut order: Vec<usize> = (0..sources.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(sources[i].text.len()));
-    let mut parsed: Vec<Option<Result<RuleFile, Vec<RuleError>>>> = (0..sources.len()).map(|_| None).collect();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let mine: Vec<usize> = order.iter().copied().skip(t).step_by(threads).collect();
-                s.spawn(move || mine.into_iter().map(|i| (i, entries::parse_all(&sources[i]))).collect::<Vec<_>>())
-            })
-            .collect();
-        for h in handles {
-            // A parser thread that panicked leaves its files unparsed; they are parsed here.
-            for (i, r) in h.join().unwrap_or_default() {
-                parsed[i] = Some(r);
-            }
-        }
-    });
-    parsed.into_iter().zip(sources).map(|(p, source)| p.unwrap_or_else(|| entries::parse_all(source))).collect()
+    crate::parallel::map(sources, 2, entries::parse_all)
 }
 
 #[cfg(test)]
