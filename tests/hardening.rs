@@ -3,77 +3,32 @@
 //! nesting, ten thousand findings, planted links, escape sequences) and runs the built binary
 //! with a deadline. Test names carry the item number. All keys here are fake.
 
+#[macro_use]
+mod common;
+
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::Run;
 use serde_json::Value;
 
 /// A fake legacy Global API Key (37 lowercase hex).
 const KEY: &str = "8f3c2d1e0b9a8f7e6d5c4b3a2f1e0d9c8b7a6";
 const KEY_LINE: &str =
     "curl -H \"X-Auth-Key: $CF_API_KEY\" https://api.cloudflare.com/client/v4/zones/$ZONE/purge_cache";
-const DEADLINE: Duration = Duration::from_secs(60);
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    took: Duration,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", self.stdout, self.stderr))
-    }
-}
-
-macro_rules! args {
-    ($($a:expr),* $(,)?) => { vec![$(OsString::from($a)),*] };
-}
 
 fn run_in(dir: Option<&Path>, args: Vec<OsString>, env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("scopesmith"));
-    cmd.args(&args).env_remove("CI").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut cmd = common::scopesmith();
+    cmd.env_remove("CI");
     if let Some(d) = dir {
         cmd.current_dir(d);
     }
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().expect("binary starts");
-    let drain = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = r.read_to_end(&mut buf);
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    };
-    let out = drain(Box::new(child.stdout.take().expect("piped")));
-    let err = drain(Box::new(child.stderr.take().expect("piped")));
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        if start.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("scopesmith {args:?} still running after {DEADLINE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let run = Run {
-        code: status.code().unwrap_or(-1),
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-        took: start.elapsed(),
-    };
-    assert!(!run.stderr.contains("panicked"), "scopesmith {args:?} panicked:\n{}", run.stderr);
-    assert!(status.code().is_some(), "scopesmith {args:?} was killed by a signal (an abort):\n{}", run.stderr);
-    run
+    common::run(cmd, &args)
 }
 
 fn run(args: Vec<OsString>) -> Run {

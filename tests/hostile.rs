@@ -8,38 +8,20 @@
 //! thread counts, and no planted secret in any output of any offline command.
 //! The 200 MB / 1M-file runs live in the benchmark script, not here.
 
+#[macro_use]
+mod common;
+
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
+use common::Run;
 use serde_json::Value;
 
 /// The planted use every tree carries next to its hostile file.
 const KEY_LINE: &str =
     "curl -H \"X-Auth-Key: $CF_API_KEY\" https://api.cloudflare.com/client/v4/zones/$ZONE/purge_cache";
-
-/// Long enough for a loaded 2-core CI machine and a debug build; a hang blows it.
-const DEADLINE: Duration = Duration::from_secs(60);
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", self.stdout, self.stderr))
-    }
-}
-
-/// Arguments of any string or path type.
-macro_rules! args {
-    ($($a:expr),* $(,)?) => { vec![$(OsString::from($a)),*] };
-}
 
 /// Runs the binary with a deadline; a run past it is killed and fails the test as a hang.
 fn run<I, S>(args: I) -> Run
@@ -48,38 +30,7 @@ where
     S: Into<OsString>,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("scopesmith"))
-        .args(&args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
-    let drain = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = r.read_to_end(&mut buf);
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    };
-    let out = drain(Box::new(child.stdout.take().expect("piped")));
-    let err = drain(Box::new(child.stderr.take().expect("piped")));
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if start.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("scopesmith {args:?} still running after {DEADLINE:?}: a hang");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let run = Run { code: status.code().unwrap_or(-1), stdout: out.join().unwrap(), stderr: err.join().unwrap() };
-    assert!(!run.stderr.contains("panicked"), "scopesmith {args:?} panicked:\n{}", run.stderr);
-    assert!(status.code().is_some(), "scopesmith {args:?} was killed by a signal:\n{}", run.stderr);
-    run
+    common::run(common::scopesmith(), &args)
 }
 
 /// `scan --format json` of `root` with extra flags.
