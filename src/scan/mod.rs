@@ -29,6 +29,7 @@ use std::sync::Mutex;
 use crate::finding::{Finding, Warning, WarningReason};
 use crate::rules::DetectRule;
 use detect::Detector;
+use sdk_source::SdkTrees;
 use source::Content;
 pub use walk::WalkOptions;
 
@@ -95,6 +96,7 @@ struct FileResult {
 
 pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Result<ScanResult, crate::Error> {
     let detector = Detector::new(rules);
+    let sdks = sdk_source::SdkTrees::new();
     let mut result = ScanResult {
         texts: texts::Texts::new(opts.max_file_size),
         max_file_size: opts.max_file_size,
@@ -136,7 +138,7 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
         let project: Mutex<Vec<walk::FileEntry>> = Mutex::new(Vec::new());
         let (scanned, skipped, bytes) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicU64::new(0));
         let visit = |f: walk::FileEntry| {
-            let r = scan_file(&detector, &f.path, &f.display, opts.max_file_size);
+            let r = scan_file(&detector, &sdks, &f.path, &f.display, opts.max_file_size);
             if r.skipped { &skipped } else { &scanned }.fetch_add(1, Ordering::Relaxed);
             bytes.fetch_add(r.bytes, Ordering::Relaxed);
             if let Some(bar) = &bar {
@@ -182,9 +184,8 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
         }
         result.warnings.extend(warnings);
     }
-    // Post-passes over the whole scan: an SDK's own definitions out, callers of key wrappers
-    // in, then e-mails that no key goes with out.
-    sdk_source::drop_definitions(&mut result.findings, &result.sources, &result.texts);
+    // Post-passes over the whole scan (an SDK's own definitions went out file by file): callers
+    // of key wrappers in, then e-mails that no key goes with out.
     wrapper::add_callers(&mut result.findings, &mut result.sources);
     email::keep_paired(&mut result.findings);
     result.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -203,10 +204,10 @@ thread_local! {
     static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-fn scan_file(detector: &Detector, path: &std::path::Path, display: &str, max: u64) -> FileResult {
+fn scan_file(detector: &Detector, sdks: &SdkTrees, path: &std::path::Path, display: &str, max: u64) -> FileResult {
     READ_BUFFER.with(|buffer| {
         let mut buffer = buffer.borrow_mut();
-        let out = scan_read(detector, path, display, max, &mut buffer);
+        let out = scan_read(detector, sdks, path, display, max, &mut buffer);
         if buffer.capacity() > KEEP_BUFFER {
             *buffer = Vec::new();
         }
@@ -214,7 +215,14 @@ fn scan_file(detector: &Detector, path: &std::path::Path, display: &str, max: u6
     })
 }
 
-fn scan_read(detector: &Detector, path: &std::path::Path, display: &str, max: u64, buffer: &mut Vec<u8>) -> FileResult {
+fn scan_read(
+    detector: &Detector,
+    sdks: &SdkTrees,
+    path: &std::path::Path,
+    display: &str,
+    max: u64,
+    buffer: &mut Vec<u8>,
+) -> FileResult {
     let loaded = source::read(path, display, max, buffer);
     let mut out = FileResult { warnings: loaded.warning.into_iter().collect(), ..Default::default() };
     let Some(content) = loaded.content else {
@@ -260,6 +268,7 @@ fn scan_read(detector: &Detector, path: &std::path::Path, display: &str, max: u6
         },
     };
     out.findings = detector.detect(display, &text, candidates);
+    sdks.drop_definitions(&mut out.findings, path, &text);
     if !out.findings.is_empty() {
         out.text = Some(text.into_owned());
     }

@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use super::credential::{name_in, Aliases};
 use crate::finding::{Finding, Kind};
@@ -66,41 +67,92 @@ const SDKS: &[Sdk] = &[
     },
 ];
 
-/// Drops the findings that are an SDK's own definition of the key option.
-/// The texts are the scan's own (every file with a finding is kept): nothing is read again.
-pub fn drop_definitions(findings: &mut Vec<Finding>, sources: &BTreeMap<String, PathBuf>, kept: &super::texts::Texts) {
-    let compiled: Vec<regex::Regex> =
-        SDKS.iter().map(|s| crate::pattern::new(s.names).expect("built-in SDK manifest pattern")).collect();
-    // Folder -> the SDK whose tree it is in (None: not an SDK tree), looked up once per folder.
-    let mut trees: BTreeMap<PathBuf, Option<usize>> = BTreeMap::new();
-    findings.retain(|f| {
-        if f.secret.is_some() {
-            return true;
+/// Manifest patterns, compiled once per scan, and each folder's SDK (or none), looked up once
+/// per folder and shared by the walker's threads.
+pub struct SdkTrees {
+    compiled: Vec<regex::Regex>,
+    trees: Mutex<BTreeMap<PathBuf, Option<usize>>>,
+}
+
+/// The bytes of a manifest read: real ones are a few KiB, and a planted huge one must not cost
+/// its size.
+const MAX_MANIFEST: u64 = 256 * 1024;
+
+impl SdkTrees {
+    pub fn new() -> SdkTrees {
+        SdkTrees {
+            compiled: SDKS
+                .iter()
+                .map(|s| crate::pattern::new(s.names).expect("built-in SDK manifest pattern"))
+                .collect(),
+            trees: Mutex::new(BTreeMap::new()),
         }
-        let Some(real) = sources.get(&f.path) else { return true };
-        let Some(dir) = real.parent() else { return true };
-        let Some(sdk) = sdk_tree(dir, &compiled, &mut trees) else { return true };
+    }
+
+    /// Drops, from one file's findings, those that are an SDK's own definition of the key
+    /// option. Run on the walker's thread as each file is scanned, so a dropped finding (and a
+    /// text kept only for it) is never held for the rest of the scan.
+    pub fn drop_definitions(&self, findings: &mut Vec<Finding>, real: &Path, text: &str) {
+        let Some(dir) = real.parent() else { return };
+        if findings.iter().all(|f| f.secret.is_some()) {
+            return;
+        }
+        let Some(sdk) = self.sdk_tree(dir) else { return };
         let own = SDKS[sdk].own_vars;
-        let Some(cred) = &f.credential else { return false };
-        // Reading its own variable in its own code is the SDK's implementation; a raw call
-        // sending it is a use, and so is a workflow, script or env file setting it (the SDK's
-        // CI runs with a real key), since the option is never defined there.
-        let text = kept.text(&f.path);
-        let Some(text) = text.as_deref() else { return true };
-        let line = text.lines().nth(f.line.saturating_sub(1)).unwrap_or("");
-        if own.contains(&cred.as_str()) {
-            if !defines_options(real) {
+        let code = defines_options(real);
+        let lines: Vec<&str> = text.lines().collect();
+        // The file's own sources are found once, for every finding that asks.
+        let aliases = std::cell::OnceCell::new();
+        findings.retain(|f| {
+            if f.secret.is_some() {
                 return true;
             }
-            // In the SDK's code a header sending its own variable is the implementation
-            // (`{"X-Auth-Key": self.api_key}`) unless the line itself reads the variable.
-            return f.kind == Kind::Header && name_in(line).as_deref() == Some(cred.as_str())
-                || !matches!(f.kind, Kind::Env | Kind::Config | Kind::Sdk | Kind::Header);
+            let Some(cred) = &f.credential else { return false };
+            let line = lines.get(f.line.saturating_sub(1)).copied().unwrap_or("");
+            // Reading its own variable in its own code is the SDK's implementation; a raw call
+            // sending it is a use, and so is a workflow, script or env file setting it (the SDK's
+            // CI runs with a real key), since the option is never defined there.
+            if own.contains(&cred.as_str()) {
+                if !code {
+                    return true;
+                }
+                // In the SDK's code a header sending its own variable is the implementation
+                // (`{"X-Auth-Key": self.api_key}`) unless the line itself reads the variable.
+                return f.kind == Kind::Header && name_in(line).as_deref() == Some(cred.as_str())
+                    || !matches!(f.kind, Kind::Env | Kind::Config | Kind::Sdk | Kind::Header);
+            }
+            // Kept only when the credential is read from a source: on the line, or through a
+            // variable of the file.
+            name_in(line).as_deref() == Some(cred.as_str())
+                || aliases.get_or_init(|| Aliases::of(text)).sources().any(|s| s == cred)
+        });
+    }
+
+    /// The SDK whose manifest is the nearest one above `dir`, if it names the SDK.
+    fn sdk_tree(&self, dir: &Path) -> Option<usize> {
+        if let Some(hit) = self.trees.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
+            return *hit;
         }
-        // Kept only when the credential is read from a source: on the line, or through a
-        // variable of the file.
-        name_in(line).as_deref() == Some(cred.as_str()) || Aliases::of(text).sources().any(|s| s == cred)
-    });
+        let mut found = None;
+        let mut manifest_seen = false;
+        for (i, sdk) in SDKS.iter().enumerate() {
+            let Ok(bytes) = crate::limits::read_capped(&dir.join(sdk.manifest), MAX_MANIFEST) else { continue };
+            let text = String::from_utf8_lossy(&bytes);
+            // A manifest of another project below an SDK's root (an example app) ends the search.
+            if sdk.manifest != "Cargo.toml" || text.contains("[package]") {
+                manifest_seen = true;
+            }
+            if self.compiled[i].is_match(&text) {
+                found = Some(i);
+                break;
+            }
+        }
+        // The lock is not held while a parent is looked up: two threads may both read a
+        // folder's manifests, and agree.
+        let result = if found.is_some() || manifest_seen { found } else { dir.parent().and_then(|p| self.sdk_tree(p)) };
+        self.trees.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_path_buf(), result);
+        result
+    }
 }
 
 /// Whether `path` is code an SDK can implement its options in: a source file of a programming
@@ -109,30 +161,4 @@ fn defines_options(path: &Path) -> bool {
     const CODE: &[&str] =
         &["go", "py", "pyi", "ts", "tsx", "mts", "cts", "js", "mjs", "cjs", "php", "rs", "rb", "java", "kt"];
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| CODE.contains(&e.to_ascii_lowercase().as_str()))
-}
-
-/// The SDK whose manifest is the nearest one above `dir`, if it names the SDK.
-fn sdk_tree(dir: &Path, compiled: &[regex::Regex], cache: &mut BTreeMap<PathBuf, Option<usize>>) -> Option<usize> {
-    if let Some(hit) = cache.get(dir) {
-        return *hit;
-    }
-    let mut found = None;
-    let mut manifest_seen = false;
-    for (i, sdk) in SDKS.iter().enumerate() {
-        let m = dir.join(sdk.manifest);
-        if let Ok(text) = std::fs::read_to_string(&m) {
-            // A manifest of another project below an SDK's root (an example app) ends the search.
-            if sdk.manifest != "Cargo.toml" || text.contains("[package]") {
-                manifest_seen = true;
-            }
-            if compiled[i].is_match(&text) {
-                found = Some(i);
-                break;
-            }
-        }
-    }
-    let result =
-        if found.is_some() || manifest_seen { found } else { dir.parent().and_then(|p| sdk_tree(p, compiled, cache)) };
-    cache.insert(dir.to_path_buf(), result);
-    result
 }
