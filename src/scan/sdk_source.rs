@@ -69,7 +69,7 @@ const SDKS: &[Sdk] = &[
 
 /// Manifest patterns, compiled once per scan, and each folder's SDK (or none), looked up once
 /// per folder and shared by the walker's threads.
-pub struct SdkTrees {
+pub(crate) struct SdkTrees {
     compiled: Vec<regex::Regex>,
     trees: Mutex<BTreeMap<PathBuf, Option<usize>>>,
 }
@@ -79,7 +79,7 @@ pub struct SdkTrees {
 const MAX_MANIFEST: u64 = 256 * 1024;
 
 impl SdkTrees {
-    pub fn new() -> SdkTrees {
+    pub(crate) fn new() -> SdkTrees {
         SdkTrees {
             compiled: SDKS
                 .iter()
@@ -92,7 +92,7 @@ impl SdkTrees {
     /// Drops, from one file's findings, those that are an SDK's own definition of the key
     /// option. Run on the walker's thread as each file is scanned, so a dropped finding (and a
     /// text kept only for it) is never held for the rest of the scan.
-    pub fn drop_definitions(&self, findings: &mut Vec<Finding>, real: &Path, text: &str) {
+    pub(crate) fn drop_definitions(&self, findings: &mut Vec<Finding>, real: &Path, text: &str) {
         let Some(dir) = real.parent() else { return };
         if findings.iter().all(|f| f.secret.is_some()) {
             return;
