@@ -212,3 +212,40 @@ fn unknown_methods_and_split_urls_are_unresolved_never_guessed() {
     let paths: Vec<&str> = report.endpoints.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(paths, ["/zones/{zone_id}/dns_records"], "{report:#?}");
 }
+
+/// A wrapper's callers are looked for beside it, but only in files the walk admitted: a caller
+/// in an ignored or excluded file is no site, for any command.
+#[test]
+fn wrapper_callers_in_ignored_or_excluded_files_are_not_sites() {
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let p = tmp.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "jobs/cfdns/client.py",
+        "import requests\n\n\nclass ZoneRecords:\n    def __init__(self, email, api_key):\n        self.email = email\n        self.api_key = api_key\n\n    def list(self, zone):\n        headers = {\n            \"X-Auth-Email\": self.email,\n            \"X-Auth-Key\": self.api_key,\n        }\n        url = f\"https://api.cloudflare.com/client/v4/zones/{zone}/dns_records\"\n        return requests.get(url, headers=headers, timeout=10).json()\n",
+    );
+    let caller = |var: &str| {
+        format!(
+            "import os\n\nfrom cfdns.client import ZoneRecords\n\nrecords = ZoneRecords(os.environ[\"JOBS_CF_EMAIL\"], os.environ[\"{var}\"])\nprint(records.list(os.environ[\"ZONE\"]))\n"
+        )
+    };
+    write("jobs/sync.py", &caller("SYNC_CF_KEY"));
+    write("jobs/legacy.py", &caller("LEGACY_CF_KEY"));
+    write("jobs/backfill.py", &caller("BACKFILL_CF_KEY"));
+    write("jobs/.gitignore", "legacy.py\n");
+    write(".scopesmith.yaml", "exclude: [\"jobs/backfill.py\"]\n");
+    let scan = run(&["scan", "--format", "json"], tmp.path());
+    assert!(scan.contains("SYNC_CF_KEY"), "the admitted caller is a site:\n{scan}");
+    for (what, out) in [
+        ("scan", scan),
+        ("plan", run(&["plan", "--format", "json"], tmp.path())),
+        ("fix", run(&["fix"], tmp.path())),
+        ("report", run(&["report", "--format", "markdown"], tmp.path())),
+    ] {
+        assert!(!out.contains("LEGACY_CF_KEY"), "{what} looked in an ignored file:\n{out}");
+        assert!(!out.contains("BACKFILL_CF_KEY"), "{what} looked in an excluded file:\n{out}");
+    }
+}

@@ -14,6 +14,7 @@ pub mod lines;
 pub mod own_output;
 pub mod root_path;
 pub mod sdk_source;
+mod seen;
 pub mod source;
 pub mod template;
 pub mod texts;
@@ -97,6 +98,7 @@ struct FileResult {
 pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Result<ScanResult, crate::Error> {
     let detector = Detector::new(rules);
     let sdks = sdk_source::SdkTrees::new();
+    let seen = seen::Seen::new();
     let mut result = ScanResult {
         texts: texts::Texts::new(opts.max_file_size),
         max_file_size: opts.max_file_size,
@@ -139,6 +141,9 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
         let (scanned, skipped, bytes) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicU64::new(0));
         let visit = |f: walk::FileEntry| {
             let r = scan_file(&detector, &sdks, &f.path, &f.display, opts.max_file_size);
+            if f.path.file_name().is_some_and(|n| wrapper::in_family(&n.to_string_lossy())) {
+                seen.insert(&f.path);
+            }
             if r.skipped { &skipped } else { &scanned }.fetch_add(1, Ordering::Relaxed);
             bytes.fetch_add(r.bytes, Ordering::Relaxed);
             if let Some(bar) = &bar {
@@ -186,7 +191,7 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
     }
     // Post-passes over the whole scan (an SDK's own definitions went out file by file): callers
     // of key wrappers in, then e-mails that no key goes with out.
-    wrapper::add_callers(&mut result.findings, &mut result.sources);
+    wrapper::add_callers(&mut result.findings, &mut result.sources, &mut result.texts, &seen, opts.max_file_size);
     email::keep_paired(&mut result.findings);
     result.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     result.warnings.sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));

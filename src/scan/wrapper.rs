@@ -13,17 +13,22 @@
 //! new site: the definition is already one.
 //!
 //! Callers are looked for in the definition's file and the files of its folder (and the folder
-//! above), in the same language. This is a same-project lookup kept in one place so that it
-//! can move onto the project graph; it reads at most [`MAX_FILES`] files per definition.
+//! above), in the same language, among the files the walk admitted (so ignore files and
+//! excludes rule them as they rule the scan). This is a same-project lookup kept in one place
+//! so that it can move onto the project graph; it reads at most [`MAX_FILES`] files per
+//! definition, through the scan's reader, and keeps the text of each file it adds a site to.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
 use super::credential::{literal_key, Aliases};
-use crate::finding::{Finding, Kind, Role, Severity};
+use super::seen::Seen;
+use super::source::Content;
+use super::texts::Texts;
+use crate::finding::{Finding, Kind, Role, Severity, WarningReason};
 use crate::secret::Secret;
 
 /// Files read per definition when looking for callers, and the largest file read.
@@ -110,18 +115,32 @@ const FAMILIES: &[&[&str]] = &[
     &["sh", "bash"],
 ];
 
-/// Adds a finding for every caller of a wrapper around a key use.
-pub fn add_callers(findings: &mut Vec<Finding>, sources: &mut BTreeMap<String, PathBuf>) {
-    let mut cache: BTreeMap<PathBuf, Option<String>> = BTreeMap::new();
+/// Whether a file of this name is in a language wrappers are looked for in: the walk
+/// remembers these (in [`Seen`]) so callers are only looked for in files it admitted.
+pub fn in_family(name: &str) -> bool {
+    // Asked for every walked file: no allocation.
+    name.rsplit_once('.').is_some_and(|(_, ext)| FAMILIES.iter().any(|f| f.iter().any(|e| e.eq_ignore_ascii_case(ext))))
+}
+
+/// Adds a finding for every caller of a wrapper around a key use. Callers are looked for only
+/// in files the walk admitted (`seen`); a file that gains a finding is kept in `texts`, so
+/// later stages read the text these findings came from.
+pub fn add_callers(
+    findings: &mut Vec<Finding>,
+    sources: &mut BTreeMap<String, PathBuf>,
+    texts: &mut Texts,
+    seen: &Seen,
+    max_file_size: u64,
+) {
     let mut wrappers = Vec::new();
     for (i, f) in findings.iter().enumerate() {
         if f.role != Role::Key || !matches!(f.kind, Kind::Header | Kind::Sdk) {
             continue;
         }
-        let Some(real) = sources.get(&f.path) else { continue };
         let Some(family) = family_of(&f.path) else { continue };
-        let Some(text) = read_cached(&mut cache, real) else { continue };
-        if let Some(mut w) = wrapper_around(text, f.line - 1) {
+        // The scan kept the text of every file with a finding.
+        let Some(text) = texts.text(&f.path) else { continue };
+        if let Some(mut w) = wrapper_around(&text, f.line - 1) {
             w.def_path = f.path.clone();
             w.family = family;
             w.finding = i;
@@ -129,19 +148,28 @@ pub fn add_callers(findings: &mut Vec<Finding>, sources: &mut BTreeMap<String, P
         }
     }
     // One wrapper per name and file: several headers in one function are one definition.
-    let mut seen = BTreeSet::new();
-    wrappers.retain(|w| seen.insert((w.def_path.clone(), w.name.clone())));
+    let mut seen_names = BTreeSet::new();
+    wrappers.retain(|w| seen_names.insert((w.def_path.clone(), w.name.clone())));
     let taken: BTreeSet<(String, usize)> = findings.iter().map(|f| (f.path.clone(), f.line)).collect();
+    let mut cache: BTreeMap<String, Option<Arc<str>>> = BTreeMap::new();
     let mut added: Vec<Finding> = Vec::new();
     let mut added_at = BTreeSet::new();
+    let mut callers: BTreeMap<String, (PathBuf, Arc<str>)> = BTreeMap::new();
     for w in &wrappers {
         let Some(def_real) = sources.get(&w.def_path).cloned() else { continue };
         for (display, real) in candidates(&w.def_path, &def_real, w.family) {
-            let Some(text) = read_cached(&mut cache, &real) else { continue };
+            if !seen.contains(&real) {
+                continue;
+            }
+            let text = cache
+                .entry(display.clone())
+                .or_insert_with(|| texts.text(&display).or_else(|| read(&real, &display, max_file_size)))
+                .clone();
+            let Some(text) = text else { continue };
             if !text.contains(w.name.as_str()) {
                 continue;
             }
-            for (line, arg) in calls(text, w) {
+            for (line, arg) in calls(&text, w) {
                 if (display == w.def_path && line == w.def_line)
                     || taken.contains(&(display.clone(), line + 1))
                     || !added_at.insert((display.clone(), line))
@@ -149,15 +177,22 @@ pub fn add_callers(findings: &mut Vec<Finding>, sources: &mut BTreeMap<String, P
                     continue;
                 }
                 let def = &findings[w.finding];
-                let f = caller_finding(def, w, &display, text, line, arg.as_deref());
+                let f = caller_finding(def, w, &display, &text, line, arg.as_deref());
                 // An argument that names no credential (a settings object, the caller's own
                 // parameter) says nothing the definition's site does not: no new site.
                 if f.credential.is_none() && f.secret.is_none() {
                     continue;
                 }
                 added.push(f);
-                sources.entry(display.clone()).or_insert_with(|| real.clone());
+                callers.entry(display.clone()).or_insert_with(|| (real.clone(), text.clone()));
             }
+        }
+    }
+    for (display, (real, text)) in callers {
+        if let std::collections::btree_map::Entry::Vacant(slot) = sources.entry(display.clone()) {
+            texts.walked(display.clone(), real.clone());
+            texts.keep(display, text.to_string());
+            slot.insert(real);
         }
     }
     findings.extend(added);
@@ -168,17 +203,18 @@ fn family_of(path: &str) -> Option<&'static [&'static str]> {
     FAMILIES.iter().copied().find(|f| f.contains(&ext.as_str()))
 }
 
-fn read_cached<'c>(cache: &'c mut BTreeMap<PathBuf, Option<String>>, path: &Path) -> Option<&'c str> {
-    cache
-        .entry(path.to_path_buf())
-        .or_insert_with(|| {
-            let meta = std::fs::metadata(path).ok()?;
-            if meta.len() > MAX_BYTES {
-                return None;
-            }
-            std::fs::read(path).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
-        })
-        .as_deref()
+/// A caller candidate's text, read as the scan reads (same decoding); a file larger than
+/// [`MAX_BYTES`] (or than the scan's cap) is not looked in.
+fn read(real: &Path, display: &str, max_file_size: u64) -> Option<Arc<str>> {
+    let mut bytes = Vec::new();
+    let loaded = super::source::read(real, display, MAX_BYTES.min(max_file_size), &mut bytes);
+    if loaded.warning.is_some_and(|w| w.reason == WarningReason::TooLarge) {
+        return None;
+    }
+    Some(match loaded.content? {
+        Content::Text(t) => Arc::from(t),
+        Content::Bytes => Arc::from(String::from_utf8_lossy(&bytes).as_ref()),
+    })
 }
 
 /// The wrapper enclosing line `line` (0-based) of `text`, if the key there comes from a
