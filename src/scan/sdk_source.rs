@@ -43,17 +43,46 @@ const SDKS: &[Sdk] = &[
     Sdk {
         manifest: "pyproject.toml",
         names: r#"(?m)^name\s*=\s*["'](?:cloudflare|CloudFlare)["']\s*$"#,
-        own_vars: &["CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_EMAIL"],
+        own_vars: &[
+            "CLOUDFLARE_API_KEY",
+            "CLOUDFLARE_EMAIL",
+            "CLOUDFLARE_API_EMAIL",
+            "CLOUDFLARE_API_USER_SERVICE_KEY",
+        ],
     },
     Sdk {
         manifest: "setup.py",
         names: r#"\bname\s*=\s*["'](?:cloudflare|CloudFlare)["']"#,
-        own_vars: &["CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_EMAIL"],
+        own_vars: &[
+            "CLOUDFLARE_API_KEY",
+            "CLOUDFLARE_EMAIL",
+            "CLOUDFLARE_API_EMAIL",
+            "CLOUDFLARE_API_USER_SERVICE_KEY",
+        ],
+    },
+    // certbot's Cloudflare plugin defines the INI options its users set (facts.md 1.4).
+    Sdk {
+        manifest: "pyproject.toml",
+        names: r#"(?m)^name\s*=\s*["']certbot-dns-cloudflare["']\s*$"#,
+        own_vars: &["dns_cloudflare_email", "dns_cloudflare_api_key"],
     },
     Sdk {
+        manifest: "setup.py",
+        names: r#"\bname\s*=\s*["']certbot-dns-cloudflare["']"#,
+        own_vars: &["dns_cloudflare_email", "dns_cloudflare_api_key"],
+    },
+    // The SDK, wrangler, and every package of Cloudflare's own npm scope (`@cloudflare/...`:
+    // only Cloudflare publishes there; workers-sdk's auth and utility packages read wrangler's
+    // variables).
+    Sdk {
         manifest: "package.json",
-        names: r#"^\s*\{\s*"name"\s*:\s*"(?:cloudflare|wrangler)""#,
-        own_vars: &["CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_EMAIL"],
+        names: r#"^\s*\{\s*"name"\s*:\s*"(?:cloudflare|wrangler|@cloudflare/[a-z0-9._-]+)""#,
+        own_vars: &[
+            "CLOUDFLARE_API_KEY",
+            "CLOUDFLARE_EMAIL",
+            "CLOUDFLARE_API_EMAIL",
+            "CLOUDFLARE_API_USER_SERVICE_KEY",
+        ],
     },
     Sdk {
         manifest: "composer.json",
