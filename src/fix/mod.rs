@@ -280,6 +280,16 @@ fn email_site(f: &Finding, w: &mut FileWork) -> (Status, String) {
                 ),
             };
         }
+        // The key's rewrite changed the line, but the e-mail is still read there.
+        Some(LineFix::Replace(s)) if f.credential.as_deref().is_some_and(|n| rewrite::mentions(s, n)) => {
+            return (
+                Status::Manual,
+                format!(
+                    "{} is still read on this line, which the key's rewrite changed: remove it by hand once nothing needs it",
+                    f.credential.as_deref().unwrap_or_default()
+                ),
+            )
+        }
         Some(_) => return (Status::Migrated, "removed with the key".into()),
         None => {}
     }
