@@ -13,6 +13,7 @@ mod gofmt;
 mod imports;
 mod plan;
 mod terraform;
+mod wrapper;
 pub use plan::plan;
 pub mod consumer;
 pub mod paths;
@@ -31,6 +32,9 @@ use rewrite::{Lang, LineFix, Rewrites};
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Migrated,
+    /// Left in place on purpose and harmless once the key is gone (an e-mail argument that a
+    /// migrated wrapper no longer sends); the message says why.
+    Kept,
     /// Needs a hand edit that the message spells out.
     Manual,
     Declined,
@@ -408,6 +412,7 @@ pub fn summary(set: &FixSet, written: Option<usize>) -> String {
                 Status::Migrated if in_diff => "migrated",
                 // The printed diff leaves this file out (it would show the key).
                 Status::Migrated => "migrated by --apply only",
+                Status::Kept => "kept",
                 Status::Manual => "edit by hand",
                 Status::Declined => "declined",
             },
