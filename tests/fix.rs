@@ -818,3 +818,46 @@ fn a_php_wrapper_keeps_its_email_parameter_and_says_so() {
     assert!(!f.summary.contains("wherever apiKey"), "a parameter is no setting: {}", f.summary);
     assert!(f.summary.contains("wherever CLOUDFLARE_API_KEY was set"), "{}", f.summary);
 }
+
+/// A Helm chart whose values file holds the key that the Secret template and the
+/// Deployment's `secretKeyRef` pass on as CF_API_KEY: the chain cannot be migrated without
+/// that hand edit, so nothing is patched and every site says so, the values file keeping the
+/// name the templates read. Once the token is there, a second run migrates the rest and
+/// leaves the chain's names alone, so the chart stays consistent.
+#[test]
+fn a_chart_whose_values_hold_the_key_waits_for_the_hand_edit() {
+    let f = fix_and_check_fixture("helm-chart");
+    assert!(f.before.edits.is_empty(), "{}", f.summary);
+    for s in &f.before.sites {
+        assert_ne!(s.status, Status::Migrated, "{}:{}: {}", s.path, s.line, f.summary);
+    }
+    let values = f.role_site("charts/edge-dns/values.yaml", 13, Role::Key);
+    assert_eq!(values.status, Status::Manual);
+    assert!(values.message.contains("keeping the name `cloudflareApiKey`"), "{}", values.message);
+    assert!(!f.summary.contains("cloudflareApiToken"), "nothing reads that name: {}", f.summary);
+    let main = f.role_site("main.go", 14, Role::Key);
+    assert!(main.message.contains("charts/edge-dns/values.yaml:13 holds the key"), "{}", main.message);
+    assert!(!f.summary.contains("removed with the key"), "{}", f.summary);
+
+    // The hand edit: a (fake) token in place of the key, under the same name.
+    let values_path = f.dir.path().join("charts/edge-dns/values.yaml");
+    let text = std::fs::read_to_string(&values_path).unwrap();
+    let edited = text.replace("1e2d3c4b5a69788796a5b4c3d2e1f0a1b2c3d", "Tq8vW2xY4zA6bC8dE0fG2hJ4kL6mN8pQ0rS2tU4v");
+    assert_ne!(edited, text);
+    std::fs::write(&values_path, edited).unwrap();
+    let set = fix_plan(&scan(f.dir.path()));
+    fix::apply(&set, &[f.dir.path().to_path_buf()]).unwrap();
+    for e in &set.edits {
+        check_file(&f.dir.path().join(&e.path), &format!("helm-chart/{}", e.path));
+    }
+    let deployment = f.read("charts/edge-dns/templates/deployment.yaml");
+    assert!(
+        deployment.contains("- name: CF_API_TOKEN") && deployment.contains("key: cloudflareApiKey"),
+        "{deployment}"
+    );
+    assert!(f.read("charts/edge-dns/templates/secret.yaml").contains(".Values.secret.cloudflareApiKey"));
+    assert!(f.read("main.go").contains(r#"os.Getenv("CF_API_TOKEN")"#));
+    assert!(f.read("internal/dnsapi/client.go").contains(r#"req.Header.Set("Authorization", "Bearer "+c.key)"#));
+    let email = set.sites.iter().find(|s| s.path == "main.go" && s.role == Role::Email).expect("main.go e-mail");
+    assert_ne!(email.status, Status::Migrated, "main.go still reads CF_API_EMAIL: {}", email.message);
+}

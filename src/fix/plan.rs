@@ -45,6 +45,105 @@ fn is_code(lang: Lang) -> bool {
     matches!(lang, Lang::Python | Lang::Js | Lang::Go | Lang::Php | Lang::Ruby | Lang::Rust | Lang::Jvm | Lang::CSharp)
 }
 
+/// The Secret key a Kubernetes env entry reads (`- name: CF_API_KEY` ... `secretKeyRef:` ...
+/// `key: cloudflareApiKey`), from the entry's own lines (0-based `i` is the `- name:` line).
+fn secret_ref_key(lines: &[(String, String)], i: usize) -> Option<String> {
+    let first = &lines.get(i)?.0;
+    let dash = first.find("- ")?;
+    if !first[dash + 2..].trim_start().starts_with("name:") {
+        return None;
+    }
+    let mut in_ref = false;
+    for (l, _) in lines.iter().skip(i + 1) {
+        if l.trim().is_empty() {
+            continue;
+        }
+        let indent = l.len() - l.trim_start().len();
+        if indent <= dash {
+            break;
+        }
+        let t = l.trim();
+        if t.starts_with("secretKeyRef:") {
+            in_ref = true;
+        } else if let (true, Some(v)) = (in_ref, t.strip_prefix("key:")) {
+            let v = v.trim().trim_matches(['"', '\'']);
+            return (!v.is_empty() && !v.contains("{{")).then(|| v.to_string());
+        }
+    }
+    None
+}
+
+/// A Kubernetes env entry that reads the key from a Secret (`secretKeyRef: key: K`): a file
+/// of the consumer that sets K (the Secret's data, its chart's values) to the key itself
+/// holds this credential's value. A patch never carries a secret, so the credential waits for
+/// the hand edit, and that file keeps the name the templates read.
+///
+/// Returns those groups of stored keys, each with the file that reads its name.
+fn secret_chains(
+    groups: &mut BTreeMap<GroupId, Group>,
+    keys: &[&Finding],
+    group_of: &[GroupId],
+    files: &BTreeMap<String, FileWork>,
+    index: &Index,
+    result: &ScanResult,
+) -> BTreeMap<GroupId, String> {
+    let mut chain_read: BTreeMap<GroupId, String> = BTreeMap::new();
+    let ids_of: Vec<GroupId> = groups.keys().cloned().collect();
+    for id in &ids_of {
+        let g = &groups[id];
+        if g.blocked.is_some() {
+            continue;
+        }
+        let mut blocked = None;
+        for &i in &g.sites {
+            let Some(w) = files.get(&keys[i].path).filter(|w| w.lang == Lang::Yaml) else { continue };
+            let Some(k) = secret_ref_key(&w.lines, keys[i].line.saturating_sub(1)) else { continue };
+            let consumer_files: BTreeSet<String> =
+                g.consumers.iter().flat_map(|c| index.files_of(c)).map(|(d, _)| d).collect();
+            // K, and the values K is filled from (`K: {{ .Values.secret.V | b64enc }}`).
+            let mut names = BTreeSet::from([k.clone()]);
+            let mut readers = BTreeSet::new();
+            static VALUES: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+                Regex::new(r"\.Values(?:\.[A-Za-z_]\w*)*\.([A-Za-z_]\w*)").expect("values pattern")
+            });
+            for d in &consumer_files {
+                let Some(text) = result.texts.text(d) else { continue };
+                for l in text.lines() {
+                    let t = l.trim_start();
+                    if t.strip_prefix(k.as_str()).is_some_and(|r| r.trim_start().starts_with(':')) {
+                        if let Some(c) = VALUES.captures(l) {
+                            names.insert(c[1].to_string());
+                            readers.insert(d.clone());
+                        }
+                    }
+                }
+            }
+            for (j, f) in keys.iter().enumerate() {
+                let named = f.credential.as_ref().is_some_and(|c| names.contains(c));
+                if f.secret.is_some() && named && consumer_files.contains(&f.path) {
+                    let reader = readers.iter().next().cloned().unwrap_or_else(|| keys[i].path.clone());
+                    chain_read.insert(group_of[j].clone(), reader);
+                    blocked.get_or_insert(format!(
+                        "left as is: {}:{} holds the key that {} is read from (through the Secret key {k}), and a patch never carries a secret: put the new token there by hand, under the same name, then run fix again",
+                        f.path,
+                        f.line,
+                        g.name.as_deref().unwrap_or("this credential"),
+                    ));
+                }
+            }
+        }
+        if let Some(why) = blocked {
+            groups.get_mut(id).expect("group").blocked = Some((Status::Manual, why));
+        }
+    }
+    for id in chain_read.keys() {
+        if let Some(g) = groups.get_mut(id) {
+            g.rename = None;
+        }
+    }
+    chain_read
+}
+
 /// Why the scan's text of a file is not its exact content, so that a rewrite of it could lose
 /// or change bytes: it was read only in part, or invalid UTF-8 was replaced.
 fn inexact(result: &ScanResult, display: &str) -> Option<WarningReason> {
@@ -213,6 +312,8 @@ pub fn plan(result: &ScanResult, credentials: &Plan, rw: &Rewrites) -> FixSet {
         }
     }
 
+    let chain_read = secret_chains(&mut groups, &keys, &group_of, &files, &index, result);
+
     // 2. Each site on its own.
     let mut fixes: Vec<KeyFix> = keys
         .iter()
@@ -231,6 +332,12 @@ pub fn plan(result: &ScanResult, credentials: &Plan, rw: &Rewrites) -> FixSet {
                 return wrapper::caller_site(f, w, g.rename.clone(), &wr.def);
             }
             let mut k = key_site(f, w, g.name.as_deref(), g.rename.clone(), rw);
+            if let Some(reader) = chain_read.get(&group_of[i]).filter(|_| k.status == Status::Manual) {
+                k.message = format!(
+                    "this file stores the key itself and a patch never carries a secret: replace the value with the new token by hand, keeping the name `{}` ({reader} reads it), then revoke the key",
+                    g.name.as_deref().unwrap_or_default()
+                );
+            }
             if let Some(wr) = wrapped.iter().find(|wr| wr.sites.contains(&i) && !wr.callers.is_empty()) {
                 if k.status == Status::Migrated {
                     let callers: Vec<String> =
