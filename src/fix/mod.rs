@@ -2,8 +2,9 @@
 //!
 //! Takes a `ScanResult`, returns a [`FixSet`]: the new text of each file (line-based edits
 //! from `rewrite.rs`, line endings kept) and, for every key or email site, whether it was
-//! migrated, needs a hand edit (the file stores the secret itself: a patch never carries a
-//! secret), or was declined (a rewrite would be a guess). A credential with one declined key
+//! migrated, kept on purpose (an e-mail argument a migrated wrapper no longer sends), needs a
+//! hand edit (the file stores the secret itself: a patch never carries a secret), or was
+//! declined (a rewrite would be a guess). A credential with one declined key
 //! site is left alone everywhere, so no file ends up half key, half token. Printing the diff
 //! and writing files (atomically, keeping mode and CRLF) also live here; `lib.rs` decides
 //! which one runs.

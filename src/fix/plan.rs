@@ -6,8 +6,10 @@
 //! variable is renamed in every file of the consumer that sets or reads it (env files,
 //! compose, workflows, manifests, Terraform variables and tfvars). One site to edit by hand,
 //! one file that sets the variable to the key itself, and the whole group is left as is with
-//! the reason. E-mail settings go only where their consumer's keys went, and stay (explained)
-//! where something else still reads them.
+//! the reason. A wrapper (the project's own client, [`wrapper`]) and the sites that call it
+//! move together, and a Secret or values file holding the key that a `secretKeyRef` reads is a
+//! site of that variable. E-mail settings go only where their consumer's keys went, and stay
+//! (explained) where something else still reads them; a wrapper's e-mail argument is kept.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
