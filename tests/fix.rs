@@ -421,6 +421,15 @@ fn fix_and_check(name: &str) -> Fixed {
 
 /// [`fix_and_check`] with a user's rule directories (`--rules`) on top of the built-in rules.
 fn fix_and_check_with(name: &str, user_rules: &[PathBuf]) -> Fixed {
+    fix_and_check_in(&class_dir(name), name, user_rules)
+}
+
+/// [`fix_and_check`] on one of the ecosystem fixtures (`fixtures/<rel>`).
+fn fix_and_check_fixture(rel: &str) -> Fixed {
+    fix_and_check_in(&root().join("fixtures").join(rel), rel, &[])
+}
+
+fn fix_and_check_in(source: &Path, name: &str, user_rules: &[PathBuf]) -> Fixed {
     let rules = scopesmith::rules::RuleSet::load(user_rules).expect("rules load");
     let scan = |dir: &Path| {
         scopesmith::scan::scan(&[dir.to_path_buf()], &rules.detect, &scopesmith::scan::ScanOptions::default())
@@ -430,7 +439,7 @@ fn fix_and_check_with(name: &str, user_rules: &[PathBuf]) -> Fixed {
         fix::plan(result, &scopesmith::infer::plan(result, &rules.knowledge), &rules.knowledge.rewrites)
     };
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&class_dir(name), dir.path());
+    copy_dir(source, dir.path());
     let scanned = scan(dir.path());
     let set = fix_plan(&scanned);
     let summary = fix::summary(&set, None);
@@ -725,4 +734,130 @@ fn a_header_held_in_a_constant_is_declined_with_its_reason_everywhere() {
     for f in [".github/workflows/purge.yml", "purger/cloudflare.py", ".env.example", "docker-compose.yml"] {
         assert_eq!(fixed.read(f), std::fs::read_to_string(class_dir("header-constant").join(f)).unwrap(), "{f}");
     }
+}
+
+// ---- issue 16: wrappers, the project's own client that sends the key its callers pass ----
+
+impl Fixed {
+    fn role_site(&self, path: &str, line: usize, role: Role) -> &fix::SiteFix {
+        self.before
+            .sites
+            .iter()
+            .find(|s| s.path == path && s.line == line && s.role == role)
+            .unwrap_or_else(|| panic!("no {role:?} site at {path}:{line}:\n{}", self.summary))
+    }
+}
+
+/// A Python client class sending X-Auth-Email + X-Auth-Key from its constructor's arguments
+/// is migrated together with the job that builds it from environment variables: the class
+/// sends the value as Bearer, the job reads the token variable. Before, the class alone was
+/// migrated and the job declined, so the Global key went out as a Bearer token.
+#[test]
+fn a_python_wrapper_moves_with_its_caller() {
+    let f = fix_and_check_fixture("wrappers/pydns");
+    let client = f.read("cfdns/client.py");
+    assert!(client.contains(r#""Authorization": "Bearer " + self.api_key,"#), "{client}");
+    assert!(!client.contains("X-Auth-"), "{client}");
+    assert!(client.contains("def __init__(self, email, api_key, timeout=10):"), "callers keep working: {client}");
+    let sync = f.read("sync.py");
+    assert!(sync.contains(r#"CloudflareDNS(os.environ["SYNC_CF_EMAIL"], os.environ["SYNC_CF_TOKEN"])"#), "{sync}");
+    let caller = f.role_site("sync.py", 8, Role::Key);
+    assert_eq!(caller.status, Status::Migrated, "{}", f.summary);
+    let wrapper = f.role_site("cfdns/client.py", 16, Role::Key);
+    assert!(wrapper.status == Status::Migrated && wrapper.message.contains("sync.py:8"), "{}", f.summary);
+    let email = f.role_site("cfdns/client.py", 15, Role::Email);
+    assert!(email.message.contains("the `email` parameter stays"), "{}", f.summary);
+    // The third-party helper is another credential: declined on its own, blocking nothing.
+    assert_eq!(f.role_site("helper.py", 7, Role::Key).status, Status::Declined);
+    assert!(
+        f.summary.contains("note: set SYNC_CF_TOKEN to the new scoped token wherever SYNC_CF_KEY"),
+        "{}",
+        f.summary
+    );
+}
+
+/// One caller of a wrapper that cannot be migrated (its key is stored in `.env.example`)
+/// leaves the wrapper and every other caller as they are, and the wrapper's site names it.
+#[test]
+fn one_stuck_caller_keeps_the_wrapper_and_the_others() {
+    let f = fix_and_check("wrapper-callers");
+    assert!(f.before.edits.is_empty(), "{}", f.summary);
+    assert!(!f.summary.contains(": migrated"), "{}", f.summary);
+    let wrapper = f.role_site("zoneclient.py", 17, Role::Key);
+    assert_eq!(wrapper.status, Status::Declined);
+    assert!(wrapper.message.contains("is called at audit.py:6, which is not migrated"), "{}", wrapper.message);
+    let other = f.role_site("purge.py", 6, Role::Key);
+    assert!(other.message.contains("the wrapper and its callers move together"), "{}", other.message);
+}
+
+/// A PHP client class: the X-Auth-Email entry goes, the key parameter is renamed only inside
+/// the class together with its use, the e-mail parameter stays and the caller's e-mail
+/// argument is reported as kept (never "removed"). No note asks to "set" a PHP parameter.
+#[test]
+fn a_php_wrapper_keeps_its_email_parameter_and_says_so() {
+    let f = fix_and_check_fixture("php-wrapper");
+    let client = f.read("src/Cloudflare/Client.php");
+    assert!(
+        client.contains("public function __construct(string $email, string $apiToken, ?Http $http = null)"),
+        "{client}"
+    );
+    assert!(client.contains("'Authorization' => 'Bearer ' . $apiToken,"), "{client}");
+    assert!(!client.contains("X-Auth-") && !client.contains("apiKey"), "{client}");
+    let bin = f.read("bin/block-ip.php");
+    assert!(bin.contains("new Client(getenv('CLOUDFLARE_EMAIL'), getenv('CLOUDFLARE_API_TOKEN'))"), "{bin}");
+    assert_eq!(f.role_site("src/Cloudflare/Client.php", 22, Role::Email).status, Status::Migrated, "{}", f.summary);
+    let email = f.role_site("bin/block-ip.php", 16, Role::Email);
+    assert_eq!(email.status, Status::Kept, "{}", f.summary);
+    assert!(
+        email.message.contains("still passed to `Client`") && email.message.contains("no longer sent"),
+        "{}",
+        email.message
+    );
+    assert_eq!(f.role_site("bin/block-ip.php", 16, Role::Key).status, Status::Migrated);
+    assert!(!f.summary.contains("removed with the key") && !f.summary.contains("for something else"), "{}", f.summary);
+    assert!(!f.summary.contains("wherever apiKey"), "a parameter is no setting: {}", f.summary);
+    assert!(f.summary.contains("wherever CLOUDFLARE_API_KEY was set"), "{}", f.summary);
+}
+
+/// A Helm chart whose values file holds the key that the Secret template and the
+/// Deployment's `secretKeyRef` pass on as CF_API_KEY: the chain cannot be migrated without
+/// that hand edit, so nothing is patched and every site says so, the values file keeping the
+/// name the templates read. Once the token is there, a second run migrates the rest and
+/// leaves the chain's names alone, so the chart stays consistent.
+#[test]
+fn a_chart_whose_values_hold_the_key_waits_for_the_hand_edit() {
+    let f = fix_and_check_fixture("helm-chart");
+    assert!(f.before.edits.is_empty(), "{}", f.summary);
+    for s in &f.before.sites {
+        assert_ne!(s.status, Status::Migrated, "{}:{}: {}", s.path, s.line, f.summary);
+    }
+    let values = f.role_site("charts/edge-dns/values.yaml", 13, Role::Key);
+    assert_eq!(values.status, Status::Manual);
+    assert!(values.message.contains("keeping the name `cloudflareApiKey`"), "{}", values.message);
+    assert!(!f.summary.contains("cloudflareApiToken"), "nothing reads that name: {}", f.summary);
+    let main = f.role_site("main.go", 14, Role::Key);
+    assert!(main.message.contains("charts/edge-dns/values.yaml:13 holds the key"), "{}", main.message);
+    assert!(!f.summary.contains("removed with the key"), "{}", f.summary);
+
+    // The hand edit: a (fake) token in place of the key, under the same name.
+    let values_path = f.dir.path().join("charts/edge-dns/values.yaml");
+    let text = std::fs::read_to_string(&values_path).unwrap();
+    let edited = text.replace("1e2d3c4b5a69788796a5b4c3d2e1f0a1b2c3d", "Tq8vW2xY4zA6bC8dE0fG2hJ4kL6mN8pQ0rS2tU4v");
+    assert_ne!(edited, text);
+    std::fs::write(&values_path, edited).unwrap();
+    let set = fix_plan(&scan(f.dir.path()));
+    fix::apply(&set, &[f.dir.path().to_path_buf()]).unwrap();
+    for e in &set.edits {
+        check_file(&f.dir.path().join(&e.path), &format!("helm-chart/{}", e.path));
+    }
+    let deployment = f.read("charts/edge-dns/templates/deployment.yaml");
+    assert!(
+        deployment.contains("- name: CF_API_TOKEN") && deployment.contains("key: cloudflareApiKey"),
+        "{deployment}"
+    );
+    assert!(f.read("charts/edge-dns/templates/secret.yaml").contains(".Values.secret.cloudflareApiKey"));
+    assert!(f.read("main.go").contains(r#"os.Getenv("CF_API_TOKEN")"#));
+    assert!(f.read("internal/dnsapi/client.go").contains(r#"req.Header.Set("Authorization", "Bearer "+c.key)"#));
+    let email = set.sites.iter().find(|s| s.path == "main.go" && s.role == Role::Email).expect("main.go e-mail");
+    assert_ne!(email.status, Status::Migrated, "main.go still reads CF_API_EMAIL: {}", email.message);
 }

@@ -2,8 +2,9 @@
 //!
 //! Takes a `ScanResult`, returns a [`FixSet`]: the new text of each file (line-based edits
 //! from `rewrite.rs`, line endings kept) and, for every key or email site, whether it was
-//! migrated, needs a hand edit (the file stores the secret itself: a patch never carries a
-//! secret), or was declined (a rewrite would be a guess). A credential with one declined key
+//! migrated, kept on purpose (an e-mail argument a migrated wrapper no longer sends), needs a
+//! hand edit (the file stores the secret itself: a patch never carries a secret), or was
+//! declined (a rewrite would be a guess). A credential with one declined key
 //! site is left alone everywhere, so no file ends up half key, half token. Printing the diff
 //! and writing files (atomically, keeping mode and CRLF) also live here; `lib.rs` decides
 //! which one runs.
@@ -13,6 +14,7 @@ mod gofmt;
 mod imports;
 mod plan;
 mod terraform;
+mod wrapper;
 pub use plan::plan;
 pub mod consumer;
 pub mod paths;
@@ -31,6 +33,9 @@ use rewrite::{Lang, LineFix, Rewrites};
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Migrated,
+    /// Left in place on purpose and harmless once the key is gone (an e-mail argument that a
+    /// migrated wrapper no longer sends); the message says why.
+    Kept,
     /// Needs a hand edit that the message spells out.
     Manual,
     Declined,
@@ -280,6 +285,16 @@ fn email_site(f: &Finding, w: &mut FileWork) -> (Status, String) {
                 ),
             };
         }
+        // The key's rewrite changed the line, but the e-mail is still read there.
+        Some(LineFix::Replace(s)) if f.credential.as_deref().is_some_and(|n| rewrite::mentions(s, n)) => {
+            return (
+                Status::Manual,
+                format!(
+                    "{} is still read on this line, which the key's rewrite changed: remove it by hand once nothing needs it",
+                    f.credential.as_deref().unwrap_or_default()
+                ),
+            )
+        }
         Some(_) => return (Status::Migrated, "removed with the key".into()),
         None => {}
     }
@@ -398,6 +413,7 @@ pub fn summary(set: &FixSet, written: Option<usize>) -> String {
                 Status::Migrated if in_diff => "migrated",
                 // The printed diff leaves this file out (it would show the key).
                 Status::Migrated => "migrated by --apply only",
+                Status::Kept => "kept",
                 Status::Manual => "edit by hand",
                 Status::Declined => "declined",
             },

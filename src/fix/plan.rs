@@ -6,8 +6,10 @@
 //! variable is renamed in every file of the consumer that sets or reads it (env files,
 //! compose, workflows, manifests, Terraform variables and tfvars). One site to edit by hand,
 //! one file that sets the variable to the key itself, and the whole group is left as is with
-//! the reason. E-mail settings go only where their consumer's keys went, and stay (explained)
-//! where something else still reads them.
+//! the reason. A wrapper (the project's own client, [`wrapper`]) and the sites that call it
+//! move together, and a Secret or values file holding the key that a `secretKeyRef` reads is a
+//! site of that variable. E-mail settings go only where their consumer's keys went, and stay
+//! (explained) where something else still reads them; a wrapper's e-mail argument is kept.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -16,6 +18,7 @@ use regex::Regex;
 
 use super::consumer::{self, Consumer, Index};
 use super::rewrite::{self, Lang, LineFix, Rewrites};
+use super::wrapper;
 use super::{email_site, key_site, split_lines, FileEdit, FileWork, FixSet, KeyFix, SiteFix, Status};
 use crate::finding::{Finding, Kind, Role, WarningReason};
 use crate::infer::Plan;
@@ -35,6 +38,112 @@ struct Group {
     aliases: Vec<(String, String)>,
     /// Why the group is left as is, when it is.
     blocked: Option<(Status, String)>,
+    /// A code identifier (`$apiKey`) is renamed only inside its definition: (file, 0-based
+    /// first and last line). Such a name is nobody's setting, so no note asks to set it.
+    scope: Option<(String, (usize, usize))>,
+}
+
+fn is_code(lang: Lang) -> bool {
+    matches!(lang, Lang::Python | Lang::Js | Lang::Go | Lang::Php | Lang::Ruby | Lang::Rust | Lang::Jvm | Lang::CSharp)
+}
+
+/// The Secret key a Kubernetes env entry reads (`- name: CF_API_KEY` ... `secretKeyRef:` ...
+/// `key: cloudflareApiKey`), from the entry's own lines (0-based `i` is the `- name:` line).
+fn secret_ref_key(lines: &[(String, String)], i: usize) -> Option<String> {
+    let first = &lines.get(i)?.0;
+    let dash = first.find("- ")?;
+    if !first[dash + 2..].trim_start().starts_with("name:") {
+        return None;
+    }
+    let mut in_ref = false;
+    for (l, _) in lines.iter().skip(i + 1) {
+        if l.trim().is_empty() {
+            continue;
+        }
+        let indent = l.len() - l.trim_start().len();
+        if indent <= dash {
+            break;
+        }
+        let t = l.trim();
+        if t.starts_with("secretKeyRef:") {
+            in_ref = true;
+        } else if let (true, Some(v)) = (in_ref, t.strip_prefix("key:")) {
+            let v = v.trim().trim_matches(['"', '\'']);
+            return (!v.is_empty() && !v.contains("{{")).then(|| v.to_string());
+        }
+    }
+    None
+}
+
+/// A Kubernetes env entry that reads the key from a Secret (`secretKeyRef: key: K`): a file
+/// of the consumer that sets K (the Secret's data, its chart's values) to the key itself
+/// holds this credential's value. A patch never carries a secret, so the credential waits for
+/// the hand edit, and that file keeps the name the templates read.
+///
+/// Returns those groups of stored keys, each with the file that reads its name.
+fn secret_chains(
+    groups: &mut BTreeMap<GroupId, Group>,
+    keys: &[&Finding],
+    group_of: &[GroupId],
+    files: &BTreeMap<String, FileWork>,
+    index: &Index,
+    result: &ScanResult,
+) -> BTreeMap<GroupId, String> {
+    let mut chain_read: BTreeMap<GroupId, String> = BTreeMap::new();
+    let ids_of: Vec<GroupId> = groups.keys().cloned().collect();
+    for id in &ids_of {
+        let g = &groups[id];
+        if g.blocked.is_some() {
+            continue;
+        }
+        let mut blocked = None;
+        for &i in &g.sites {
+            let Some(w) = files.get(&keys[i].path).filter(|w| w.lang == Lang::Yaml) else { continue };
+            let Some(k) = secret_ref_key(&w.lines, keys[i].line.saturating_sub(1)) else { continue };
+            let consumer_files: BTreeSet<String> =
+                g.consumers.iter().flat_map(|c| index.files_of(c)).map(|(d, _)| d).collect();
+            // K, and the values K is filled from (`K: {{ .Values.secret.V | b64enc }}`).
+            let mut names = BTreeSet::from([k.clone()]);
+            let mut readers = BTreeSet::new();
+            static VALUES: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+                Regex::new(r"\.Values(?:\.[A-Za-z_]\w*)*\.([A-Za-z_]\w*)").expect("values pattern")
+            });
+            for d in &consumer_files {
+                let Some(text) = result.texts.text(d) else { continue };
+                for l in text.lines() {
+                    let t = l.trim_start();
+                    if t.strip_prefix(k.as_str()).is_some_and(|r| r.trim_start().starts_with(':')) {
+                        if let Some(c) = VALUES.captures(l) {
+                            names.insert(c[1].to_string());
+                            readers.insert(d.clone());
+                        }
+                    }
+                }
+            }
+            for (j, f) in keys.iter().enumerate() {
+                let named = f.credential.as_ref().is_some_and(|c| names.contains(c));
+                if f.secret.is_some() && named && consumer_files.contains(&f.path) {
+                    let reader = readers.iter().next().cloned().unwrap_or_else(|| keys[i].path.clone());
+                    chain_read.insert(group_of[j].clone(), reader);
+                    blocked.get_or_insert(format!(
+                        "left as is: {}:{} holds the key that {} is read from (through the Secret key {k}), and a patch never carries a secret: put the new token there by hand, under the same name, then run fix again",
+                        f.path,
+                        f.line,
+                        g.name.as_deref().unwrap_or("this credential"),
+                    ));
+                }
+            }
+        }
+        if let Some(why) = blocked {
+            groups.get_mut(id).expect("group").blocked = Some((Status::Manual, why));
+        }
+    }
+    for id in chain_read.keys() {
+        if let Some(g) = groups.get_mut(id) {
+            g.rename = None;
+        }
+    }
+    chain_read
 }
 
 /// Why the scan's text of a file is not its exact content, so that a rewrite of it could lose
@@ -145,11 +254,13 @@ pub fn plan(result: &ScanResult, credentials: &Plan, rw: &Rewrites) -> FixSet {
             rename: None,
             aliases: Vec::new(),
             blocked: None,
+            scope: None,
         });
         g.consumers.insert(c);
         g.sites.push(i);
         group_of.push(id);
     }
+    let wrapped = wrapper::of(&keys, &files);
     for g in groups.values_mut() {
         // The stored value is each user's Global key: sent as a Bearer token it breaks.
         if g.sites.iter().any(|&i| collects_users_keys(credentials, keys[i])) {
@@ -166,6 +277,23 @@ pub fn plan(result: &ScanResult, credentials: &Plan, rw: &Rewrites) -> FixSet {
             .iter()
             .all(|&i| matches!(files.get(&keys[i].path).map(|w| w.lang), Some(Lang::Terraform | Lang::TfVars)));
         g.rename = g.name.as_deref().and_then(|n| group_rename(rw, n, &tools, all_tf));
+        // A code identifier (`$apiKey`) is local: renamed only inside its definition, when every
+        // site of the group is in it and no caller passes the argument by that name.
+        if let Some((old, _)) = g.rename.clone() {
+            let tool_named = tools.iter().any(|t| rw.of(t).is_some_and(|p| p.rename.contains_key(&old)));
+            let code_only = g.sites.iter().all(|&i| files.get(&keys[i].path).is_some_and(|w| is_code(w.lang)));
+            if !tool_named && code_only && !env_name(&old) {
+                let def = wrapped
+                    .iter()
+                    .find(|w| g.sites.iter().all(|&i| w.def.contains(&keys[i].path, keys[i].line.saturating_sub(1))));
+                let by_name =
+                    def.is_some_and(|w| w.callers.iter().any(|&c| rewrite::mentions(line_of(&files, keys[c]), &old)));
+                match def {
+                    Some(w) if !by_name => g.scope = Some((w.def.path.clone(), w.def.span)),
+                    _ => g.rename = None,
+                }
+            }
+        }
         if g.rename.is_some() {
             for &i in &g.sites {
                 // Only environment variables set in shell, Docker, env and YAML files: a code
@@ -186,6 +314,8 @@ pub fn plan(result: &ScanResult, credentials: &Plan, rw: &Rewrites) -> FixSet {
         }
     }
 
+    let chain_read = secret_chains(&mut groups, &keys, &group_of, &files, &index, result);
+
     // 2. Each site on its own.
     let mut fixes: Vec<KeyFix> = keys
         .iter()
@@ -195,12 +325,34 @@ pub fn plan(result: &ScanResult, credentials: &Plan, rw: &Rewrites) -> FixSet {
             if let Some((status, message)) = &g.blocked {
                 return KeyFix { foreign: false, edits: Vec::new(), status: *status, message: message.clone() };
             }
-            match files.get(&f.path) {
-                Some(w) => key_site(f, w, g.name.as_deref(), g.rename.clone(), rw),
-                None => super::declined(
+            let Some(w) = files.get(&f.path) else {
+                return super::declined(
                     unloaded.get(&f.path).cloned().unwrap_or_else(|| "the scan kept no text of this file".into()),
-                ),
+                );
+            };
+            if let Some(wr) = wrapped.iter().find(|wr| wr.callers.contains(&i)).filter(|_| f.secret.is_none()) {
+                return wrapper::caller_site(f, w, g.rename.clone(), &wr.def);
             }
+            let mut k = key_site(f, w, g.name.as_deref(), g.rename.clone(), rw);
+            if let Some(reader) = chain_read.get(&group_of[i]).filter(|_| k.status == Status::Manual) {
+                k.message = format!(
+                    "this file stores the key itself and a patch never carries a secret: replace the value with the new token by hand, keeping the name `{}` ({reader} reads it), then revoke the key",
+                    g.name.as_deref().unwrap_or_default()
+                );
+            }
+            if let Some(wr) = wrapped.iter().find(|wr| wr.sites.contains(&i) && !wr.callers.is_empty()) {
+                if k.status == Status::Migrated {
+                    let callers: Vec<String> =
+                        wr.callers.iter().map(|&c| format!("{}:{}", keys[c].path, keys[c].line)).collect();
+                    k.message = format!(
+                        "{} now sends the `{}` its callers pass as `Authorization: Bearer`, migrated with them ({})",
+                        wr.def.at(),
+                        g.rename.as_ref().map(|r| r.1.as_str()).unwrap_or(&wr.def.key_param),
+                        callers.join(", ")
+                    );
+                }
+            }
+            k
         })
         .collect();
 
@@ -230,8 +382,12 @@ pub fn plan(result: &ScanResult, credentials: &Plan, rw: &Rewrites) -> FixSet {
                 })
                 .collect();
             let mut touched = Vec::new();
-            let consumer_files: BTreeSet<(String, PathBuf)> =
-                g.consumers.iter().flat_map(|c| index.files_of(c)).collect();
+            let consumer_files: BTreeSet<(String, PathBuf)> = g
+                .consumers
+                .iter()
+                .flat_map(|c| index.files_of(c))
+                .filter(|(d, _)| g.scope.as_ref().is_none_or(|(p, _)| p == d))
+                .collect();
             for (display, _) in consumer_files {
                 // A file the scan read in part may use the name beyond its cut; one with invalid
                 // UTF-8 that uses it cannot be rewritten byte for byte; a binary file is no config.
@@ -301,6 +457,35 @@ pub fn plan(result: &ScanResult, credentials: &Plan, rw: &Rewrites) -> FixSet {
             }
         }
         changed |= link_workflows(&mut groups, &keys, &fixes);
+        // A wrapper and its callers move together: sent as a token, the key an unmigrated caller
+        // passes breaks; renamed at a caller alone, the wrapper sends the token as a key.
+        for wr in wrapped.iter().filter(|wr| !wr.callers.is_empty()) {
+            let unit: Vec<usize> = wr.sites.iter().chain(wr.callers.iter()).copied().collect();
+            let stuck = unit.iter().copied().find(|&j| {
+                !fixes[j].foreign && (fixes[j].status != Status::Migrated || groups[&group_of[j]].blocked.is_some())
+            });
+            let Some(j) = stuck else { continue };
+            let why = match &groups[&group_of[j]].blocked {
+                Some((_, m)) if fixes[j].status == Status::Migrated => m.clone(),
+                _ => fixes[j].message.clone(),
+            };
+            let at = format!("{}:{}", keys[j].path, keys[j].line);
+            let caller_stuck = wr.callers.contains(&j);
+            for &k in &unit {
+                let g = groups.get_mut(&group_of[k]).expect("group");
+                if g.blocked.is_some() {
+                    continue;
+                }
+                let message = match (wr.sites.contains(&k), caller_stuck) {
+                    (true, true) => format!("left as is: {} is called at {at}, which is not migrated ({why}); sent as a token here, the key that caller passes would break", wr.def.at()),
+                    (true, false) => format!("left as is: {} has a site that is not migrated, at {at} ({why})", wr.def.at()),
+                    (false, true) => format!("left as is: {} is also called at {at}, which is not migrated ({why}); the wrapper and its callers move together", wr.def.at()),
+                    (false, false) => format!("left as is: {}, which this passes the key to, is not migrated (at {at}: {why}); renamed here alone, the token would be sent as a key", wr.def.at()),
+                };
+                g.blocked = Some((Status::Declined, message));
+                changed = true;
+            }
+        }
         // A nameless site (a wrapper sending the value its callers pass) goes with the named
         // groups of its credential: when none of them is migrated, migrating it alone would
         // send the callers' key as a token.
@@ -408,7 +593,7 @@ pub fn plan(result: &ScanResult, credentials: &Plan, rw: &Rewrites) -> FixSet {
         if g.blocked.is_some() {
             continue;
         }
-        if let Some((old, new)) = &g.rename {
+        if let (Some((old, new)), None) = (&g.rename, &g.scope) {
             notes.insert(format!(
                 "set {new} to the new scoped token wherever {old} was set outside this tree (CI secrets, deployment)"
             ));
@@ -422,6 +607,9 @@ pub fn plan(result: &ScanResult, credentials: &Plan, rw: &Rewrites) -> FixSet {
                 }
                 let Some(w) = files.get_mut(display) else { continue };
                 for (l, (line, _)) in w.lines.iter().enumerate() {
+                    if g.scope.as_ref().is_some_and(|(p, (a, b))| p != display || l < *a || l > *b) {
+                        continue;
+                    }
                     let current = match w.fixes.get(&l) {
                         Some(LineFix::Remove) => continue,
                         Some(LineFix::Replace(s)) => s.clone(),
@@ -460,8 +648,33 @@ pub fn plan(result: &ScanResult, credentials: &Plan, rw: &Rewrites) -> FixSet {
         };
         let header = line.to_ascii_lowercase().contains("x-auth-email");
         let mut before = Undo::new();
+        // The e-mail argument of a migrated wrapper call (`Client(getenv('CF_EMAIL'), ...)`).
+        let via = wrapped.iter().find(|wr| {
+            wr.callers
+                .iter()
+                .any(|&j| keys[j].path == f.path && keys[j].line == f.line && sites[j].status == Status::Migrated)
+        });
+        let still_read = |w: &FileWork| {
+            let i = f.line.saturating_sub(1);
+            let now = match w.fixes.get(&i) {
+                Some(LineFix::Remove) => return false,
+                Some(LineFix::Replace(s)) => s.as_str(),
+                _ => w.lines.get(i).map(|l| l.0.as_str()).unwrap_or(""),
+            };
+            name.as_deref().is_some_and(|n| rewrite::mentions(now, n))
+        };
         let (status, message) = if !paired_ok {
             (Status::Declined, "left as is: the key it goes with is not migrated".to_string())
+        } else if let Some(wr) = via.filter(|_| files.get(&f.path).is_some_and(still_read)) {
+            let headers: Vec<&SiteFix> = sites
+                .iter()
+                .filter(|s| s.role == Role::Email && wr.def.contains(&s.path, s.line.saturating_sub(1)))
+                .collect();
+            if !headers.is_empty() && headers.iter().all(|s| s.status == Status::Migrated) {
+                (Status::Kept, format!("still passed to {}, so callers keep working unchanged, but no longer sent: its X-Auth-Email header is removed", wr.def.at()))
+            } else {
+                (Status::Manual, format!("still passed to {}, which still sends it next to the token: remove its X-Auth-Email header by hand", wr.def.at()))
+            }
         } else if let Some(other) =
             name.as_deref().and_then(|n| other_use(result, &index, &c, n, &files, &email_lines, &line))
         {
@@ -469,13 +682,22 @@ pub fn plan(result: &ScanResult, credentials: &Plan, rw: &Rewrites) -> FixSet {
         } else {
             let w = files.get_mut(&f.path).expect("loaded");
             let old = w.fixes.clone();
-            let r = email_site(f, w);
+            let (status, mut message) = email_site(f, w);
             for (l, fix) in &w.fixes {
                 if old.get(l) != Some(fix) {
                     before.push((*l, old.get(l).cloned()));
                 }
             }
-            r
+            // The wrapper's e-mail parameter stays, so its callers keep working unchanged.
+            let param = wrapped
+                .iter()
+                .filter(|wr| !wr.callers.is_empty() && wr.def.contains(&f.path, f.line.saturating_sub(1)))
+                .find_map(|wr| wr.def.email_param.clone());
+            if let (Status::Migrated, true, Some(p)) = (status, header, param) {
+                message
+                    .push_str(&format!("; the `{p}` parameter stays, so callers keep working, but is no longer sent"));
+            }
+            (status, message)
         };
         if !header {
             // A line that reads the e-mail (not one that sets it) is a use that needs it.
@@ -659,7 +881,8 @@ fn other_use(
                 Some(LineFix::Replace(s)) => s.as_str(),
                 _ => original.as_str(),
             };
-            if rewrite::email_guard(line).is_some() {
+            // A guard, or a signature that declares a parameter of that name, is no use.
+            if rewrite::email_guard(line).is_some() || wrapper::signature(line) {
                 continue;
             }
             let trimmed = line.trim_start();
