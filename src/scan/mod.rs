@@ -93,6 +93,8 @@ struct FileResult {
     skipped: bool,
     /// The decoded text, kept when there are findings.
     text: Option<String>,
+    /// The display path, when the file had something to say (built only then).
+    display: Option<String>,
 }
 
 pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Result<ScanResult, crate::Error> {
@@ -139,10 +141,11 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
         // Project files are remembered by path only (the graph may read them later).
         let project: Mutex<Vec<walk::FileEntry>> = Mutex::new(Vec::new());
         let (scanned, skipped, bytes) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicU64::new(0));
-        let visit = |f: walk::FileEntry| {
-            let r = scan_file(&detector, &sdks, &f.path, &f.display, opts.max_file_size);
-            if f.path.file_name().is_some_and(|n| wrapper::in_family(&n.to_string_lossy())) {
-                seen.insert(&f.path);
+        let visit = |walked: walk::Walked| {
+            let mut r = scan_file(&detector, &sdks, &walked, opts.max_file_size);
+            let name = walked.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            if wrapper::in_family(&name) {
+                seen.insert(&walked.path);
             }
             if r.skipped { &skipped } else { &scanned }.fetch_add(1, Ordering::Relaxed);
             bytes.fetch_add(r.bytes, Ordering::Relaxed);
@@ -153,12 +156,15 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
                 }
                 bar.inc(1);
             }
-            if !r.findings.is_empty() || !r.warnings.is_empty() {
-                kept.lock().unwrap_or_else(|e| e.into_inner()).push((r, f));
-            } else if opts.project_index
-                && f.path.file_name().is_some_and(|n| texts::is_project_file(&n.to_string_lossy()))
-            {
-                project.lock().unwrap_or_else(|e| e.into_inner()).push(f);
+            let kept_file = !r.findings.is_empty() || !r.warnings.is_empty();
+            if kept_file || opts.project_index && texts::is_project_file(&name) {
+                let display = r.display.take().unwrap_or_else(|| walked.display());
+                let f = walk::FileEntry { display, path: walked.path };
+                if kept_file {
+                    kept.lock().unwrap_or_else(|e| e.into_inner()).push((r, f));
+                } else {
+                    project.lock().unwrap_or_else(|e| e.into_inner()).push(f);
+                }
             }
         };
         let mut warnings = walk::walk(root, &prefix, &opts.walk, &visit);
@@ -209,10 +215,13 @@ thread_local! {
     static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-fn scan_file(detector: &Detector, sdks: &SdkTrees, path: &std::path::Path, display: &str, max: u64) -> FileResult {
+fn scan_file(detector: &Detector, sdks: &SdkTrees, file: &walk::Walked, max: u64) -> FileResult {
     READ_BUFFER.with(|buffer| {
         let mut buffer = buffer.borrow_mut();
-        let out = scan_read(detector, sdks, path, display, max, &mut buffer);
+        let shown = std::cell::OnceCell::new();
+        let display = || shown.get_or_init(|| file.display()).clone();
+        let mut out = scan_read(detector, sdks, &file.path, &display, max, &mut buffer);
+        out.display = shown.into_inner();
         if buffer.capacity() > KEEP_BUFFER {
             *buffer = Vec::new();
         }
@@ -224,7 +233,7 @@ fn scan_read(
     detector: &Detector,
     sdks: &SdkTrees,
     path: &std::path::Path,
-    display: &str,
+    display: &dyn Fn() -> String,
     max: u64,
     buffer: &mut Vec<u8>,
 ) -> FileResult {
@@ -257,7 +266,7 @@ fn scan_read(
                     // One warning per file: a capped file says both in one.
                     Some(w) => w.message.push_str(&format!("; {message}")),
                     None => out.warnings.push(Warning {
-                        path: display.to_string(),
+                        path: display(),
                         reason: WarningReason::InvalidUtf8,
                         message: message.into(),
                     }),
@@ -272,7 +281,7 @@ fn scan_read(
             }
         },
     };
-    out.findings = detector.detect(display, &text, candidates);
+    out.findings = detector.detect(&display(), &text, candidates);
     sdks.drop_definitions(&mut out.findings, path, &text);
     if !out.findings.is_empty() {
         out.text = Some(text.into_owned());

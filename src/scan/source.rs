@@ -26,11 +26,10 @@ pub struct Loaded {
 
 /// Reads `path` into `bytes` (cleared first; a walker thread passes the same buffer for every
 /// file, so the common case allocates nothing).
-pub fn read(path: &Path, display: &str, max_bytes: u64, bytes: &mut Vec<u8>) -> Loaded {
-    let warn = |reason, message: String| Loaded {
-        content: None,
-        warning: Some(Warning { path: display.to_string(), reason, message }),
-    };
+/// `display` names the file in a warning, and is called only for one.
+pub fn read(path: &Path, display: &dyn Fn() -> String, max_bytes: u64, bytes: &mut Vec<u8>) -> Loaded {
+    let warn =
+        |reason, message: String| Loaded { content: None, warning: Some(Warning { path: display(), reason, message }) };
     bytes.clear();
     let mut file = match File::open(path) {
         Ok(f) => f,
@@ -67,7 +66,7 @@ pub fn read(path: &Path, display: &str, max_bytes: u64, bytes: &mut Vec<u8>) -> 
             _ => bytes.truncate(char_boundary(bytes)),
         }
         warning = Some(Warning {
-            path: display.to_string(),
+            path: display(),
             reason: WarningReason::TooLarge,
             message: format!(
                 "larger than {}: only the first {} were scanned (raise --max-file-size to scan all)",

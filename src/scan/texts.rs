@@ -136,7 +136,7 @@ impl Texts {
     fn load(&self, display: &str) -> Option<Option<Arc<str>>> {
         let real = self.walked.get(display)?;
         let mut bytes = Vec::new();
-        let loaded = source::read(real, display, self.max_file_size, &mut bytes);
+        let loaded = source::read(real, &|| display.to_string(), self.max_file_size, &mut bytes);
         let text: Option<Arc<str>> = loaded.content.map(|c| match c {
             Content::Text(t) => Arc::from(t),
             Content::Bytes => Arc::from(String::from_utf8_lossy(&bytes)),

@@ -207,7 +207,7 @@ fn family_of(path: &str) -> Option<&'static [&'static str]> {
 /// [`MAX_BYTES`] (or than the scan's cap) is not looked in.
 fn read(real: &Path, display: &str, max_file_size: u64) -> Option<Arc<str>> {
     let mut bytes = Vec::new();
-    let loaded = super::source::read(real, display, MAX_BYTES.min(max_file_size), &mut bytes);
+    let loaded = super::source::read(real, &|| display.to_string(), MAX_BYTES.min(max_file_size), &mut bytes);
     if loaded.warning.is_some_and(|w| w.reason == WarningReason::TooLarge) {
         return None;
     }
