@@ -17,6 +17,9 @@ struct Sdk {
     /// The rule the renamed call is reported under.
     rule: &'static str,
     files: &'static [&'static str],
+    /// Text every import form contains: a file with none of them is not searched (the import
+    /// regexes run over whole files, which nearly all say "cloudflare" somewhere).
+    needles: &'static [&'static str],
     imports: Vec<Regex>,
     /// The call, with `ALIAS` standing for the escaped local name; `value` is the key argument.
     call: &'static str,
@@ -28,6 +31,7 @@ static SDKS: LazyLock<Vec<Sdk>> = LazyLock::new(|| {
         Sdk {
             rule: "cloudflare-node-email-key",
             files: &[".js", ".mjs", ".cjs", ".ts"],
+            needles: &["'cloudflare", "\"cloudflare"],
             imports: vec![
                 re(
                     r#"(?m)\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*require\(\s*['"]cloudflare['"]\s*\)\s*;?\s*$"#,
@@ -40,6 +44,7 @@ static SDKS: LazyLock<Vec<Sdk>> = LazyLock::new(|| {
         Sdk {
             rule: "cloudflare-typescript-api-key",
             files: &[".js", ".mjs", ".cjs", ".ts", ".mts", ".tsx"],
+            needles: &["'cloudflare", "\"cloudflare"],
             imports: vec![
                 re(
                     r#"(?m)\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*require\(\s*['"]cloudflare['"]\s*\)(?:\.default)?"#,
@@ -51,6 +56,7 @@ static SDKS: LazyLock<Vec<Sdk>> = LazyLock::new(|| {
         Sdk {
             rule: "cloudflare-go-new-with-key",
             files: &[".go"],
+            needles: &["\"github.com/cloudflare/cloudflare-go"],
             imports: vec![re(
                 r#"(?m)^\s*(?:import\s+)?([A-Za-z_]\w*)\s+"github\.com/cloudflare/cloudflare-go(?:/v0)?""#,
             )],
@@ -59,6 +65,7 @@ static SDKS: LazyLock<Vec<Sdk>> = LazyLock::new(|| {
         Sdk {
             rule: "python-cloudflare-email-key",
             files: &[".py"],
+            needles: &["CloudFlare"],
             imports: vec![
                 re(r"(?m)^\s*import\s+CloudFlare\s+as\s+(\w+)\s*$"),
                 re(r"(?m)^\s*from\s+CloudFlare\s+import\s+CloudFlare(?:\s+as\s+(\w+))?\s*$"),
@@ -68,6 +75,7 @@ static SDKS: LazyLock<Vec<Sdk>> = LazyLock::new(|| {
         Sdk {
             rule: "cloudflare-python-api-key",
             files: &[".py"],
+            needles: &["Cloudflare"],
             imports: vec![re(r"(?m)^\s*from\s+cloudflare\s+import\s+(?:Async)?Cloudflare\s+as\s+(\w+)\s*$")],
             call: r"\bALIAS\s*\((?:[^()]|\([^()]*\))*?\bapi_key\s*=\s*(?P<value>[^,)\n]+)",
         },
@@ -77,7 +85,9 @@ static SDKS: LazyLock<Vec<Sdk>> = LazyLock::new(|| {
 /// Hits for SDK constructors called through a local alias in `text` (the file `path`).
 pub(super) fn hits(rules: &[DetectRule], path: &str, text: &str, lines: &Lines) -> Vec<Hit> {
     let mut out = Vec::new();
-    for sdk in SDKS.iter().filter(|s| s.files.iter().any(|e| path.ends_with(e))) {
+    for sdk in
+        SDKS.iter().filter(|s| s.files.iter().any(|e| path.ends_with(e)) && s.needles.iter().any(|n| text.contains(n)))
+    {
         let Some(rule) = rules.iter().position(|r| r.id == sdk.rule) else { continue };
         for import in &sdk.imports {
             for cap in import.captures_iter(text) {
