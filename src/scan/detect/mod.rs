@@ -150,7 +150,8 @@ impl<'r> Detector<'r> {
         if hits.is_empty() {
             return Vec::new();
         }
-        let aliases = Aliases::of(text);
+        // Only a hit's value is ever resolved through the file's assignments.
+        let aliases = if hits.iter().any(|h| h.value.is_some()) { Aliases::of(text) } else { Aliases::default() };
         let reads = self.reads_behind(&hits, text, &lines, &aliases);
         hits.extend(reads);
         merge(self.rules, path, text, &lines, hits, &aliases)
