@@ -377,3 +377,41 @@ fn a_saved_plan_gives_the_same_runbook_and_links() {
     assert!(md.contains("Replace it with an OAuth client"), "the collected property survives the JSON: {md}");
     assert!(md.contains("[user token](https://dash.cloudflare.com/profile/api-tokens?permissionGroupKeys="), "{md}");
 }
+
+/// Every `evidence` path of every collected-key property in a plan.
+fn evidence_paths(plan: &Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![plan];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::Array(ev)) = m.get("evidence") {
+                    out.extend(ev.iter().filter_map(|e| e["path"].as_str().map(str::to_string)));
+                }
+                stack.extend(m.values());
+            }
+            Value::Array(a) => stack.extend(a),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The signs of an app collecting its users' keys are read only from files the walk admitted:
+/// an ignored or excluded form, table or template is no evidence.
+#[test]
+fn collected_key_evidence_comes_only_from_admitted_files() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&saas(), dir.path());
+    let all = evidence_paths(&plan_json(dir.path()));
+    for p in ["migrations/001_tenants.sql", "app/templates/settings.html", "app/forms.py"] {
+        assert!(all.contains(p), "{p} is evidence while admitted: {all:?}");
+    }
+    std::fs::write(dir.path().join(".gitignore"), "migrations/\napp/templates/\n").unwrap();
+    std::fs::write(dir.path().join(".scopesmith.yaml"), "exclude: [\"app/forms.py\"]\n").unwrap();
+    let admitted = evidence_paths(&plan_json(dir.path()));
+    assert!(!admitted.is_empty(), "the app's own code still shows it collects keys");
+    for p in ["migrations/001_tenants.sql", "app/templates/settings.html", "app/forms.py"] {
+        assert!(!admitted.contains(p), "{p} is ignored or excluded, yet evidence: {admitted:?}");
+    }
+}

@@ -9,7 +9,8 @@
 //! owner configures (WordPress-like) -> a user or account token the owner creates from a
 //! template link; unattended jobs -> an account-owned token per customer. Signals are read in
 //! the credential's files and their neighbourhood (the folder, its sub-folders and the parent
-//! folder's, bounded in files and bytes).
+//! folder's, bounded in files and bytes), among the files the walk admitted: an ignored or
+//! excluded file is no evidence.
 
 use std::sync::LazyLock;
 

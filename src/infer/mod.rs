@@ -381,6 +381,8 @@ fn collected_property(
             around.extend(collected::neighbourhood(path, real));
         }
     }
+    // Only what the walk admitted: an ignored or excluded file is no evidence.
+    around.retain(|_, real| result.seen.contains(real));
     let names: Vec<String> = around.keys().cloned().collect();
     collected::detect(&names, &mut |p| around.get(p).and_then(|r| collected::read_capped(r)))
 }

@@ -14,7 +14,7 @@ pub mod lines;
 pub mod own_output;
 pub mod root_path;
 pub mod sdk_source;
-mod seen;
+pub mod seen;
 pub mod source;
 pub mod template;
 pub mod texts;
@@ -82,6 +82,8 @@ pub struct ScanResult {
     pub stats: Stats,
     /// The per-file cap the scan read with: later stages that read a file again keep to it.
     pub max_file_size: u64,
+    /// The files the walk admitted (every one with a project index, else the code files).
+    pub seen: std::sync::Arc<seen::Seen>,
 }
 
 /// What one file gave.
@@ -100,12 +102,12 @@ struct FileResult {
 pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Result<ScanResult, crate::Error> {
     let detector = Detector::new(rules);
     let sdks = sdk_source::SdkTrees::new();
-    let seen = seen::Seen::new();
     let mut result = ScanResult {
         texts: texts::Texts::new(opts.max_file_size),
         max_file_size: opts.max_file_size,
         ..Default::default()
     };
+    let seen = result.seen.clone();
     for root in roots {
         if !root.exists() {
             return Err(crate::Error::Usage {
@@ -144,7 +146,7 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
         let visit = |walked: walk::Walked| {
             let mut r = scan_file(&detector, &sdks, &walked, opts.max_file_size);
             let name = walked.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-            if wrapper::in_family(&name) {
+            if opts.project_index || wrapper::in_family(&name) {
                 seen.insert(&walked.path);
             }
             if r.skipped { &skipped } else { &scanned }.fetch_add(1, Ordering::Relaxed);
@@ -197,7 +199,13 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
     }
     // Post-passes over the whole scan (an SDK's own definitions went out file by file): callers
     // of key wrappers in, then e-mails that no key goes with out.
-    wrapper::add_callers(&mut result.findings, &mut result.sources, &mut result.texts, &seen, opts.max_file_size);
+    wrapper::add_callers(
+        &mut result.findings,
+        &mut result.sources,
+        &mut result.texts,
+        &result.seen,
+        opts.max_file_size,
+    );
     email::keep_paired(&mut result.findings);
     result.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     result.warnings.sort_by(|a, b| (&a.path, a.reason).cmp(&(&b.path, b.reason)));

@@ -1,7 +1,9 @@
-//! The code files the walk handed to the scan, remembered by a seeded 64-bit hash of the
-//! walker's path only (8 bytes a file, where a path would be a hundred): later passes that look
-//! for files beside a finding (a wrapper's callers) take only files the walk admitted, so
-//! ignore files, excludes, skipped folders and links rule them exactly as they rule the scan.
+//! The files the walk handed to the scan, remembered by a seeded 64-bit hash of the walker's
+//! path only (8 bytes a file, where a path would be a hundred): later passes that look for
+//! files beside a finding (a wrapper's callers, an app's forms and tables around a collected
+//! key) take only files the walk admitted, so ignore files, excludes, skipped folders and links
+//! rule them exactly as they rule the scan. `scan` alone remembers only the code files the
+//! wrapper pass looks in; a scan for the project model remembers every file.
 //!
 //! Two paths share a hash with odds of about one in 2^64 per pair, and the seed is random per
 //! run, so a tree cannot aim at it; a collision would only let one more file be looked at.
@@ -15,6 +17,7 @@ use std::sync::Mutex;
 /// Shards, so the walker's threads rarely wait on one another.
 const SHARDS: usize = 16;
 
+#[derive(Debug)]
 pub struct Seen {
     seed: RandomState,
     shards: [Mutex<HashSet<u64>>; SHARDS],
