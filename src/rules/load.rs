@@ -350,6 +350,16 @@ mod tests {
         assert!(started.elapsed() < std::time::Duration::from_secs(5), "the parser was given it");
     }
 
+    /// The built-in rules fire on their `match` examples and not on their `no_match` ones
+    /// (checked here, since a run skips them).
+    #[test]
+    fn builtin_examples_hold() {
+        assert!(super::super::compile::checks_examples(&builtin_sources()[0]), "unit tests check built-in examples");
+        if let Err(e) = crate::rules::RuleSet::load(&[]) {
+            panic!("{e:?}");
+        }
+    }
+
     #[test]
     fn every_builtin_file_parses() {
         for source in builtin_sources() {
