@@ -249,3 +249,38 @@ fn wrapper_callers_in_ignored_or_excluded_files_are_not_sites() {
         assert!(!out.contains("BACKFILL_CF_KEY"), "{what} looked in an excluded file:\n{out}");
     }
 }
+
+/// A workflow step running `python -m tools.dnsaudit` hands its secret to that package's
+/// `__main__.py`: the module's calls are the workflow credential's needs, one token.
+#[test]
+fn a_workflow_running_a_python_module_gives_it_the_secret() {
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let p = tmp.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        ".github/workflows/dns-audit.yml",
+        "name: dns audit\non:\n  schedule:\n    - cron: \"0 6 * * 1\"\njobs:\n  audit:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/setup-python@v5\n        with:\n          python-version: \"3.12\"\n      - run: python -m pip install requests\n      - name: List the zone's records\n        env:\n          CF_API_EMAIL: ${{ secrets.CF_API_EMAIL }}\n          CF_API_KEY: ${{ secrets.CF_API_KEY }}\n        run: python -m tools.dnsaudit --zone 3f2c9a0d6b1e47a8c5d4e3f2a1b0c9d8\n",
+    );
+    write("tools/__init__.py", "");
+    write(
+        "tools/dnsaudit/__main__.py",
+        "import argparse\nimport os\n\nimport requests\n\nAPI = \"https://api.cloudflare.com/client/v4\"\n\n\ndef main():\n    parser = argparse.ArgumentParser()\n    parser.add_argument(\"--zone\", required=True)\n    zone = parser.parse_args().zone\n    headers = {\n        \"X-Auth-Email\": os.environ[\"CF_API_EMAIL\"],\n        \"X-Auth-Key\": os.environ[\"CF_API_KEY\"],\n    }\n    r = requests.get(f\"{API}/zones/{zone}/dns_records\", headers=headers, timeout=30)\n    for rec in r.json()[\"result\"]:\n        print(rec[\"type\"], rec[\"name\"], rec[\"content\"])\n\n\nif __name__ == \"__main__\":\n    main()\n",
+    );
+    let plan: serde_json::Value =
+        serde_json::from_str(&run(&["plan", "--format", "json"], tmp.path())).expect("plan JSON");
+    let creds = plan["credentials"].as_array().unwrap();
+    let workflow = creds
+        .iter()
+        .find(|c| c["id"]["consumer"] == ".github/workflows/dns-audit.yml" && c["name"] == "CF_API_KEY")
+        .unwrap_or_else(|| panic!("a workflow credential: {plan:#}"));
+    let groups: Vec<&str> =
+        workflow["permissions"].as_array().unwrap().iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(groups, ["DNS Read"], "{workflow:#}");
+    assert!(
+        !creds.iter().any(|c| c["name"] == "CF_API_KEY" && c["id"]["consumer"] != ".github/workflows/dns-audit.yml"),
+        "the module is not a consumer of its own: {plan:#}"
+    );
+}

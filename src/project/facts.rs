@@ -68,6 +68,26 @@ static HELM_VALUES: LazyLock<Regex> = LazyLock::new(|| re(r"\.Values\."));
 static SCRIPT: LazyLock<Regex> =
     LazyLock::new(|| re(r#"(?:^|[\s"'\[=,])((?:\./)?(?:[\w.-]+/)*[\w.-]+\.(?:sh|bash|py|js|mjs|ts|rb|php))\b"#));
 
+/// `python -m tools.purge` (or `python3 -X dev -m ...`) in a workflow step, a compose command
+/// or an image's entrypoint.
+static PY_RUN_MODULE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\bpython[0-9.]*\s+(?:-[A-Za-z]\S*\s+)*-m\s+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)"));
+
+/// The file `python -m module` runs from folder `base` (or its `src/`): a package's
+/// `__main__.py`, else the module's own file. A module the tree does not have (`pip`,
+/// `pytest`, `http.server`) links nowhere.
+fn py_main(texts: &Texts, base: &str, module: &str) -> Option<String> {
+    let first = module.split('.').next().unwrap_or(module);
+    if !texts.has_name(first) && !texts.has_name(&format!("{first}.py")) {
+        return None;
+    }
+    let rel = module.replace('.', "/");
+    [base.to_string(), join(base, "src")].iter().find_map(|at| {
+        existing(texts, &join(at, &format!("{rel}/__main__.py")))
+            .or_else(|| existing(texts, &join(at, &format!("{rel}.py"))))
+    })
+}
+
 pub fn links(path: &str, text: &str, texts: &Texts) -> Vec<Link> {
     let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     let dir = folder_of(path);
@@ -175,6 +195,9 @@ pub fn links(path: &str, text: &str, texts: &Texts) -> Vec<Link> {
         let base = if path.contains(".github/workflows/") { up(dir, 2) } else { dir.to_string() };
         for c in SCRIPT.captures_iter(text) {
             add(existing(texts, &normalise(&join(&base, &c[1]))), "runs the script");
+        }
+        for c in PY_RUN_MODULE.captures_iter(text) {
+            add(py_main(texts, &base, &c[1]), "runs the module");
         }
     }
     if is_docker {
