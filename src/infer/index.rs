@@ -12,7 +12,9 @@ use super::endpoint::EndpointIndex;
 use super::sdk_match::SdkMatcher;
 use crate::rules::knowledge::{Operation, SdkMap};
 use crate::rules::Knowledge;
+use super::collected::Evidence;
 use crate::scan::lines::Lines;
+use crate::scan::texts::Texts;
 
 pub struct PlanIndex<'k> {
     ops: &'k [Operation],
@@ -24,6 +26,12 @@ pub struct PlanIndex<'k> {
     /// File -> its raw HTTP calls and literals (the same whichever credential reaches it; a
     /// unit's files are searched once per credential of the unit).
     http: HashMap<String, (Vec<CallSite>, super::callsite::Literals)>,
+    /// File -> whether it builds its own token client (`None`: unreadable); asked for each
+    /// file by every credential reaching it.
+    token_client: HashMap<String, Option<bool>>,
+    /// Real path -> the collected-key signals of a neighbourhood file (neighbouring key files
+    /// share most of their neighbourhood).
+    evidence: HashMap<std::path::PathBuf, Option<Vec<Evidence>>>,
 }
 
 impl<'k> PlanIndex<'k> {
@@ -34,6 +42,8 @@ impl<'k> PlanIndex<'k> {
             matchers: HashMap::new(),
             memo: HashMap::new(),
             http: HashMap::new(),
+            token_client: HashMap::new(),
+            evidence: HashMap::new(),
         }
     }
 
@@ -70,6 +80,28 @@ impl<'k> PlanIndex<'k> {
         }
         let found = (super::callsite::http_calls(path, text, lines), super::callsite::literals(text));
         self.http.insert(path.to_string(), found.clone());
+        found
+    }
+
+    /// Whether a file builds its own token client ([`super::TOKEN_CLIENT`]), `None` when it
+    /// cannot be read; found once per file.
+    pub fn token_client(&mut self, path: &str, texts: &Texts) -> Option<bool> {
+        if let Some(found) = self.token_client.get(path) {
+            return *found;
+        }
+        let found = texts.text(path).map(|t| super::TOKEN_CLIENT.is_match(&t));
+        self.token_client.insert(path.to_string(), found);
+        found
+    }
+
+    /// The collected-key evidence of a neighbourhood file ([`super::collected::file_evidence`]),
+    /// `None` when it cannot be read; read and searched once per file.
+    pub fn evidence(&mut self, display: &str, real: &std::path::Path) -> Option<Vec<Evidence>> {
+        if let Some(found) = self.evidence.get(real) {
+            return found.clone();
+        }
+        let found = super::collected::read_capped(real).map(|t| super::collected::file_evidence(display, &t));
+        self.evidence.insert(real.to_path_buf(), found.clone());
         found
     }
 }

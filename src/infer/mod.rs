@@ -112,7 +112,7 @@ fn plan_one(
     // A linked file that builds its own token client is already migrated.
     let mut searched: BTreeSet<String> = reach
         .iter()
-        .filter(|p| key_files.contains(p.as_str()) || texts.text(p).is_none_or(|t| !TOKEN_CLIENT.is_match(&t)))
+        .filter(|p| key_files.contains(p.as_str()) || index.token_client(p, texts) != Some(true))
         .cloned()
         .collect();
     // An SDK client is often built in one file and used by its package neighbours.
@@ -124,7 +124,7 @@ fn plan_one(
                     continue;
                 }
                 // A neighbour that builds its own token client is already migrated.
-                if texts.text(&sibling).is_some_and(|t| !TOKEN_CLIENT.is_match(&t)) {
+                if index.token_client(&sibling, texts) == Some(false) {
                     searched.insert(sibling);
                 }
             }
@@ -319,7 +319,7 @@ fn plan_one(
     endpoints.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
     unresolved.sort_by(|a, b| (&a.path, a.line, &a.call).cmp(&(&b.path, b.line, &b.call)));
     unresolved.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.call == b.call);
-    let collected = collected_property(result, &key_files, sites);
+    let collected = collected_property(result, &key_files, sites, index);
     CredentialPlan {
         collected,
         name,
@@ -371,6 +371,7 @@ fn collected_property(
     result: &ScanResult,
     key_files: &BTreeSet<&str>,
     sites: &[Finding],
+    index: &mut index::PlanIndex,
 ) -> Option<collected::Collected> {
     if !sites.iter().any(|f| matches!(f.kind, Kind::Header | Kind::Sdk)) {
         return None;
@@ -381,8 +382,8 @@ fn collected_property(
             around.extend(collected::neighbourhood(path, real));
         }
     }
-    let names: Vec<String> = around.keys().cloned().collect();
-    collected::detect(&names, &mut |p| around.get(p).and_then(|r| collected::read_capped(r)))
+    let evidence = around.iter().take(collected::MAX_FILES).filter_map(|(p, real)| index.evidence(p, real));
+    collected::judge(evidence.flatten().collect())
 }
 
 fn nearest(owners: &[(usize, CredentialId)], line: usize) -> Option<&CredentialId> {
@@ -462,7 +463,7 @@ fn is_code(path: &str) -> bool {
     )
 }
 
-static TOKEN_CLIENT: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static TOKEN_CLIENT: LazyLock<Regex> = LazyLock::new(|| {
     crate::pattern::new(r"(?i)\bapi_?token\b|WithAPIToken|NewWithAPIToken|UserAuthToken|\bAPIToken\(")
         .expect("token client pattern")
 });
