@@ -37,7 +37,12 @@ pub use model::{
 };
 
 pub fn plan(result: &ScanResult, knowledge: &Knowledge) -> Plan {
-    plan_project(result, &Project::build(result), knowledge)
+    plan_on(result, knowledge, crate::parallel::threads(None))
+}
+
+/// As [`plan`], on `threads` threads (`--threads`); the plan is the same on any number.
+pub fn plan_on(result: &ScanResult, knowledge: &Knowledge, threads: usize) -> Plan {
+    plan_project(result, &Project::build_on(result, threads), knowledge)
 }
 
 /// The plan of an already built project model.

@@ -29,6 +29,8 @@ struct Importers {
 
 pub struct Graph<'a> {
     result: &'a ScanResult,
+    /// The threads a unit's files are linked on (`--threads`).
+    threads: usize,
     /// File -> its outgoing links, extracted once (shared: a Go file links to every file of
     /// its package, and a package of hundreds of files is asked for each of them).
     out: Mutex<BTreeMap<String, Arc<[Link]>>>,
@@ -40,8 +42,8 @@ pub struct Graph<'a> {
 }
 
 impl<'a> Graph<'a> {
-    pub fn build(result: &'a ScanResult, _units: &Units) -> Graph<'a> {
-        Graph { result, out: Default::default(), into: Default::default(), packages: Default::default() }
+    pub fn build(result: &'a ScanResult, _units: &Units, threads: usize) -> Graph<'a> {
+        Graph { result, threads, out: Default::default(), into: Default::default(), packages: Default::default() }
     }
 
     fn links(&self, path: &str) -> Arc<[Link]> {
@@ -109,8 +111,8 @@ impl<'a> Graph<'a> {
                 .collect()
         };
         // Reading and parsing a unit's files for their links is most of `plan` on a large
-        // unit: done on a few threads, then gathered in the members' order.
-        let linked = crate::parallel::map(&members, 64, |m| self.links(m));
+        // unit: done on the command's threads, then gathered in the members' order.
+        let linked = crate::parallel::map(self.threads, &members, 64, |m| self.links(m));
         let mut map = Importers::default();
         for (m, links) in members.into_iter().zip(linked) {
             for l in links.iter() {
