@@ -5,6 +5,7 @@
 //! map (key files x folder bytes x needles: minutes on a large SDK repository); now a file is
 //! searched once per set of maps, whichever credentials look at it.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use super::callsite::CallSite;
@@ -55,7 +56,7 @@ impl<'k> PlanIndex<'k> {
     /// The SDK calls of the maps `sdks` in the file `path` (what
     /// [`super::callsite::sdk_calls`] gives), searched once per file and set of maps: the
     /// scan's decoded text of a file is the same whichever credential reaches it.
-    pub fn sdk_calls(&mut self, path: &str, sdks: &[&SdkMap], text: &str, lines: &Lines) -> Vec<CallSite> {
+    pub fn sdk_calls(&mut self, path: &str, sdks: &[&SdkMap], text: &str, lines: &OnceCell<Lines>) -> Vec<CallSite> {
         if sdks.is_empty() {
             return Vec::new();
         }
@@ -66,7 +67,7 @@ impl<'k> PlanIndex<'k> {
         let mut out = Vec::new();
         for sdk in sdks {
             let matcher = self.matchers.entry(sdk.sdk.clone()).or_insert_with(|| SdkMatcher::new(sdk));
-            matcher.calls(path, text, lines, &mut out);
+            matcher.calls(path, text, lines.get_or_init(|| Lines::new(text)), &mut out);
         }
         self.memo.insert(key, out.clone());
         out
@@ -74,10 +75,16 @@ impl<'k> PlanIndex<'k> {
 
     /// The raw HTTP calls ([`super::callsite::http_calls`]) and literals
     /// ([`super::callsite::literals`]) of a file, found once.
-    pub fn http_calls(&mut self, path: &str, text: &str, lines: &Lines) -> (Vec<CallSite>, super::callsite::Literals) {
+    pub fn http_calls(
+        &mut self,
+        path: &str,
+        text: &str,
+        lines: &OnceCell<Lines>,
+    ) -> (Vec<CallSite>, super::callsite::Literals) {
         if let Some(found) = self.http.get(path) {
             return found.clone();
         }
+        let lines = lines.get_or_init(|| Lines::new(text));
         let found = (super::callsite::http_calls(path, text, lines), super::callsite::literals(text));
         self.http.insert(path.to_string(), found.clone());
         found

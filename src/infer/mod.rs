@@ -139,7 +139,9 @@ fn plan_one(
         let Some(text) = texts.text(path) else {
             continue;
         };
-        let lines = Lines::new(&text);
+        // Line starts only for a file searched here for the first time, or for an SDK's
+        // members: the index has every other file's calls already.
+        let lines = std::cell::OnceCell::new();
         let sdks = sdks_for(k, path, &sdk_names);
         let (mut found, mut lits) = index.http_calls(path, &text, &lines);
         found.extend(index.sdk_calls(path, &sdks, &text, &lines));
@@ -149,7 +151,8 @@ fn plan_one(
             found.retain(|c| nearest(owners, c.line).is_none_or(|n| n == id));
         }
         if has_sdk {
-            unresolved.extend(sdk_members::unknown(path, &text, &lines, sites, &sdks, &found));
+            let lines = lines.get_or_init(|| Lines::new(&text));
+            unresolved.extend(sdk_members::unknown(path, &text, lines, sites, &sdks, &found));
         }
         calls.extend(found);
         if !is_code(path) {
