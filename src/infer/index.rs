@@ -9,11 +9,11 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use super::callsite::CallSite;
+use super::collected::Evidence;
 use super::endpoint::EndpointIndex;
 use super::sdk_match::SdkMatcher;
 use crate::rules::knowledge::{Operation, SdkMap};
 use crate::rules::Knowledge;
-use super::collected::Evidence;
 use crate::scan::lines::Lines;
 use crate::scan::texts::Texts;
 
@@ -110,5 +110,27 @@ impl<'k> PlanIndex<'k> {
         let found = super::collected::read_capped(real).map(|t| super::collected::file_evidence(display, &t));
         self.evidence.insert(real.to_path_buf(), found.clone());
         found
+    }
+
+    /// Fills the index, on `threads` threads, with what a credential reaching `files` asks
+    /// first: whether each builds a token client and, for those that do not (the ones it
+    /// searches), their HTTP calls and literals. What is found is what the lazy look-ups would
+    /// find, so the plan is the same on any number of threads.
+    pub fn prepare(&mut self, files: &[&str], texts: &Texts, threads: usize) {
+        let found = crate::parallel::map(threads, files, 64, |path| {
+            let Some(text) = texts.text(path) else { return (None, None) };
+            let token = super::TOKEN_CLIENT.is_match(&text);
+            let http = (!token).then(|| {
+                let lines = Lines::new(&text);
+                (super::callsite::http_calls(path, &text, &lines), super::callsite::literals(&text))
+            });
+            (Some(token), http)
+        });
+        for (path, (token, http)) in files.iter().zip(found) {
+            self.token_client.insert(path.to_string(), token);
+            if let Some(http) = http {
+                self.http.insert(path.to_string(), http);
+            }
+        }
     }
 }

@@ -42,11 +42,11 @@ pub fn plan(result: &ScanResult, knowledge: &Knowledge) -> Plan {
 
 /// As [`plan`], on `threads` threads (`--threads`); the plan is the same on any number.
 pub fn plan_on(result: &ScanResult, knowledge: &Knowledge, threads: usize) -> Plan {
-    plan_project(result, &Project::build_on(result, threads), knowledge)
+    plan_project(result, &Project::build_on(result, threads), knowledge, threads)
 }
 
-/// The plan of an already built project model.
-pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledge) -> Plan {
+/// The plan of an already built project model, its files searched on `threads` threads.
+pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledge, threads: usize) -> Plan {
     // Each key file's calls go to the credential used nearest to them.
     let mut owner: BTreeMap<String, Vec<(usize, CredentialId)>> = BTreeMap::new();
     for (id, sites) in &project.credentials {
@@ -59,6 +59,10 @@ pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledg
         consumers.entry(id.secret.as_str()).or_default().push(id);
     }
     let mut index = index::PlanIndex::new(knowledge);
+    // Every reached file is searched the same way for each credential: searched once, up
+    // front, on all threads; the credentials then read the index in their order.
+    let reached: BTreeSet<&str> = project.reach.values().flatten().map(String::as_str).collect();
+    index.prepare(&reached.into_iter().collect::<Vec<_>>(), &result.texts, threads);
     let credentials = project
         .credentials
         .iter()

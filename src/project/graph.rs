@@ -170,10 +170,15 @@ impl<'a> Graph<'a> {
             let unit = units.consumer_of(&file);
             // Only into the key files themselves: following links into every reached file
             // would join two programs of one unit that share a helper package.
-            let importers =
-                if starts.contains(&file) && own.contains(&unit) { self.importers(&unit, units, &file) } else { Vec::new() };
+            let importers = if starts.contains(&file) && own.contains(&unit) {
+                self.importers(&unit, units, &file)
+            } else {
+                Vec::new()
+            };
             // A compose file that loads the `.env` is followed on to what it runs.
-            next.extend(importers.iter().map(|(from, kind)| (from.as_str(), *kind, Via::Of, *kind == "compose env_file")));
+            next.extend(
+                importers.iter().map(|(from, kind)| (from.as_str(), *kind, Via::Of, *kind == "compose env_file")),
+            );
             for (to, kind, via, follow) in next {
                 if !seen.contains(to) {
                     seen.insert(to.to_string());
