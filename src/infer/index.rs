@@ -7,6 +7,7 @@
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use super::callsite::CallSite;
 use super::collected::Evidence;
@@ -30,9 +31,9 @@ pub struct PlanIndex<'k> {
     /// File -> whether it builds its own token client (`None`: unreadable); asked for each
     /// file by every credential reaching it.
     token_client: HashMap<String, Option<bool>>,
-    /// Real path -> the collected-key signals of a neighbourhood file (neighbouring key files
-    /// share most of their neighbourhood).
-    evidence: HashMap<std::path::PathBuf, Option<Vec<Evidence>>>,
+    /// (Display, real path) -> the collected-key signals of a neighbourhood file (neighbouring
+    /// key files share most of their neighbourhood).
+    evidence: HashMap<(String, PathBuf), Option<Vec<Evidence>>>,
 }
 
 impl<'k> PlanIndex<'k> {
@@ -103,13 +104,21 @@ impl<'k> PlanIndex<'k> {
 
     /// The collected-key evidence of a neighbourhood file ([`super::collected::file_evidence`]),
     /// `None` when it cannot be read; read and searched once per file.
-    pub fn evidence(&mut self, display: &str, real: &std::path::Path) -> Option<Vec<Evidence>> {
-        if let Some(found) = self.evidence.get(real) {
+    pub fn evidence(&mut self, display: &str, real: &Path) -> Option<Vec<Evidence>> {
+        let key = (display.to_string(), real.to_path_buf());
+        if let Some(found) = self.evidence.get(&key) {
             return found.clone();
         }
-        let found = super::collected::read_capped(real).map(|t| super::collected::file_evidence(display, &t));
-        self.evidence.insert(real.to_path_buf(), found.clone());
+        let found = file_evidence(display, real);
+        self.evidence.insert(key, found.clone());
         found
+    }
+
+    /// Fills the index with the collected-key evidence of `files` (display, real path), on
+    /// `threads` threads: what [`PlanIndex::evidence`] would find for each.
+    pub fn prepare_evidence(&mut self, files: &[(String, PathBuf)], threads: usize) {
+        let found = crate::parallel::map(threads, files, 16, |(display, real)| file_evidence(display, real));
+        self.evidence.extend(files.iter().cloned().zip(found));
     }
 
     /// Fills the index, on `threads` threads, with what a credential reaching `files` asks
@@ -133,4 +142,8 @@ impl<'k> PlanIndex<'k> {
             }
         }
     }
+}
+
+fn file_evidence(display: &str, real: &Path) -> Option<Vec<Evidence>> {
+    super::collected::read_capped(real).map(|t| super::collected::file_evidence(display, &t))
 }

@@ -63,6 +63,9 @@ pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledg
     // front, on all threads; the credentials then read the index in their order.
     let reached: BTreeSet<&str> = project.reach.values().flatten().map(String::as_str).collect();
     index.prepare(&reached.into_iter().collect::<Vec<_>>(), &result.texts, threads);
+    let around: BTreeSet<(String, std::path::PathBuf)> =
+        project.credentials.values().flat_map(|sites| neighbourhood(result, sites)).collect();
+    index.prepare_evidence(&around.into_iter().collect::<Vec<_>>(), threads);
     let credentials = project
         .credentials
         .iter()
@@ -331,7 +334,7 @@ fn plan_one(
     endpoints.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
     unresolved.sort_by(|a, b| (&a.path, a.line, &a.call).cmp(&(&b.path, b.line, &b.call)));
     unresolved.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.call == b.call);
-    let collected = collected_property(result, &key_files, sites, index);
+    let collected = collected_property(result, sites, index);
     CredentialPlan {
         collected,
         name,
@@ -381,21 +384,28 @@ fn zone_resources(
 /// files around its key files are read for the signs of an app storing its users' keys.
 fn collected_property(
     result: &ScanResult,
-    key_files: &BTreeSet<&str>,
     sites: &[Finding],
     index: &mut index::PlanIndex,
 ) -> Option<collected::Collected> {
+    let around = neighbourhood(result, sites);
+    let evidence = around.iter().filter_map(|(p, real)| index.evidence(p, real));
+    collected::judge(evidence.flatten().collect())
+}
+
+/// The files (display and real path) a credential's collected-key signals are read in: the
+/// neighbourhoods of its key files, at most `MAX_FILES`; none when its key is not sent in
+/// headers or an SDK constructor.
+fn neighbourhood(result: &ScanResult, sites: &[Finding]) -> Vec<(String, std::path::PathBuf)> {
     if !sites.iter().any(|f| matches!(f.kind, Kind::Header | Kind::Sdk)) {
-        return None;
+        return Vec::new();
     }
     let mut around: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
-    for path in key_files {
-        if let Some(real) = result.sources.get(*path) {
+    for path in sites.iter().filter(|f| f.role == Role::Key).map(|f| f.path.as_str()) {
+        if let Some(real) = result.sources.get(path) {
             around.extend(collected::neighbourhood(path, real));
         }
     }
-    let evidence = around.iter().take(collected::MAX_FILES).filter_map(|(p, real)| index.evidence(p, real));
-    collected::judge(evidence.flatten().collect())
+    around.into_iter().take(collected::MAX_FILES).collect()
 }
 
 fn nearest(owners: &[(usize, CredentialId)], line: usize) -> Option<&CredentialId> {
