@@ -63,7 +63,7 @@ impl Session {
         // the same id replaces the file's.
         walk.exclude = config.exclude.iter().cloned().chain(walk.exclude).collect();
         walk.rules = config.rules.iter().cloned().chain(walk.rules).collect();
-        let mut rules = RuleSet::load(&walk.rules)?;
+        let mut rules = RuleSet::load_on(&walk.rules, crate::parallel::threads(walk.threads))?;
         let ids: Vec<&str> = rules.detect.iter().map(|r| r.id.as_str()).collect();
         config.check_rules(&ids)?;
         if matches!(gate, Gate::Full(g) if g.baseline.is_none() && g.write_baseline.is_none()) {

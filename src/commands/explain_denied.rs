@@ -11,7 +11,7 @@ pub fn run(args: ExplainArgs) -> Result<Outcome, Error> {
     // The config, rules and suppressions, as `plan` applies them.
     let session = Session::open(&args.walk, Gate::Narrow)?;
     let rules = &session.rules;
-    let plan = crate::infer::plan(&session.scan, &rules.knowledge);
+    let plan = crate::infer::plan_on(&session.scan, &rules.knowledge, crate::parallel::threads(session.walk.threads));
     let report = match &args.policy {
         Some(p) => {
             let tokens = crate::check::policy_file::read(p, &rules.knowledge)?;

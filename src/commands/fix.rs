@@ -9,7 +9,7 @@ use crate::{fix, infer, report, Error, Outcome};
 
 pub fn run(args: FixArgs) -> Result<Outcome, Error> {
     let session = Session::open(&args.walk, Gate::Narrow)?;
-    let plan = infer::plan(&session.scan, &session.rules.knowledge);
+    let plan = infer::plan_on(&session.scan, &session.rules.knowledge, crate::parallel::threads(session.walk.threads));
     let fixes = fix::plan(&session.scan, &plan, &session.rules.knowledge.rewrites);
     if args.apply {
         let written = fix::apply(&fixes, &args.walk.paths)?;

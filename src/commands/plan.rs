@@ -8,7 +8,7 @@ use crate::{infer, policy, report, Error, Outcome};
 /// `plan`: the session's findings -> project model -> least-privilege plan per credential.
 pub fn run(args: PlanArgs) -> Result<Outcome, Error> {
     let session = Session::open(&args.walk, Gate::Narrow)?;
-    let plan = infer::plan(&session.scan, &session.rules.knowledge);
+    let plan = infer::plan_on(&session.scan, &session.rules.knowledge, crate::parallel::threads(session.walk.threads));
     if let (Some(emit), Some(out)) = (args.emit, &args.out) {
         return emit_command(&plan, emit, out, &args);
     }

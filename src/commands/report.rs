@@ -21,7 +21,7 @@ pub fn run(args: ReportArgs) -> Result<Outcome, Error> {
         walk.paths = vec![root.clone()];
         let session = Session::open(&walk, Gate::Narrow)?;
         let (result, rules) = (&session.scan, &session.rules);
-        let plan = infer::plan(result, &rules.knowledge);
+        let plan = infer::plan_on(result, &rules.knowledge, crate::parallel::threads(walk.threads));
         let source = report::provenance::detect(std::slice::from_ref(root), repo_name);
         let folder = root
             .canonicalize()

@@ -14,7 +14,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,18 +57,23 @@ pub struct Collected {
 
 struct Signal {
     name: &'static str,
+    pattern: &'static str,
     re: Regex,
-    /// The same pattern over a whole file, `^` at each line: it matches wherever some line
-    /// matches (`.` stops at newlines), so a file none of whose lines can match is passed
-    /// over in one search instead of one per line.
-    whole: Regex,
 }
 
+/// Every signal's pattern over a whole file, `^` at each line: one matches wherever some line
+/// matches (`.` stops at newlines), so a file none of whose lines can match is passed over in
+/// one search of the file for all signals, instead of one per signal or line.
+static PRESENT: LazyLock<RegexSet> = LazyLock::new(|| {
+    let whole = SIGNALS.iter().map(|s| crate::pattern::ascii_word_boundaries(&format!("(?m){}", s.pattern)));
+    RegexSet::new(whole).expect("collected-key signal patterns")
+});
+
 static SIGNALS: LazyLock<Vec<Signal>> = LazyLock::new(|| {
-    let s = |name, re: &str| Signal {
+    let s = |name, pattern: &'static str| Signal {
         name,
-        re: crate::pattern::new(re).expect("collected-key signal pattern"),
-        whole: crate::pattern::new(&format!("(?m){re}")).expect("collected-key signal pattern"),
+        pattern,
+        re: crate::pattern::new(pattern).expect("collected-key signal pattern"),
     };
     vec![
         // A form field or label asking for the Global API Key or the Cloudflare e-mail.
@@ -101,35 +106,46 @@ static SIGNALS: LazyLock<Vec<Signal>> = LazyLock::new(|| {
     ]
 });
 
-const MAX_FILES: usize = 200;
+pub(crate) const MAX_FILES: usize = 200;
 const MAX_BYTES: usize = 512 * 1024;
 
 /// The credential's collected-key property, if its neighbourhood shows one. `neighbourhood`
 /// lists the files to read (display paths) and `text` reads one.
 pub fn detect(neighbourhood: &[String], text: &mut dyn FnMut(&str) -> Option<String>) -> Option<Collected> {
+    let evidence =
+        neighbourhood.iter().take(MAX_FILES).filter_map(|path| Some(file_evidence(path, &text(path)?))).flatten();
+    judge(evidence.collect())
+}
+
+/// The signals one file of a neighbourhood shows, each at the first line showing it. A file's
+/// evidence does not depend on the other files, so `plan` finds it once per file however many
+/// credentials have the file in their neighbourhood.
+pub fn file_evidence(path: &str, text: &str) -> Vec<Evidence> {
     let mut evidence: Vec<Evidence> = Vec::new();
-    for path in neighbourhood.iter().take(MAX_FILES) {
-        let Some(t) = text(path) else { continue };
-        let mut end = t.len().min(MAX_BYTES);
-        while !t.is_char_boundary(end) {
-            end -= 1;
-        }
-        let t = &t[..end];
-        let present: Vec<&Signal> = SIGNALS.iter().filter(|s| s.whole.is_match(t)).collect();
-        if present.is_empty() {
+    let mut end = text.len().min(MAX_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let t = &text[..end];
+    let present: Vec<&Signal> = PRESENT.matches(t).into_iter().map(|i| &SIGNALS[i]).collect();
+    if present.is_empty() {
+        return evidence;
+    }
+    for (i, line) in t.lines().enumerate() {
+        if line.len() > 2000 {
             continue;
         }
-        for (i, line) in t.lines().enumerate() {
-            if line.len() > 2000 {
-                continue;
-            }
-            for s in &present {
-                if !evidence.iter().any(|e| e.signal == s.name && e.path == *path) && s.re.is_match(line) {
-                    evidence.push(Evidence { path: path.clone(), line: i + 1, signal: s.name.to_string() });
-                }
+        for s in &present {
+            if !evidence.iter().any(|e| e.signal == s.name) && s.re.is_match(line) {
+                evidence.push(Evidence { path: path.to_string(), line: i + 1, signal: s.name.to_string() });
             }
         }
     }
+    evidence
+}
+
+/// The collected-key property the evidence of a neighbourhood's files (in their order) shows.
+pub fn judge(mut evidence: Vec<Evidence>) -> Option<Collected> {
     let has = |s: &str| evidence.iter().any(|e| e.signal == s);
     // Asked for (a form) or kept per user (storage), and one more sign it is per user.
     let collected = (has("form") || has("storage"))

@@ -5,14 +5,18 @@
 //! map (key files x folder bytes x needles: minutes on a large SDK repository); now a file is
 //! searched once per set of maps, whichever credentials look at it.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use super::callsite::CallSite;
+use super::collected::Evidence;
 use super::endpoint::EndpointIndex;
 use super::sdk_match::SdkMatcher;
 use crate::rules::knowledge::{Operation, SdkMap};
 use crate::rules::Knowledge;
 use crate::scan::lines::Lines;
+use crate::scan::texts::Texts;
 
 pub struct PlanIndex<'k> {
     ops: &'k [Operation],
@@ -24,6 +28,12 @@ pub struct PlanIndex<'k> {
     /// File -> its raw HTTP calls and literals (the same whichever credential reaches it; a
     /// unit's files are searched once per credential of the unit).
     http: HashMap<String, (Vec<CallSite>, super::callsite::Literals)>,
+    /// File -> whether it builds its own token client (`None`: unreadable); asked for each
+    /// file by every credential reaching it.
+    token_client: HashMap<String, Option<bool>>,
+    /// (Display, real path) -> the collected-key signals of a neighbourhood file (neighbouring
+    /// key files share most of their neighbourhood).
+    evidence: HashMap<(String, PathBuf), Option<Vec<Evidence>>>,
 }
 
 impl<'k> PlanIndex<'k> {
@@ -34,6 +44,8 @@ impl<'k> PlanIndex<'k> {
             matchers: HashMap::new(),
             memo: HashMap::new(),
             http: HashMap::new(),
+            token_client: HashMap::new(),
+            evidence: HashMap::new(),
         }
     }
 
@@ -45,7 +57,7 @@ impl<'k> PlanIndex<'k> {
     /// The SDK calls of the maps `sdks` in the file `path` (what
     /// [`super::callsite::sdk_calls`] gives), searched once per file and set of maps: the
     /// scan's decoded text of a file is the same whichever credential reaches it.
-    pub fn sdk_calls(&mut self, path: &str, sdks: &[&SdkMap], text: &str, lines: &Lines) -> Vec<CallSite> {
+    pub fn sdk_calls(&mut self, path: &str, sdks: &[&SdkMap], text: &str, lines: &OnceCell<Lines>) -> Vec<CallSite> {
         if sdks.is_empty() {
             return Vec::new();
         }
@@ -56,7 +68,7 @@ impl<'k> PlanIndex<'k> {
         let mut out = Vec::new();
         for sdk in sdks {
             let matcher = self.matchers.entry(sdk.sdk.clone()).or_insert_with(|| SdkMatcher::new(sdk));
-            matcher.calls(path, text, lines, &mut out);
+            matcher.calls(path, text, lines.get_or_init(|| Lines::new(text)), &mut out);
         }
         self.memo.insert(key, out.clone());
         out
@@ -64,12 +76,74 @@ impl<'k> PlanIndex<'k> {
 
     /// The raw HTTP calls ([`super::callsite::http_calls`]) and literals
     /// ([`super::callsite::literals`]) of a file, found once.
-    pub fn http_calls(&mut self, path: &str, text: &str, lines: &Lines) -> (Vec<CallSite>, super::callsite::Literals) {
+    pub fn http_calls(
+        &mut self,
+        path: &str,
+        text: &str,
+        lines: &OnceCell<Lines>,
+    ) -> (Vec<CallSite>, super::callsite::Literals) {
         if let Some(found) = self.http.get(path) {
             return found.clone();
         }
+        let lines = lines.get_or_init(|| Lines::new(text));
         let found = (super::callsite::http_calls(path, text, lines), super::callsite::literals(text));
         self.http.insert(path.to_string(), found.clone());
         found
     }
+
+    /// Whether a file builds its own token client ([`super::TOKEN_CLIENT`]), `None` when it
+    /// cannot be read; found once per file.
+    pub fn token_client(&mut self, path: &str, texts: &Texts) -> Option<bool> {
+        if let Some(found) = self.token_client.get(path) {
+            return *found;
+        }
+        let found = texts.text(path).map(|t| super::TOKEN_CLIENT.is_match(&t));
+        self.token_client.insert(path.to_string(), found);
+        found
+    }
+
+    /// The collected-key evidence of a neighbourhood file ([`super::collected::file_evidence`]),
+    /// `None` when it cannot be read; read and searched once per file.
+    pub fn evidence(&mut self, display: &str, real: &Path) -> Option<Vec<Evidence>> {
+        let key = (display.to_string(), real.to_path_buf());
+        if let Some(found) = self.evidence.get(&key) {
+            return found.clone();
+        }
+        let found = file_evidence(display, real);
+        self.evidence.insert(key, found.clone());
+        found
+    }
+
+    /// Fills the index with the collected-key evidence of `files` (display, real path), on
+    /// `threads` threads: what [`PlanIndex::evidence`] would find for each.
+    pub fn prepare_evidence(&mut self, files: &[(String, PathBuf)], threads: usize) {
+        let found = crate::parallel::map(threads, files, 16, |(display, real)| file_evidence(display, real));
+        self.evidence.extend(files.iter().cloned().zip(found));
+    }
+
+    /// Fills the index, on `threads` threads, with what a credential reaching `files` asks
+    /// first: whether each builds a token client and, for those that do not (the ones it
+    /// searches), their HTTP calls and literals. What is found is what the lazy look-ups would
+    /// find, so the plan is the same on any number of threads.
+    pub fn prepare(&mut self, files: &[&str], texts: &Texts, threads: usize) {
+        let found = crate::parallel::map(threads, files, 64, |path| {
+            let Some(text) = texts.text(path) else { return (None, None) };
+            let token = super::TOKEN_CLIENT.is_match(&text);
+            let http = (!token).then(|| {
+                let lines = Lines::new(&text);
+                (super::callsite::http_calls(path, &text, &lines), super::callsite::literals(&text))
+            });
+            (Some(token), http)
+        });
+        for (path, (token, http)) in files.iter().zip(found) {
+            self.token_client.insert(path.to_string(), token);
+            if let Some(http) = http {
+                self.http.insert(path.to_string(), http);
+            }
+        }
+    }
+}
+
+fn file_evidence(display: &str, real: &Path) -> Option<Vec<Evidence>> {
+    super::collected::read_capped(real).map(|t| super::collected::file_evidence(display, &t))
 }

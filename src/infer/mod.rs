@@ -37,11 +37,16 @@ pub use model::{
 };
 
 pub fn plan(result: &ScanResult, knowledge: &Knowledge) -> Plan {
-    plan_project(result, &Project::build(result), knowledge)
+    plan_on(result, knowledge, crate::parallel::threads(None))
 }
 
-/// The plan of an already built project model.
-pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledge) -> Plan {
+/// As [`plan`], on `threads` threads (`--threads`); the plan is the same on any number.
+pub fn plan_on(result: &ScanResult, knowledge: &Knowledge, threads: usize) -> Plan {
+    plan_project(result, &Project::build_on(result, threads), knowledge, threads)
+}
+
+/// The plan of an already built project model, its files searched on `threads` threads.
+pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledge, threads: usize) -> Plan {
     // Each key file's calls go to the credential used nearest to them.
     let mut owner: BTreeMap<String, Vec<(usize, CredentialId)>> = BTreeMap::new();
     for (id, sites) in &project.credentials {
@@ -54,6 +59,13 @@ pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledg
         consumers.entry(id.secret.as_str()).or_default().push(id);
     }
     let mut index = index::PlanIndex::new(knowledge);
+    // Every reached file is searched the same way for each credential: searched once, up
+    // front, on all threads; the credentials then read the index in their order.
+    let reached: BTreeSet<&str> = project.reach.values().flatten().map(String::as_str).collect();
+    index.prepare(&reached.into_iter().collect::<Vec<_>>(), &result.texts, threads);
+    let around: BTreeSet<(String, std::path::PathBuf)> =
+        project.credentials.values().flat_map(|sites| neighbourhood(result, sites)).collect();
+    index.prepare_evidence(&around.into_iter().collect::<Vec<_>>(), threads);
     let credentials = project
         .credentials
         .iter()
@@ -112,7 +124,7 @@ fn plan_one(
     // A linked file that builds its own token client is already migrated.
     let mut searched: BTreeSet<String> = reach
         .iter()
-        .filter(|p| key_files.contains(p.as_str()) || texts.text(p).is_none_or(|t| !TOKEN_CLIENT.is_match(&t)))
+        .filter(|p| key_files.contains(p.as_str()) || index.token_client(p, texts) != Some(true))
         .cloned()
         .collect();
     // An SDK client is often built in one file and used by its package neighbours.
@@ -124,7 +136,7 @@ fn plan_one(
                     continue;
                 }
                 // A neighbour that builds its own token client is already migrated.
-                if texts.text(&sibling).is_some_and(|t| !TOKEN_CLIENT.is_match(&t)) {
+                if index.token_client(&sibling, texts) == Some(false) {
                     searched.insert(sibling);
                 }
             }
@@ -134,7 +146,9 @@ fn plan_one(
         let Some(text) = texts.text(path) else {
             continue;
         };
-        let lines = Lines::new(&text);
+        // Line starts only for a file searched here for the first time, or for an SDK's
+        // members: the index has every other file's calls already.
+        let lines = std::cell::OnceCell::new();
         let sdks = sdks_for(k, path, &sdk_names);
         let (mut found, mut lits) = index.http_calls(path, &text, &lines);
         found.extend(index.sdk_calls(path, &sdks, &text, &lines));
@@ -144,7 +158,8 @@ fn plan_one(
             found.retain(|c| nearest(owners, c.line).is_none_or(|n| n == id));
         }
         if has_sdk {
-            unresolved.extend(sdk_members::unknown(path, &text, &lines, sites, &sdks, &found));
+            let lines = lines.get_or_init(|| Lines::new(&text));
+            unresolved.extend(sdk_members::unknown(path, &text, lines, sites, &sdks, &found));
         }
         calls.extend(found);
         if !is_code(path) {
@@ -319,7 +334,7 @@ fn plan_one(
     endpoints.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
     unresolved.sort_by(|a, b| (&a.path, a.line, &a.call).cmp(&(&b.path, b.line, &b.call)));
     unresolved.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.call == b.call);
-    let collected = collected_property(result, &key_files, sites);
+    let collected = collected_property(result, sites, index);
     CredentialPlan {
         collected,
         name,
@@ -369,22 +384,30 @@ fn zone_resources(
 /// files around its key files are read for the signs of an app storing its users' keys.
 fn collected_property(
     result: &ScanResult,
-    key_files: &BTreeSet<&str>,
     sites: &[Finding],
+    index: &mut index::PlanIndex,
 ) -> Option<collected::Collected> {
+    let around = neighbourhood(result, sites);
+    let evidence = around.iter().filter_map(|(p, real)| index.evidence(p, real));
+    collected::judge(evidence.flatten().collect())
+}
+
+/// The files (display and real path) a credential's collected-key signals are read in: the
+/// neighbourhoods of its key files, at most `MAX_FILES`; none when its key is not sent in
+/// headers or an SDK constructor.
+fn neighbourhood(result: &ScanResult, sites: &[Finding]) -> Vec<(String, std::path::PathBuf)> {
     if !sites.iter().any(|f| matches!(f.kind, Kind::Header | Kind::Sdk)) {
-        return None;
+        return Vec::new();
     }
     let mut around: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
-    for path in key_files {
-        if let Some(real) = result.sources.get(*path) {
+    for path in sites.iter().filter(|f| f.role == Role::Key).map(|f| f.path.as_str()) {
+        if let Some(real) = result.sources.get(path) {
             around.extend(collected::neighbourhood(path, real));
         }
     }
     // Only what the walk admitted: an ignored or excluded file is no evidence.
     around.retain(|_, real| result.seen.contains(real));
-    let names: Vec<String> = around.keys().cloned().collect();
-    collected::detect(&names, &mut |p| around.get(p).and_then(|r| collected::read_capped(r)))
+    around.into_iter().take(collected::MAX_FILES).collect()
 }
 
 fn nearest(owners: &[(usize, CredentialId)], line: usize) -> Option<&CredentialId> {
@@ -464,7 +487,7 @@ fn is_code(path: &str) -> bool {
     )
 }
 
-static TOKEN_CLIENT: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static TOKEN_CLIENT: LazyLock<Regex> = LazyLock::new(|| {
     crate::pattern::new(r"(?i)\bapi_?token\b|WithAPIToken|NewWithAPIToken|UserAuthToken|\bAPIToken\(")
         .expect("token client pattern")
 });

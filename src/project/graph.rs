@@ -29,16 +29,21 @@ struct Importers {
 
 pub struct Graph<'a> {
     result: &'a ScanResult,
+    /// The threads a unit's files are linked on (`--threads`).
+    threads: usize,
     /// File -> its outgoing links, extracted once (shared: a Go file links to every file of
     /// its package, and a package of hundreds of files is asked for each of them).
     out: Mutex<BTreeMap<String, Arc<[Link]>>>,
     /// Unit -> (file -> files of that unit linking to it).
     into: Mutex<BTreeMap<Consumer, Importers>>,
+    /// Go package folder -> its files, listed once: every file of a package links to the
+    /// package, so a package of n files is expanded n times per credential reaching it.
+    packages: Mutex<BTreeMap<String, Arc<[String]>>>,
 }
 
 impl<'a> Graph<'a> {
-    pub fn build(result: &'a ScanResult, _units: &Units) -> Graph<'a> {
-        Graph { result, out: Mutex::new(BTreeMap::new()), into: Mutex::new(BTreeMap::new()) }
+    pub fn build(result: &'a ScanResult, _units: &Units, threads: usize) -> Graph<'a> {
+        Graph { result, threads, out: Default::default(), into: Default::default(), packages: Default::default() }
     }
 
     fn links(&self, path: &str) -> Arc<[Link]> {
@@ -53,18 +58,37 @@ impl<'a> Graph<'a> {
         links
     }
 
+    /// The files of a Go package (see [`facts::package_files`]), listed once per folder.
+    fn package(&self, folder: &str) -> Arc<[String]> {
+        if let Some(files) = self.packages.lock().unwrap_or_else(|e| e.into_inner()).get(folder) {
+            return files.clone();
+        }
+        let files: Arc<[String]> =
+            facts::package_files(&self.result.texts, folder).into_iter().map(str::to_string).collect();
+        self.packages.lock().unwrap_or_else(|e| e.into_inner()).insert(folder.to_string(), files.clone());
+        files
+    }
+
     /// The files a link reaches, with its kind: the file itself, or each file of a package.
-    fn targets(&self, from: &str, links: &[Link]) -> Vec<(String, &'static str)> {
-        let mut out: Vec<(String, &'static str)> = Vec::new();
+    /// `packages` holds the package lists the answer borrows from (one per package link).
+    fn targets<'l>(
+        &self,
+        from: &str,
+        links: &'l [Link],
+        packages: &'l mut Vec<Arc<[String]>>,
+    ) -> Vec<(&'l str, &'static str)> {
+        packages.extend(links.iter().filter(|l| l.package).map(|l| self.package(&l.to)));
+        let mut lists = packages.iter();
+        let mut out: Vec<(&'l str, &'static str)> = Vec::new();
         for l in links {
             if l.package {
-                let files = facts::package_files(&self.result.texts, &l.to);
-                out.extend(files.into_iter().filter(|f| *f != from).map(|f| (f.to_string(), l.kind)));
+                let files = lists.next().expect("one package list per package link");
+                out.extend(files.iter().filter(|f| *f != from).map(|f| (f.as_str(), l.kind)));
             } else {
-                out.push((l.to.clone(), l.kind));
+                out.push((l.to.as_str(), l.kind));
             }
         }
-        out.sort();
+        out.sort_unstable();
         out.dedup();
         out
     }
@@ -87,8 +111,8 @@ impl<'a> Graph<'a> {
                 .collect()
         };
         // Reading and parsing a unit's files for their links is most of `plan` on a large
-        // unit: done on a few threads, then gathered in the members' order.
-        let linked = crate::parallel::map(&members, 64, |m| self.links(m));
+        // unit: done on the command's threads, then gathered in the members' order.
+        let linked = crate::parallel::map(self.threads, &members, 64, |m| self.links(m));
         let mut map = Importers::default();
         for (m, links) in members.into_iter().zip(linked) {
             for l in links.iter() {
@@ -135,38 +159,61 @@ impl<'a> Graph<'a> {
             if !followed.insert(file.clone()) {
                 continue;
             }
-            let mut next: Vec<(String, String, bool)> = self
-                .targets(&file, &self.links(&file))
+            let links = self.links(&file);
+            let mut packages = Vec::new();
+            // Why each target is reached, formatted only for the targets not seen before.
+            let mut next: Vec<(&str, &'static str, Via, bool)> = self
+                .targets(&file, &links, &mut packages)
                 .into_iter()
-                .map(|(to, kind)| (to, format!("{kind} from {file}"), true))
+                .map(|(to, kind)| (to, kind, Via::From, true))
                 .collect();
             let unit = units.consumer_of(&file);
             // Only into the key files themselves: following links into every reached file
             // would join two programs of one unit that share a helper package.
-            if starts.contains(&file) && own.contains(&unit) {
-                next.extend(
-                    self.importers(&unit, units, &file)
-                        .into_iter()
-                        // A compose file that loads the `.env` is followed on to what it runs.
-                        .map(|(from, kind)| (from, format!("{kind} of {file}"), kind == "compose env_file")),
-                );
-            }
-            for (to, reason, follow) in next {
-                if seen.insert(to.clone()) {
-                    why.insert(to.clone(), reason);
-                    queue.push_back((to.clone(), follow));
-                } else if follow && unfollowed.contains(&to) {
+            let importers = if starts.contains(&file) && own.contains(&unit) {
+                self.importers(&unit, units, &file)
+            } else {
+                Vec::new()
+            };
+            // A compose file that loads the `.env` is followed on to what it runs.
+            next.extend(
+                importers.iter().map(|(from, kind)| (from.as_str(), *kind, Via::Of, *kind == "compose env_file")),
+            );
+            for (to, kind, via, follow) in next {
+                if !seen.contains(to) {
+                    seen.insert(to.to_string());
+                    why.insert(to.to_string(), via.reason(kind, &file));
+                    queue.push_back((to.to_string(), follow));
+                } else if follow && unfollowed.contains(to) {
                     // First reached as an importer (searched only), now through a link that
                     // runs it (an image's entrypoint): follow it after all.
-                    queue.push_back((to.clone(), true));
+                    queue.push_back((to.to_string(), true));
                 }
                 if follow {
-                    unfollowed.remove(&to);
-                } else if !followed.contains(&to) {
-                    unfollowed.insert(to.clone());
+                    unfollowed.remove(to);
+                } else if !followed.contains(to) {
+                    unfollowed.insert(to.to_string());
                 }
             }
         }
         (seen, why)
+    }
+}
+
+/// Which way a reached file is linked to the file it was reached from, for its reason.
+#[derive(Clone, Copy)]
+enum Via {
+    /// A link out of the file: `import from a.py`.
+    From,
+    /// A link into a key file: `import of config.py`.
+    Of,
+}
+
+impl Via {
+    fn reason(self, kind: &str, file: &str) -> String {
+        match self {
+            Via::From => format!("{kind} from {file}"),
+            Via::Of => format!("{kind} of {file}"),
+        }
     }
 }

@@ -75,9 +75,14 @@ pub struct Project {
 
 impl Project {
     pub fn build(result: &ScanResult) -> Project {
+        Project::build_on(result, crate::parallel::threads(None))
+    }
+
+    /// As [`Project::build`], linking files on `threads` threads (`--threads`).
+    pub fn build_on(result: &ScanResult, threads: usize) -> Project {
         let mut units = consumer::Units::of(&result.texts);
         adopt_workloads(result, &mut units);
-        let graph = graph::Graph::build(result, &units);
+        let graph = graph::Graph::build(result, &units, threads);
         let mut credentials: BTreeMap<CredentialId, Vec<Finding>> = BTreeMap::new();
         for f in result.findings.iter().filter(|f| f.role == Role::Key) {
             let id = match alias(f, result, &units) {

@@ -13,16 +13,18 @@ pub struct LazyKnowledge {
     /// are checked by the tests (a user's files are never left for later: see
     /// `RuleSet::load`), so building them cannot fail; their texts are not held meanwhile.
     built: OnceLock<Knowledge>,
+    /// The threads the built-in files are parsed on (`--threads`).
+    threads: usize,
 }
 
 impl LazyKnowledge {
     pub(crate) fn built(knowledge: Knowledge) -> LazyKnowledge {
-        LazyKnowledge { built: OnceLock::from(knowledge) }
+        LazyKnowledge { built: OnceLock::from(knowledge), threads: 1 }
     }
 
-    /// The built-in knowledge, built when first read.
-    pub(crate) fn later() -> LazyKnowledge {
-        LazyKnowledge { built: OnceLock::new() }
+    /// The built-in knowledge, built when first read (parsed on `threads` threads).
+    pub(crate) fn later(threads: usize) -> LazyKnowledge {
+        LazyKnowledge { built: OnceLock::new(), threads }
     }
 
     pub fn is_built(&self) -> bool {
@@ -42,7 +44,7 @@ impl LazyKnowledge {
             let mut errors = Vec::new();
             let files: Vec<(&RuleSource, RuleFile)> = sources
                 .iter()
-                .zip(super::parse_in_parallel(&sources))
+                .zip(super::parse_in_parallel(&sources, self.threads))
                 .filter_map(|(source, parsed)| parsed.ok().map(|file| (source, file)))
                 .collect();
             Knowledge::build(files, &mut errors)

@@ -35,6 +35,11 @@ impl RuleSet {
     /// The built-in rules plus the user's directories; a user rule with a built-in rule's id
     /// replaces it.
     pub fn load(extra: &[PathBuf]) -> Result<RuleSet, crate::Error> {
+        Self::load_on(extra, crate::parallel::threads(None))
+    }
+
+    /// As [`RuleSet::load`], parsing the files on `threads` threads (`--threads`).
+    pub fn load_on(extra: &[PathBuf], threads: usize) -> Result<RuleSet, crate::Error> {
         let mut sources = load::builtin_sources();
         let builtin = sources.len();
         for dir in extra {
@@ -44,19 +49,23 @@ impl RuleSet {
         // its mistakes are reported whatever the command. Otherwise the built-in knowledge
         // (checked by the tests below) is parsed only by a command that uses it.
         if sources[builtin..].iter().any(|s| !load::is_detect_file(s)) {
-            return Ok(Self::from_sources(&sources)?);
+            return Ok(Self::from_sources_on(&sources, threads)?);
         }
         sources.retain(load::is_detect_file);
-        let mut set = Self::from_sources(&sources)?;
-        set.knowledge = LazyKnowledge::later();
+        let mut set = Self::from_sources_on(&sources, threads)?;
+        set.knowledge = LazyKnowledge::later(threads);
         Ok(set)
     }
 
     pub fn from_sources(sources: &[RuleSource]) -> Result<RuleSet, RuleErrors> {
+        Self::from_sources_on(sources, crate::parallel::threads(None))
+    }
+
+    fn from_sources_on(sources: &[RuleSource], threads: usize) -> Result<RuleSet, RuleErrors> {
         let mut errors = Vec::new();
         let mut detect: Vec<DetectRule> = Vec::new();
         let mut files = Vec::new();
-        for (source, parsed) in sources.iter().zip(parse_in_parallel(sources)) {
+        for (source, parsed) in sources.iter().zip(parse_in_parallel(sources, threads)) {
             match parsed {
                 Ok(RuleFile::Detect(file)) => {
                     for spec in file.rules {
@@ -97,8 +106,8 @@ impl RuleSet {
 
 /// Each file parsed on its own, on a few threads: the built-in catalog and SDK maps are a few
 /// megabytes of YAML, and every command starts by reading them.
-pub(crate) fn parse_in_parallel(sources: &[RuleSource]) -> Vec<Result<RuleFile, Vec<RuleError>>> {
-    crate::parallel::map(sources, 2, entries::parse_all)
+pub(crate) fn parse_in_parallel(sources: &[RuleSource], threads: usize) -> Vec<Result<RuleFile, Vec<RuleError>>> {
+    crate::parallel::map(threads, sources, 2, entries::parse_all)
 }
 
 #[cfg(test)]

@@ -23,6 +23,10 @@ pub struct Texts {
     walked: BTreeMap<String, PathBuf>,
     /// Every folder and file name among the walked paths, made when first asked.
     names: std::sync::OnceLock<std::collections::HashSet<String>>,
+    /// A hash of every walked path, made when first asked: the graph asks for many paths that
+    /// do not exist (each folder an import could be in), and a hash answers most of them
+    /// without comparing long shared prefixes down the ordered map.
+    hashes: std::sync::OnceLock<std::collections::HashSet<u64>>,
     max_file_size: u64,
 }
 
@@ -32,6 +36,7 @@ impl Clone for Texts {
             read: Mutex::new(self.read.lock().unwrap_or_else(|e| e.into_inner()).clone()),
             walked: self.walked.clone(),
             names: self.names.clone(),
+            hashes: self.hashes.clone(),
             max_file_size: self.max_file_size,
         }
     }
@@ -50,6 +55,7 @@ impl Texts {
     pub(crate) fn walked(&mut self, display: String, real: PathBuf) {
         self.walked.insert(display, real);
         self.names = Default::default();
+        self.hashes = Default::default();
     }
 
     /// Whether some walked path has a folder or file of this name: an import of a module the
@@ -64,8 +70,10 @@ impl Texts {
     /// Whether the walk saw this project file (it was not ignored or excluded).
     pub fn exists(&self, display: &str) -> bool {
         // Every file read or kept was walked (`keep` goes with `walked`, `text` reads only
-        // walked files), so the walked list answers alone, without a lock.
-        self.walked.contains_key(display)
+        // walked files), so the walked list answers alone, without a lock. Two paths may share
+        // a hash, so the map confirms what the hashes admit.
+        let hashes = self.hashes.get_or_init(|| self.walked.keys().map(|k| path_hash(k)).collect());
+        hashes.contains(&path_hash(display)) && self.walked.contains_key(display)
     }
 
     /// Walked project files under a folder (`""` is the root), in path order.
@@ -139,10 +147,23 @@ impl Texts {
         let loaded = source::read(real, &|| display.to_string(), self.max_file_size, &mut bytes);
         let text: Option<Arc<str>> = loaded.content.map(|c| match c {
             Content::Text(t) => Arc::from(t),
-            Content::Bytes => Arc::from(String::from_utf8_lossy(&bytes)),
+            // The strict check first: it skips ASCII a word at a time, the lossy one goes byte
+            // by byte, and almost every file is valid.
+            Content::Bytes => match std::str::from_utf8(&bytes) {
+                Ok(valid) => Arc::from(valid),
+                Err(_) => Arc::from(String::from_utf8_lossy(&bytes)),
+            },
         });
         Some(text)
     }
+}
+
+/// A fixed hash of a display path (the same in every run; only ever compared in memory).
+fn path_hash(path: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    path.hash(&mut h);
+    h.finish()
 }
 
 /// File names that make their folder a project root (`project::consumer` and fix's consumer
