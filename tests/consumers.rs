@@ -12,6 +12,13 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Writes `text` at `rel` under `root`, making the folders on the way.
+fn write_file(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
 fn plan(dir: &Path) -> Plan {
     let rules = scopesmith::rules::RuleSet::load(&[]).expect("built-in rules load");
     let result = scopesmith::scan::scan(&[dir.to_path_buf()], &rules.detect, &Default::default()).expect("scan runs");
@@ -102,11 +109,7 @@ fn no_fixture_plan_under_grants_silently() {
 /// A tree with one plain use, one suppressed use and one use in an excluded folder.
 fn configured_tree() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
-    let write = |rel: &str, text: &str| {
-        let p = tmp.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let write = |rel: &str, text: &str| write_file(tmp.path(), rel, text);
     let purge = |var: &str, ignore: &str| {
         format!(
             "import os\nimport requests\n\nZONE = \"f06f48af4327c6b089977eba97717972\"\nrequests.post(\n    f\"https://api.cloudflare.com/client/v4/zones/{{ZONE}}/purge_cache\",\n    headers={{\"X-Auth-Email\": os.environ[\"CF_EMAIL\"], \"X-Auth-Key\": os.environ[\"{var}\"]}},{ignore}\n    json={{\"purge_everything\": True}},\n)\n"
@@ -147,11 +150,7 @@ fn plan_fix_and_report_honour_config_and_suppressions_as_scan_does() {
 #[test]
 fn one_secret_in_two_units_is_two_credentials_with_their_own_needs() {
     let tmp = tempfile::tempdir().unwrap();
-    let write = |rel: &str, text: &str| {
-        let p = tmp.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let write = |rel: &str, text: &str| write_file(tmp.path(), rel, text);
     write("purge/requirements.txt", "requests\n");
     write(
         "purge/purge.py",
@@ -218,11 +217,7 @@ fn unknown_methods_and_split_urls_are_unresolved_never_guessed() {
 #[test]
 fn wrapper_callers_in_ignored_or_excluded_files_are_not_sites() {
     let tmp = tempfile::tempdir().unwrap();
-    let write = |rel: &str, text: &str| {
-        let p = tmp.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let write = |rel: &str, text: &str| write_file(tmp.path(), rel, text);
     write(
         "jobs/cfdns/client.py",
         "import requests\n\n\nclass ZoneRecords:\n    def __init__(self, email, api_key):\n        self.email = email\n        self.api_key = api_key\n\n    def list(self, zone):\n        headers = {\n            \"X-Auth-Email\": self.email,\n            \"X-Auth-Key\": self.api_key,\n        }\n        url = f\"https://api.cloudflare.com/client/v4/zones/{zone}/dns_records\"\n        return requests.get(url, headers=headers, timeout=10).json()\n",
@@ -255,11 +250,7 @@ fn wrapper_callers_in_ignored_or_excluded_files_are_not_sites() {
 #[test]
 fn a_workflow_running_a_python_module_gives_it_the_secret() {
     let tmp = tempfile::tempdir().unwrap();
-    let write = |rel: &str, text: &str| {
-        let p = tmp.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let write = |rel: &str, text: &str| write_file(tmp.path(), rel, text);
     write(
         ".github/workflows/dns-audit.yml",
         "name: dns audit\non:\n  schedule:\n    - cron: \"0 6 * * 1\"\njobs:\n  audit:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/setup-python@v5\n        with:\n          python-version: \"3.12\"\n      - run: python -m pip install requests\n      - name: List the zone's records\n        env:\n          CF_API_EMAIL: ${{ secrets.CF_API_EMAIL }}\n          CF_API_KEY: ${{ secrets.CF_API_KEY }}\n        run: python -m tools.dnsaudit --zone 3f2c9a0d6b1e47a8c5d4e3f2a1b0c9d8\n",
