@@ -9,14 +9,13 @@
 //! Finding the callers is the scan's job (its wrapper findings); this module only recognises
 //! the definition again in the text the scan kept, and which finding lines call it.
 
-use std::collections::BTreeMap;
-use std::sync::LazyLock;
-
 use regex::Regex;
+use std::collections::BTreeMap;
 
 use super::rewrite::{Lang, LineFix};
 use super::{FileWork, KeyFix, Status};
 use crate::finding::{Finding, Kind};
+use crate::scan::wrapper::{def_captures, enclosing, Enclosing, CLASS, GENERIC, MEMBER, WORD};
 
 /// A definition whose callers hand it the key.
 #[derive(Debug, Clone)]
@@ -44,61 +43,8 @@ impl Definition {
     }
 }
 
-/// Function and constructor openings: (name, parameter list).
-static DEF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?x)^\s*(?:
-            (?:export\s+)?(?:default\s+)?(?:async\s+)?(?:def|function|sub|fn)\s+(?:self\.)?(?P<n1>[A-Za-z_]\w*)\s*\((?P<p1>[^)]*)\)?
-          | (?:public\s+|private\s+|protected\s+|static\s+|async\s+)*(?P<n2>constructor|__construct)\s*\((?P<p2>[^)]*)\)?
-          | (?:public\s+|private\s+|protected\s+|static\s+|final\s+)*function\s+(?P<n3>\w+)\s*\((?P<p3>[^)]*)\)?
-        )",
-    )
-    .expect("definition pattern")
-});
-
-static CLASS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:export\s+)?(?:default\s+)?(?:abstract\s+|final\s+)?class\s+(?P<n>[A-Za-z_]\w*)")
-        .expect("class pattern")
-});
-
-/// `self.api_key`, `this.key`, `$this->apiKey`, `@key`: a member the constructor set.
-static MEMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:\bself\.|\bthis\.|\$this->|@)([A-Za-z_]\w*)").expect("member pattern"));
-
-static WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z_$][\w$]*").expect("word pattern"));
-
-/// Names too common to tell a call of the wrapper from any other call.
-const GENERIC: &[&str] = &[
-    "get", "post", "put", "patch", "delete", "request", "main", "run", "call", "send", "fetch", "init", "new", "New",
-    "client", "headers", "setup", "handler", "execute", "query", "api",
-];
-
 fn code(lang: Lang) -> bool {
     matches!(lang, Lang::Python | Lang::Js | Lang::Php | Lang::Ruby)
-}
-
-fn def_captures(line: &str) -> Option<(String, Vec<String>)> {
-    let c = DEF.captures(line)?;
-    let name = ["n1", "n2", "n3"].iter().find_map(|n| c.name(n))?.as_str().to_string();
-    let params = ["p1", "p2", "p3"].iter().find_map(|n| c.name(n)).map(|m| m.as_str()).unwrap_or("");
-    Some((name, parse_params(params)))
-}
-
-/// `self, email: str, api_key: str = None` -> `[email, api_key]`; PHP's
-/// `string $email, private string $apiKey` -> `[email, apiKey]`.
-fn parse_params(params: &str) -> Vec<String> {
-    params
-        .split(',')
-        .filter_map(|p| {
-            // The parameter's own name: PHP's `$name`, else the first word after modifiers.
-            let p = p.split(['=', ':']).next().unwrap_or("").trim();
-            if let Some(d) = p.find('$') {
-                return WORD.find(&p[d + 1..]).map(|m| m.as_str().to_string());
-            }
-            WORD.find(p.trim_start_matches(['*', '&'])).map(|m| m.as_str().to_string())
-        })
-        .filter(|p| !matches!(p.as_str(), "self" | "cls" | "this"))
-        .collect()
 }
 
 fn indent(s: &str) -> usize {
@@ -136,32 +82,8 @@ pub(super) fn around(f: &Finding, w: &FileWork) -> Option<Definition> {
     let line = f.line.checked_sub(1)?;
     let use_line = w.lines.get(line)?.0.as_str();
     let words: Vec<&str> = WORD.find_iter(use_line).map(|m| m.as_str().trim_start_matches('$')).collect();
-    let mut current = indent(use_line);
-    let mut function: Option<(String, Vec<String>, usize)> = None;
-    let mut class: Option<(String, usize)> = None;
-    for l in (0..line).rev() {
-        let t = w.lines[l].0.as_str();
-        // A brace on its own line opens the block of the signature above it.
-        if t.trim().is_empty() || t.trim() == "{" || current == 0 {
-            continue;
-        }
-        let i = indent(t);
-        if i >= current {
-            continue;
-        }
-        current = i;
-        if function.is_none() {
-            if let Some((name, params)) = def_captures(t) {
-                function = Some((name, params, l));
-                continue;
-            }
-        }
-        if let Some(c) = CLASS.captures(t) {
-            class = Some((c["n"].to_string(), l));
-            break;
-        }
-    }
-    let (fname, params, fline) = function?;
+    let lines: Vec<&str> = w.lines.iter().map(|(text, _)| text.as_str()).collect();
+    let Enclosing { function: (fname, params, fline), class } = enclosing(&lines, line)?;
     let is_ctor = matches!(fname.as_str(), "__init__" | "constructor" | "__construct" | "initialize");
     let definition = |name: String, class_call: bool, start: usize, params: &[String], key: String| {
         let usable = name.len() >= 4 && !GENERIC.contains(&name.as_str());
@@ -201,9 +123,7 @@ pub(super) fn around(f: &Finding, w: &FileWork) -> Option<Definition> {
 /// Whether the line opens a function or constructor (`def f(a, b):`, `func New(email, key string)`):
 /// the names in its parameter list are declarations, not uses.
 pub(super) fn signature(line: &str) -> bool {
-    static GO_FUNC: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^\s*func\s+(?:\([^)]*\)\s*)?\w+\s*\(").expect("go func pattern"));
-    def_captures(line).is_some() || GO_FUNC.is_match(line)
+    def_captures(line).is_some()
 }
 
 /// Whether `line` calls the definition (`Name(`, `new Name(`, `pkg.name(`), and is not its

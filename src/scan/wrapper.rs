@@ -36,7 +36,7 @@ const MAX_FILES: usize = 400;
 const MAX_BYTES: u64 = 1 << 20;
 
 /// Names too common to follow across files: a call to `get(` is not a call to the wrapper.
-const GENERIC: &[&str] = &[
+pub(crate) const GENERIC: &[&str] = &[
     "get",
     "post",
     "put",
@@ -75,22 +75,23 @@ static DEF: LazyLock<Regex> = LazyLock::new(|| {
             (?:export\s+)?(?:default\s+)?(?:async\s+)?(?:def|function|sub|fn|func)\s+(?:\([^)]*\)\s*)?(?:self\.)?(?P<n1>[A-Za-z_]\w*)\s*(?:\((?P<p1>[^)]*)\)?)?
           | (?:public\s+|private\s+|protected\s+|static\s+|async\s+)*(?P<n2>constructor|__construct)\s*\((?P<p2>[^)]*)\)?
           | (?:export\s+)?(?:const|let|var)\s+(?P<n3>[A-Za-z_$][\w$]*)\s*=\s*(?:async\s*)?(?:function\s*)?\((?P<p3>[^)]*)\)?
-          | (?:public\s+|private\s+|protected\s+|static\s+)*function\s+(?P<n4>\w+)\s*\((?P<p4>[^)]*)\)?
+          | (?:public\s+|private\s+|protected\s+|static\s+|final\s+)*function\s+(?P<n4>\w+)\s*\((?P<p4>[^)]*)\)?
         )",
     )
     .expect("definition pattern")
 });
 
-static CLASS: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static CLASS: LazyLock<Regex> = LazyLock::new(|| {
     crate::pattern::new(r"^\s*(?:export\s+)?(?:default\s+)?(?:abstract\s+|final\s+)?class\s+(?P<n>[A-Za-z_]\w*)")
         .expect("class pattern")
 });
 
 /// `self.api_key`, `this.key`, `$this->authKey`, `@key`: a member the constructor set.
-static MEMBER: LazyLock<Regex> =
+pub(crate) static MEMBER: LazyLock<Regex> =
     LazyLock::new(|| crate::pattern::new(r"(?:\bself\.|\bthis\.|\$this->|@)([A-Za-z_]\w*)").expect("member pattern"));
 
-static WORD: LazyLock<Regex> = LazyLock::new(|| crate::pattern::new(r"[A-Za-z_$][\w$]*").expect("word pattern"));
+pub(crate) static WORD: LazyLock<Regex> =
+    LazyLock::new(|| crate::pattern::new(r"[A-Za-z_$][\w$]*").expect("word pattern"));
 
 /// A definition whose callers hand it the key.
 struct Wrapper {
@@ -222,34 +223,8 @@ fn read(real: &Path, display: &str, max_file_size: u64) -> Option<Arc<str>> {
 fn wrapper_around(text: &str, line: usize) -> Option<Wrapper> {
     let lines: Vec<&str> = text.lines().collect();
     let use_line = *lines.get(line)?;
-    let indent = |s: &str| s.len() - s.trim_start().len();
-    let mut current = indent(use_line);
-    let mut function: Option<(String, Vec<String>, usize)> = None;
-    let mut class: Option<String> = None;
-    for l in (0..line).rev() {
-        let t = lines[l];
-        if t.trim().is_empty() || current == 0 {
-            continue;
-        }
-        let i = indent(t);
-        if i >= current {
-            continue;
-        }
-        current = i;
-        if function.is_none() {
-            if let Some(c) = DEF.captures(t) {
-                let name = ["n1", "n2", "n3", "n4"].iter().find_map(|n| c.name(n)).map(|m| m.as_str().to_string())?;
-                let params = ["p1", "p2", "p3", "p4"].iter().find_map(|n| c.name(n)).map(|m| m.as_str()).unwrap_or("");
-                function = Some((name, parse_params(params), l));
-                continue;
-            }
-        }
-        if let Some(c) = CLASS.captures(t) {
-            class = Some(c["n"].to_string());
-            break;
-        }
-    }
-    let (fname, params, fline) = function?;
+    let Enclosing { function: (fname, params, fline), class } = enclosing(&lines, line)?;
+    let class = class.map(|(name, _)| name);
     let words: BTreeSet<&str> = WORD.find_iter(use_line).map(|m| m.as_str().trim_start_matches('$')).collect();
     let is_ctor = matches!(fname.as_str(), "__init__" | "constructor" | "__construct" | "initialize" | "new");
     // The key is a parameter of the enclosing function.
@@ -280,24 +255,76 @@ fn usable(name: String, class: bool, key_param: (usize, String), def_line: usize
     })
 }
 
-/// `self, email: str, api_key: str = None` -> `[email, api_key]` (receivers dropped).
+/// The function (name, parameters, 0-based line) enclosing a line, and the class (name, line)
+/// around that function, if any: found by indentation, as the scan's and fix's wrapper
+/// passes both need them.
+pub(crate) struct Enclosing {
+    pub function: (String, Vec<String>, usize),
+    pub class: Option<(String, usize)>,
+}
+
+/// The definition around 0-based `line` of `lines`: the nearest less-indented definition
+/// above it, then the class above that.
+pub(crate) fn enclosing(lines: &[&str], line: usize) -> Option<Enclosing> {
+    let indent = |s: &str| s.len() - s.trim_start().len();
+    let mut current = indent(lines.get(line)?);
+    let mut function = None;
+    let mut class = None;
+    for l in (0..line).rev() {
+        let t = lines[l];
+        // A brace on its own line opens the block of the signature above it.
+        if t.trim().is_empty() || t.trim() == "{" || current == 0 {
+            continue;
+        }
+        let i = indent(t);
+        if i >= current {
+            continue;
+        }
+        current = i;
+        if function.is_none() {
+            if let Some((name, params)) = def_captures(t) {
+                function = Some((name, params, l));
+                continue;
+            }
+        }
+        if let Some(c) = CLASS.captures(t) {
+            class = Some((c["n"].to_string(), l));
+            break;
+        }
+    }
+    Some(Enclosing { function: function?, class })
+}
+
+/// A function or constructor opening: its name and parameters.
+pub(crate) fn def_captures(line: &str) -> Option<(String, Vec<String>)> {
+    let c = DEF.captures(line)?;
+    let name = ["n1", "n2", "n3", "n4"].iter().find_map(|n| c.name(n))?.as_str().to_string();
+    let params = ["p1", "p2", "p3", "p4"].iter().find_map(|n| c.name(n)).map(|m| m.as_str()).unwrap_or("");
+    Some((name, parse_params(params)))
+}
+
+/// `self, email: str, api_key: str = None` -> `[email, api_key]`; PHP's
+/// `string $email, private string $apiKey` -> `[email, apiKey]` (receivers dropped).
 fn parse_params(params: &str) -> Vec<String> {
     params
         .split(',')
-        .filter_map(|p| WORD.find(p.trim().trim_start_matches(['*', '&', '$'])).map(|m| m.as_str().to_string()))
-        .map(|p| p.trim_start_matches('$').to_string())
-        .filter(|p| !matches!(p.as_str(), "self" | "cls" | "this" | "string" | "str"))
+        .filter_map(|p| {
+            // The parameter's own name: PHP's `$name`, else the first word after modifiers.
+            let p = p.split(['=', ':']).next().unwrap_or("").trim();
+            if let Some(d) = p.find('$') {
+                return WORD.find(&p[d + 1..]).map(|m| m.as_str().to_string());
+            }
+            WORD.find(p.trim_start_matches(['*', '&'])).map(|m| m.as_str().to_string())
+        })
+        .filter(|p| !matches!(p.as_str(), "self" | "cls" | "this"))
         .collect()
 }
 
 fn constructor_params(lines: &[&str], class: &str) -> Option<Vec<String>> {
     let start = lines.iter().position(|l| CLASS.captures(l).is_some_and(|c| &c["n"] == class))?;
     lines[start + 1..].iter().take(400).find_map(|l| {
-        let c = DEF.captures(l)?;
-        let name = ["n1", "n2", "n3", "n4"].iter().find_map(|n| c.name(n))?.as_str();
-        matches!(name, "__init__" | "constructor" | "__construct" | "initialize").then(|| {
-            parse_params(["p1", "p2", "p3", "p4"].iter().find_map(|n| c.name(n)).map(|m| m.as_str()).unwrap_or(""))
-        })
+        let (name, params) = def_captures(l)?;
+        matches!(name.as_str(), "__init__" | "constructor" | "__construct" | "initialize").then_some(params)
     })
 }
 
