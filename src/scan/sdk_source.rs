@@ -26,6 +26,12 @@ struct Sdk {
     own_vars: &'static [&'static str],
 }
 
+/// What the SDKs, the provider and wrangler read for the key, the e-mail and the user service key.
+const CLOUDFLARE_VARS: &[&str] =
+    &["CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_EMAIL", "CLOUDFLARE_API_USER_SERVICE_KEY"];
+/// certbot-dns-cloudflare's credential options.
+const CERTBOT_OPTIONS: &[&str] = &["dns_cloudflare_email", "dns_cloudflare_api_key"];
+
 /// Sources: shared/cloudflare/facts.md 1.3 (cloudflare-go option/requestoption.go, client.go;
 /// cloudflare-python _client.py; cloudflare-typescript client.ts; python-cloudflare
 /// cloudflare.py; terraform-provider-cloudflare provider.go; wrangler's user/auth-variables.ts).
@@ -33,56 +39,28 @@ const SDKS: &[Sdk] = &[
     Sdk {
         manifest: "go.mod",
         names: r"(?m)^module\s+github\.com/cloudflare/(?:cloudflare-go|terraform-provider-cloudflare)(?:/v\d+)?\s*$",
-        own_vars: &[
-            "CLOUDFLARE_API_KEY",
-            "CLOUDFLARE_EMAIL",
-            "CLOUDFLARE_API_EMAIL",
-            "CLOUDFLARE_API_USER_SERVICE_KEY",
-        ],
+        own_vars: CLOUDFLARE_VARS,
     },
     Sdk {
         manifest: "pyproject.toml",
         names: r#"(?m)^name\s*=\s*["'](?:cloudflare|CloudFlare)["']\s*$"#,
-        own_vars: &[
-            "CLOUDFLARE_API_KEY",
-            "CLOUDFLARE_EMAIL",
-            "CLOUDFLARE_API_EMAIL",
-            "CLOUDFLARE_API_USER_SERVICE_KEY",
-        ],
+        own_vars: CLOUDFLARE_VARS,
     },
-    Sdk {
-        manifest: "setup.py",
-        names: r#"\bname\s*=\s*["'](?:cloudflare|CloudFlare)["']"#,
-        own_vars: &[
-            "CLOUDFLARE_API_KEY",
-            "CLOUDFLARE_EMAIL",
-            "CLOUDFLARE_API_EMAIL",
-            "CLOUDFLARE_API_USER_SERVICE_KEY",
-        ],
-    },
+    Sdk { manifest: "setup.py", names: r#"\bname\s*=\s*["'](?:cloudflare|CloudFlare)["']"#, own_vars: CLOUDFLARE_VARS },
     // certbot's Cloudflare plugin defines the INI options its users set (facts.md 1.4).
     Sdk {
         manifest: "pyproject.toml",
         names: r#"(?m)^name\s*=\s*["']certbot-dns-cloudflare["']\s*$"#,
-        own_vars: &["dns_cloudflare_email", "dns_cloudflare_api_key"],
+        own_vars: CERTBOT_OPTIONS,
     },
-    Sdk {
-        manifest: "setup.py",
-        names: r#"\bname\s*=\s*["']certbot-dns-cloudflare["']"#,
-        own_vars: &["dns_cloudflare_email", "dns_cloudflare_api_key"],
-    },
+    Sdk { manifest: "setup.py", names: r#"\bname\s*=\s*["']certbot-dns-cloudflare["']"#, own_vars: CERTBOT_OPTIONS },
     // The SDK, wrangler, and every package of Cloudflare's own npm scope (`@cloudflare/...`:
     // only Cloudflare publishes there; workers-sdk's auth and utility packages read wrangler's
     // variables).
     Sdk {
         manifest: "package.json",
         names: r#"^\s*\{\s*"name"\s*:\s*"(?:cloudflare|wrangler|@cloudflare/[a-z0-9._-]+)""#,
-        own_vars: &[
-            "CLOUDFLARE_API_KEY",
-            "CLOUDFLARE_EMAIL",
-            "CLOUDFLARE_API_EMAIL",
-            "CLOUDFLARE_API_USER_SERVICE_KEY",
-        ],
+        own_vars: CLOUDFLARE_VARS,
     },
     Sdk {
         manifest: "composer.json",
@@ -164,9 +142,20 @@ impl SdkTrees {
         }
         let mut found = None;
         let mut manifest_seen = false;
+        // Several entries share a manifest name (pyproject.toml): each file is read once.
+        let mut read: Vec<(&str, Option<String>)> = Vec::new();
         for (i, sdk) in SDKS.iter().enumerate() {
-            let Ok(bytes) = crate::limits::read_capped(&dir.join(sdk.manifest), MAX_MANIFEST) else { continue };
-            let text = String::from_utf8_lossy(&bytes);
+            let text = match read.iter().find(|(name, _)| *name == sdk.manifest) {
+                Some((_, text)) => text.clone(),
+                None => {
+                    let text = crate::limits::read_capped(&dir.join(sdk.manifest), MAX_MANIFEST)
+                        .ok()
+                        .map(|b| String::from_utf8_lossy(&b).into_owned());
+                    read.push((sdk.manifest, text.clone()));
+                    text
+                }
+            };
+            let Some(text) = text else { continue };
             // A manifest of another project below an SDK's root (an example app) ends the search.
             if sdk.manifest != "Cargo.toml" || text.contains("[package]") {
                 manifest_seen = true;
