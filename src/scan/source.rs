@@ -19,6 +19,22 @@ pub enum Content {
     Text(String),
 }
 
+impl Content {
+    /// The decoded text: already decoded, or the bytes `read` filled, as UTF-8 (invalid
+    /// sequences replaced).
+    pub fn into_text(self, bytes: &[u8]) -> std::sync::Arc<str> {
+        match self {
+            Content::Text(t) => std::sync::Arc::from(t),
+            // The strict check first: it skips ASCII a word at a time, the lossy one goes byte
+            // by byte, and almost every file is valid.
+            Content::Bytes => match std::str::from_utf8(bytes) {
+                Ok(valid) => std::sync::Arc::from(valid),
+                Err(_) => std::sync::Arc::from(String::from_utf8_lossy(bytes)),
+            },
+        }
+    }
+}
+
 pub struct Loaded {
     pub content: Option<Content>,
     pub warning: Option<Warning>,

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use super::source::{self, Content};
+use super::source;
 
 /// Display path -> decoded text, plus the walked project files that may be read on demand.
 #[derive(Debug, Default)]
@@ -145,16 +145,7 @@ impl Texts {
         let real = self.walked.get(display)?;
         let mut bytes = Vec::new();
         let loaded = source::read(real, &|| display.to_string(), self.max_file_size, &mut bytes);
-        let text: Option<Arc<str>> = loaded.content.map(|c| match c {
-            Content::Text(t) => Arc::from(t),
-            // The strict check first: it skips ASCII a word at a time, the lossy one goes byte
-            // by byte, and almost every file is valid.
-            Content::Bytes => match std::str::from_utf8(&bytes) {
-                Ok(valid) => Arc::from(valid),
-                Err(_) => Arc::from(String::from_utf8_lossy(&bytes)),
-            },
-        });
-        Some(text)
+        Some(loaded.content.map(|c| c.into_text(&bytes)))
     }
 }
 

@@ -26,7 +26,6 @@ use regex::Regex;
 
 use super::credential::{literal_key, Aliases};
 use super::seen::Seen;
-use super::source::Content;
 use super::texts::Texts;
 use crate::finding::{Finding, Kind, Role, Severity, WarningReason};
 use crate::secret::Secret;
@@ -212,10 +211,7 @@ fn read(real: &Path, display: &str, max_file_size: u64) -> Option<Arc<str>> {
     if loaded.warning.is_some_and(|w| w.reason == WarningReason::TooLarge) {
         return None;
     }
-    Some(match loaded.content? {
-        Content::Text(t) => Arc::from(t),
-        Content::Bytes => Arc::from(String::from_utf8_lossy(&bytes).as_ref()),
-    })
+    Some(loaded.content?.into_text(&bytes))
 }
 
 /// The wrapper enclosing line `line` (0-based) of `text`, if the key there comes from a
