@@ -415,3 +415,57 @@ fn collected_key_evidence_comes_only_from_admitted_files() {
         assert!(!admitted.contains(p), "{p} is ignored or excluded, yet evidence: {admitted:?}");
     }
 }
+
+/// `fixtures/wp-plugin`: a WordPress plugin whose settings page asks each site owner for the
+/// Cloudflare e-mail and Global API Key and keeps them in `wp_options`.
+#[test]
+fn a_self_hosted_plugin_gets_a_template_link_not_an_oauth_client() {
+    let dir = root().join("fixtures/wp-plugin");
+    let plan = plan_json(&dir);
+    let creds = plan["credentials"].as_array().unwrap();
+    assert_eq!(creds.len(), 1, "{plan}");
+    let c = &creds[0];
+    // The option the key is saved under names the credential, not PHP's `$this`.
+    assert_eq!(c["name"], "edge_purge_cloudflare_api_key");
+    assert_eq!(c["collected"]["app"], "self-hosted-plugin");
+    assert!(c["complete"].as_bool().unwrap(), "{c}");
+    let groups: BTreeSet<String> = planned(&plan, "edge_purge_cloudflare_api_key").into_iter().collect();
+    let want: BTreeSet<String> =
+        ["Account Settings Read", "Analytics Read", "Cache Purge", "DNS Read", "Zone Read", "Zone Settings Write"]
+            .map(String::from)
+            .into();
+    assert_eq!(groups, want);
+
+    // One link per site owner's token; the set is Cloudflare's WordPress template.
+    let out = tempfile::tempdir().unwrap();
+    bin().args(["plan", "--emit", "template-url", "--out"]).arg(out.path()).arg(&dir).assert().code(0);
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("template-urls.json")).unwrap()).unwrap();
+    let link = &doc["links"][0];
+    assert_eq!(link["template"], "WordPress");
+    assert_eq!(link["unmapped"], serde_json::json!([]));
+    let keys = scopesmith::policy::template_url::keys_of(link["user_url"].as_str().unwrap()).expect("decodes");
+    let got: BTreeSet<(String, String)> = keys.into_iter().map(|k| (k.key, k.kind)).collect();
+    let wanted: BTreeSet<(String, String)> = want
+        .iter()
+        .map(|g| scopesmith::policy::template_url::key_for(g).expect("documented key"))
+        .map(|k| (k.key, k.kind))
+        .collect();
+    assert_eq!(got, wanted);
+
+    // Not an OAuth client: a plugin each site owner installs has no server of the vendor's.
+    let out = tempfile::tempdir().unwrap();
+    bin().args(["plan", "--emit", "oauth", "--out"]).arg(out.path()).arg(&dir).assert().code(0);
+    assert!(!out.path().join("oauth-client.json").exists());
+
+    // And no token patch: the stored value is each owner's Global key.
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&dir, tmp.path());
+    let fix = bin().arg("fix").arg(tmp.path()).output().unwrap();
+    let said = String::from_utf8_lossy(&fix.stderr);
+    assert!(
+        said.contains("includes/class-edge-purge-api.php:41: declined (edge_purge_cloudflare_api_key)")
+            && said.contains("pre-filled template link"),
+        "{said}"
+    );
+}

@@ -211,12 +211,13 @@ fn holds_key(line: &str) -> bool {
 
 /// Whether the finding is a site of a credential whose app collects its users' Global keys
 /// (`infer::collected`): the stored value is each user's key, not one to swap for a token.
-fn collects_users_keys(credentials: &Plan, f: &Finding) -> bool {
+/// What the plan proposes instead, when `f` is a site of an app that collects its users' keys.
+fn collected_target<'p>(credentials: &'p Plan, f: &Finding) -> Option<&'p str> {
     credentials
         .credentials
         .iter()
-        .filter(|c| c.collected.is_some())
-        .any(|c| c.sites.iter().any(|s| s.path == f.path && s.line == f.line))
+        .filter(|c| c.sites.iter().any(|s| s.path == f.path && s.line == f.line))
+        .find_map(|c| c.collected.as_ref().map(|x| x.target.as_str()))
 }
 
 /// The fix of every key and e-mail site of `result`, credential by credential as `credentials`
@@ -263,8 +264,11 @@ pub fn plan(result: &ScanResult, credentials: &Plan, rw: &Rewrites) -> FixSet {
     let wrapped = wrapper::of(&keys, &files);
     for g in groups.values_mut() {
         // The stored value is each user's Global key: sent as a Bearer token it breaks.
-        if g.sites.iter().any(|&i| collects_users_keys(credentials, keys[i])) {
-            g.blocked = Some((Status::Declined, "this app collects its users' Global API Keys: a token patch would send a stored key as a Bearer token; move it to OAuth or per-user tokens (scopesmith plan --emit oauth)".into()));
+        if let Some(target) = g.sites.iter().find_map(|&i| collected_target(credentials, keys[i])) {
+            g.blocked = Some((
+                Status::Declined,
+                format!("this app collects its users' Global API Keys: a token patch would send a stored key as a Bearer token; move it to {target}"),
+            ));
             continue;
         }
         let tools: BTreeSet<String> = g.sites.iter().filter_map(|&i| keys[i].tool.clone()).collect();

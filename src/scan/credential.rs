@@ -22,6 +22,8 @@ static SOURCES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r#"\bGetEnvironmentVariable\(\s*"([^"]+)""#,
         r#"\$_(?:ENV|SERVER)\[\s*["']([^"']+)["']"#,
         r#"\benv\(\s*["']([^"']+)["']"#,
+        // A WordPress option: a setting the site owner saved (`get_option('cf_api_key')`).
+        r#"\bget_(?:site_)?option\s*\(\s*["']([^"']+)["']"#,
         r#"\bDeno\.env\.get\(\s*["']([^"']+)["']"#,
         r"\b(?:var|local)\.([A-Za-z_][A-Za-z0-9_-]*)",
         r"\benv/([A-Za-z_][A-Za-z0-9_]*)",
@@ -35,7 +37,7 @@ static SOURCES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 
 static IDENT: LazyLock<Regex> = LazyLock::new(|| {
     crate::pattern::new(
-        r"^[&*]*(?:self\.|this\.|@|\$)?([A-Za-z_][A-Za-z0-9_]*)(?:\.clone\(\)|\.as_str\(\)|\.to_string\(\)|!!)?$",
+        r"^[&*]*(?:self\.|this\.|\$this->|@|\$)?([A-Za-z_][A-Za-z0-9_]*)(?:\.clone\(\)|\.as_str\(\)|\.to_string\(\)|!!)?$",
     )
     .expect("ident pattern")
 });
@@ -46,7 +48,7 @@ static SHELL_VAR: LazyLock<Regex> = LazyLock::new(|| {
 
 /// `NAME = value`, `NAME := value`, `export NAME=value`, `const NAME = value`, `$NAME = value`.
 static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
-    crate::pattern::new(r"(?m)^\s*(?:(?:export|const|let|mut|var|val|readonly|local|final|private|public|protected|static|String|string)\s+)*(?:self\.|this\.|@|\$)?([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[A-Za-z_][\w<>&]*\s*)?(?::=|=)\s*(.+)$")
+    crate::pattern::new(r"(?m)^\s*(?:(?:export|const|let|mut|var|val|readonly|local|final|private|public|protected|static|String|string)\s+)*(?:self\.|this\.|\$this->|@|\$)?([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[A-Za-z_][\w<>&]*\s*)?(?::=|=)\s*(.+)$")
         .expect("assignment pattern")
 });
 
@@ -56,7 +58,9 @@ static KEY_SHAPE: LazyLock<Regex> =
 
 /// The name of the credential an expression reads, if it says.
 pub fn name_in(expr: &str) -> Option<String> {
-    SOURCES.iter().find_map(|re| re.captures(expr).map(|c| c[1].to_string()))
+    // PHP's `$this` is the object, not a variable holding the key: `$this->key` names no
+    // credential by itself (an assignment to it may, through [`Aliases`]).
+    SOURCES.iter().find_map(|re| re.captures(expr).filter(|c| &c[1] != "this").map(|c| c[1].to_string()))
 }
 
 /// The hard-coded key a value starts with (`"0123…"`, `'cfk_…' }`, bare), if it is one.
@@ -161,6 +165,8 @@ mod tests {
             assert_eq!(name_in(expr).as_deref(), Some(want), "{expr}");
         }
         assert_eq!(name_in("\"literal\""), None);
+        assert_eq!(name_in("get_option('edge_cf_api_key', '')").as_deref(), Some("edge_cf_api_key"));
+        assert_eq!(name_in("$this->key,"), None, "`$this` is no variable of the key");
     }
 
     #[test]
@@ -171,6 +177,8 @@ mod tests {
         assert_eq!((r.name.as_str(), r.via_line), ("CLOUDFLARE_API_KEY", Some(0)));
         assert_eq!(a.resolve("&key").unwrap().name, "CLOUDFLARE_API_KEY");
         assert_eq!(a.resolve("other"), None);
+        let php = "$this->key   = (string) get_option('edge_cf_api_key', '');\n'X-Auth-Key' => $this->key,\n";
+        assert_eq!(Aliases::of(php).resolve("$this->key,").unwrap().name, "edge_cf_api_key");
     }
 
     #[test]
