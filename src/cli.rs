@@ -188,6 +188,7 @@ pub struct PlanArgs {
     #[arg(long)]
     pub terraform_v4: bool,
     /// With `--emit oauth`: a saved `GET /client/v4/oauth/scopes` response, to map groups to scope ids
+    /// [default: the list `catalog sync --oauth-scopes` cached, if present]
     #[arg(long, value_name = "FILE")]
     pub oauth_scopes: Option<PathBuf>,
 }
@@ -310,6 +311,10 @@ pub struct SyncArgs {
     /// Extra rule directories, to compare their groups too
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+    /// Also fetch the OAuth scope list (GET /oauth/scopes), cached beside the groups as
+    /// oauth-scopes.json, which `plan --emit oauth` then maps groups with
+    #[arg(long)]
+    pub oauth_scopes: bool,
 }
 
 #[derive(Debug, Args)]

@@ -60,6 +60,16 @@ fn is_link(p: &Path) -> bool {
     std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
 }
 
+/// scopesmith's own cache folder: `$XDG_CACHE_HOME/scopesmith`, else `~/.cache/scopesmith` (or
+/// under `%LOCALAPPDATA%` on Windows). `catalog sync` writes there; plan and mint read it.
+pub fn cache_dir() -> Option<PathBuf> {
+    let env_dir = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let dir = env_dir("XDG_CACHE_HOME")
+        .or_else(|| env_dir("HOME").map(|h| h.join(".cache")))
+        .or_else(|| env_dir("LOCALAPPDATA"))?;
+    Some(dir.join("scopesmith"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -830,3 +830,62 @@ fn issue13_item12_catalog_sync_refuses_a_planted_link() {
     assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
 }
+
+// ---- OAuth scopes, synced like the permission groups (issue 18)
+
+#[test]
+fn sync_with_oauth_scopes_caches_them_and_plan_maps_groups_with_them() {
+    let listed: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/oauth/scopes.json")).unwrap(),
+    )
+    .unwrap();
+    let scopes = listed.get("result").cloned().unwrap_or(listed);
+    let fake = serve(move |r| match r.path() {
+        "/client/v4/user/tokens/permission_groups" => {
+            page(json!([group(DNS_WRITE_ID, "DNS Write", "com.cloudflare.api.account.zone")]), 1, 1)
+        }
+        "/client/v4/oauth/scopes" => page(scopes.clone(), 1, 1),
+        _ => fail(404, 7003, "no route"),
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let r = run(
+        cache.path(),
+        &["catalog", "sync", "--oauth-scopes", "--api-base", &fake.base],
+        &[("CLOUDFLARE_API_TOKEN", TOKEN)],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let reqs = fake.requests();
+    let scope_req = reqs.iter().find(|q| q.path() == "/client/v4/oauth/scopes").expect("the scope list was asked for");
+    assert_token_call(scope_req);
+    let file = cache.path().join("scopesmith/oauth-scopes.json");
+    assert!(r.stdout.contains("OAuth scopes to") && r.stdout.contains("oauth-scopes.json"), "{}", r.stdout);
+    assert_no_secret(&r);
+
+    // No --oauth-scopes FILE: the cached list maps the groups (the same answer a saved
+    // response gives, see tests/beyond.rs).
+    let out = tempfile::tempdir().unwrap();
+    let saas = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/saas");
+    let r = run(
+        cache.path(),
+        &["plan", "--emit", "oauth", "--out", out.path().to_str().unwrap(), saas.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(&format!("OAuth scope ids from {}", file.display())), "{}", r.stdout);
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("oauth-client.json")).unwrap()).unwrap();
+    assert_eq!(doc["request"]["scopes"], json!(["offline_access", "test-dns.read", "test-zone.read"]));
+    assert_eq!(doc["request"]["optional_scopes"], json!(["test-analytics.read"]));
+
+    // Without the cache, only the documented table: nothing here is mapped.
+    std::fs::remove_file(&file).unwrap();
+    let r = run(
+        cache.path(),
+        &["plan", "--emit", "oauth", "--out", out.path().to_str().unwrap(), saas.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("oauth-client.json")).unwrap()).unwrap();
+    assert_eq!(doc["request"]["scopes"], json!(["offline_access"]));
+}

@@ -16,8 +16,12 @@ fn saas() -> PathBuf {
     root().join("fixtures/saas")
 }
 
+/// The binary, with a cache folder that holds nothing: a developer's `catalog sync` results
+/// would change the ids and scopes these tests expect.
 fn bin() -> Command {
-    Command::cargo_bin("scopesmith").expect("binary builds")
+    let mut cmd = Command::cargo_bin("scopesmith").expect("binary builds");
+    cmd.env("XDG_CACHE_HOME", root().join("target/no-such-cache"));
+    cmd
 }
 
 fn plan_json(dir: &std::path::Path) -> Value {

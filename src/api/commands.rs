@@ -40,6 +40,12 @@ pub fn sync(args: SyncArgs) -> Result<Outcome, Error> {
     let token = secret_from_env(&args.token_env, sync::NEEDS)?;
     let report = sync::sync(&client, &token, &rules.knowledge, &out)?;
     print(&render::sync(&report));
+    if args.oauth_scopes {
+        let path = out.with_file_name(crate::policy::oauth::CACHE_FILE);
+        let scopes = super::oauth_scopes::fetch(&client, &token)?;
+        crate::policy::oauth::write_cache(&path, client.base(), &scopes)?;
+        print(&scrub(&format!("wrote {} OAuth scopes to {}\n", scopes.len(), path.display())));
+    }
     Ok(Outcome::Clean)
 }
 

@@ -10,6 +10,7 @@
 pub mod client;
 pub mod commands;
 pub mod mint;
+pub mod oauth_scopes;
 pub mod sync;
 pub mod verify;
 

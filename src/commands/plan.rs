@@ -36,14 +36,19 @@ fn emit_command(
         user_token: args.user_token,
     })?;
     let tokens = policy::tokens(plan, &opts);
+    let mut scope_source = None;
     let files: Vec<(String, String)> = match emit {
         cli::Emit::CloudflareJson => policy::cloudflare::render(&tokens),
         cli::Emit::TemplateUrl => policy::template_url::render(plan),
         cli::Emit::Oauth => {
-            let synced = match &args.oauth_scopes {
+            // A named file, else what `catalog sync --oauth-scopes` cached, else the table.
+            let list =
+                args.oauth_scopes.clone().or_else(|| policy::oauth::default_cache_path().filter(|p| p.is_file()));
+            let synced = match &list {
                 Some(p) => policy::oauth::read_synced(p)?,
                 None => Vec::new(),
             };
+            scope_source = list.filter(|_| !synced.is_empty());
             policy::oauth::render(plan, &synced)
         }
         cli::Emit::Terraform => {
@@ -65,6 +70,9 @@ fn emit_command(
         let path = out.join(name);
         crate::outfile::write(&path, text.as_bytes())?;
         summary.push_str(&format!("wrote {}\n", path.display()));
+    }
+    if let Some(p) = scope_source.filter(|_| !files.is_empty()) {
+        summary.push_str(&format!("OAuth scope ids from {}\n", p.display()));
     }
     // Token notes are about token definitions; an OAuth client has its own.
     for t in tokens.iter().filter(|_| emit != cli::Emit::Oauth) {

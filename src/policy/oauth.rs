@@ -4,7 +4,8 @@
 //!
 //! Scopes come from the permission groups the plan inferred for every collected-key
 //! credential of the tree. A group's scope id is taken from a synced scope list
-//! (`--oauth-scopes FILE`, a saved `GET /client/v4/oauth/scopes` response, matched by the
+//! (`catalog sync --oauth-scopes` caches it; `--oauth-scopes FILE` names a saved
+//! `GET /client/v4/oauth/scopes` response instead; either is matched by the
 //! scope's `name`, since Cloudflare says scopes correspond to permission names) or from the
 //! documented fallback table (`rules/targets/oauth-scopes.yaml`); a group neither names is
 //! listed as unmapped, never guessed. Required vs optional: the groups the app's main client
@@ -23,10 +24,32 @@ use crate::infer::collected::{AppKind, ClientKind};
 use crate::infer::{CredentialPlan, Plan};
 
 /// A scope from `GET /oauth/scopes` (`{id, name, category, scopes[]}`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncedScope {
     pub id: String,
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+}
+
+/// The file `catalog sync --oauth-scopes` writes beside the permission-group cache:
+/// `{version, source, result: [...]}`, which [`read_synced`] reads like a saved response.
+pub const CACHE_FILE: &str = "oauth-scopes.json";
+
+/// The synced scope list `plan --emit oauth` reads when no `--oauth-scopes FILE` is given.
+pub fn default_cache_path() -> Option<std::path::PathBuf> {
+    crate::outfile::cache_dir().map(|d| d.join(CACHE_FILE))
+}
+
+/// Writes the scope list where [`read_synced`] finds it again.
+pub fn write_cache(path: &std::path::Path, source: &str, scopes: &[SyncedScope]) -> Result<(), crate::Error> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::outfile::create_dir(dir)?;
+    }
+    let doc = serde_json::json!({"version": 1, "source": source, "result": scopes});
+    let mut text = serde_json::to_string_pretty(&doc).expect("scopes always serialise");
+    text.push('\n');
+    crate::outfile::write(path, text.as_bytes())
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,7 +99,7 @@ fn scope_for(group: &str, synced: &[SyncedScope]) -> (Option<String>, String) {
         return (Some(s.id.clone()), format!("fallback table ({})", s.source));
     }
     let why = if synced.is_empty() {
-        "no documented scope id; sync the scope list (--oauth-scopes) to map it"
+        "no documented scope id; sync the scope list (`scopesmith catalog sync --oauth-scopes`) to map it"
     } else {
         "the synced scope list has no scope of this name"
     };
@@ -135,7 +158,7 @@ pub fn plan_for(plan: &Plan, synced: &[SyncedScope]) -> Option<OauthPlan> {
     });
     if !unmapped.is_empty() {
         notes.push(format!(
-            "no scope id for {}: pick the matching scopes in the dashboard's OAuth client form, or pass --oauth-scopes with a saved GET /client/v4/oauth/scopes response",
+            "no scope id for {}: pick the matching scopes in the dashboard's OAuth client form, or run `scopesmith catalog sync --oauth-scopes` (or pass --oauth-scopes with a saved GET /client/v4/oauth/scopes response)",
             unmapped.join(", ")
         ));
     }
