@@ -15,6 +15,8 @@
 use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet};
+
+use crate::scan::texts::Texts;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,50 +173,30 @@ pub fn judge(mut evidence: Vec<Evidence>) -> Option<Collected> {
     Some(Collected { app, client, unattended_paths, target, evidence })
 }
 
-/// The files around a credential's file, as `(display path, real path)`: its folder and the
-/// folder above (when that is still inside the scanned root), two levels deep each, without
-/// dependency or VCS folders, at most `MAX_FILES`.
-pub fn neighbourhood(display: &str, real: &std::path::Path) -> Vec<(String, std::path::PathBuf)> {
-    let depth = display.matches('/').count();
-    let Some(dir) = real.parent() else { return Vec::new() };
-    // The folder above is only read when it is still inside the scanned root.
-    let (base, base_display) = if depth >= 1 {
-        let parent_display = display.rsplitn(3, '/').nth(2).unwrap_or("");
-        (dir.parent().unwrap_or(dir), parent_display.to_string())
-    } else {
-        (dir, String::new())
+/// The files around a key file whose signals count: the folder above it and what is below
+/// that, three levels deep, among the files the walk admitted (so inside the scanned tree,
+/// honouring its ignore files and excludes), without hidden, dependency or build folders and
+/// without prose (a README describing the app is not the app); at most `MAX_FILES`.
+pub fn neighbourhood(display: &str, texts: &Texts) -> Vec<String> {
+    let mut parts: Vec<&str> = display.split('/').collect();
+    parts.pop();
+    // The key file's folder, then the one above while the file is inside a folder.
+    parts.pop();
+    let base = parts.join("/");
+    let skip = |rel: &str| {
+        let mut dirs: Vec<&str> = rel.split('/').collect();
+        dirs.pop();
+        dirs.iter().any(|n| n.starts_with('.') && *n != ".github" || matches!(*n, "node_modules" | "vendor" | "target"))
     };
-    let mut out = Vec::new();
-    let walk = walkdir::WalkDir::new(base).max_depth(3).sort_by_file_name().into_iter().filter_entry(|e| {
-        let n = e.file_name().to_string_lossy();
-        !(e.file_type().is_dir()
-            && e.depth() > 0
-            && (n.starts_with('.') && n != ".github" || n == "node_modules" || n == "vendor" || n == "target"))
-    });
-    // Prose (a README describing the app) is not the app.
-    let prose =
-        |p: &std::path::Path| matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "txt" | "rst" | "adoc"));
-    for e in walk.filter_map(|e| e.ok()).filter(|e| e.file_type().is_file() && !prose(e.path())) {
-        let Ok(rel) = e.path().strip_prefix(base) else { continue };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        let d = if base_display.is_empty() { rel } else { format!("{base_display}/{rel}") };
-        out.push((d, e.path().to_path_buf()));
-        if out.len() >= MAX_FILES {
-            break;
-        }
-    }
-    out
-}
-
-/// Reads at most `MAX_BYTES` of a file, lossily.
-pub fn read_capped(path: &std::path::Path) -> Option<String> {
-    use std::io::Read;
-    let mut buf = Vec::new();
-    std::fs::File::open(path).ok()?.take(MAX_BYTES as u64).read_to_end(&mut buf).ok()?;
-    if buf.contains(&0) {
-        return None;
-    }
-    Some(String::from_utf8_lossy(&buf).into_owned())
+    let prose = |p: &str| matches!(p.rsplit_once('.').map(|(_, e)| e), Some("md" | "txt" | "rst" | "adoc"));
+    let from = if base.is_empty() { 0 } else { base.len() + 1 };
+    texts
+        .around(&base, 3)
+        .into_iter()
+        .filter(|p| !skip(&p[from..]) && !prose(p))
+        .take(MAX_FILES)
+        .map(str::to_string)
+        .collect()
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 
 use super::callsite::CallSite;
 use super::collected::Evidence;
@@ -31,9 +30,9 @@ pub struct PlanIndex<'k> {
     /// File -> whether it builds its own token client (`None`: unreadable); asked for each
     /// file by every credential reaching it.
     token_client: HashMap<String, Option<bool>>,
-    /// (Display, real path) -> the collected-key signals of a neighbourhood file (neighbouring
-    /// key files share most of their neighbourhood).
-    evidence: HashMap<(String, PathBuf), Option<Vec<Evidence>>>,
+    /// File -> the collected-key signals of a neighbourhood file (neighbouring key files share
+    /// most of their neighbourhood).
+    evidence: HashMap<String, Option<Vec<Evidence>>>,
 }
 
 impl<'k> PlanIndex<'k> {
@@ -104,20 +103,19 @@ impl<'k> PlanIndex<'k> {
 
     /// The collected-key evidence of a neighbourhood file ([`super::collected::file_evidence`]),
     /// `None` when it cannot be read; read and searched once per file.
-    pub fn evidence(&mut self, display: &str, real: &Path) -> Option<Vec<Evidence>> {
-        let key = (display.to_string(), real.to_path_buf());
-        if let Some(found) = self.evidence.get(&key) {
+    pub fn evidence(&mut self, display: &str, texts: &Texts) -> Option<Vec<Evidence>> {
+        if let Some(found) = self.evidence.get(display) {
             return found.clone();
         }
-        let found = file_evidence(display, real);
-        self.evidence.insert(key, found.clone());
+        let found = file_evidence(display, texts);
+        self.evidence.insert(display.to_string(), found.clone());
         found
     }
 
-    /// Fills the index with the collected-key evidence of `files` (display, real path), on
-    /// `threads` threads: what [`PlanIndex::evidence`] would find for each.
-    pub fn prepare_evidence(&mut self, files: &[(String, PathBuf)], threads: usize) {
-        let found = crate::parallel::map(threads, files, 16, |(display, real)| file_evidence(display, real));
+    /// Fills the index with the collected-key evidence of `files`, on `threads` threads: what
+    /// [`PlanIndex::evidence`] would find for each.
+    pub fn prepare_evidence(&mut self, files: &[String], texts: &Texts, threads: usize) {
+        let found = crate::parallel::map(threads, files, 16, |display| file_evidence(display, texts));
         self.evidence.extend(files.iter().cloned().zip(found));
     }
 
@@ -144,6 +142,7 @@ impl<'k> PlanIndex<'k> {
     }
 }
 
-fn file_evidence(display: &str, real: &Path) -> Option<Vec<Evidence>> {
-    super::collected::read_capped(real).map(|t| super::collected::file_evidence(display, &t))
+/// Read through the scan's reader and cap, like every other file after the scan.
+fn file_evidence(display: &str, texts: &Texts) -> Option<Vec<Evidence>> {
+    texts.text_of_any(display).map(|t| super::collected::file_evidence(display, &t))
 }

@@ -63,9 +63,9 @@ pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledg
     // front, on all threads; the credentials then read the index in their order.
     let reached: BTreeSet<&str> = project.reach.values().flatten().map(String::as_str).collect();
     index.prepare(&reached.into_iter().collect::<Vec<_>>(), &result.texts, threads);
-    let around: BTreeSet<(String, std::path::PathBuf)> =
+    let around: BTreeSet<String> =
         project.credentials.values().flat_map(|sites| neighbourhood(result, sites)).collect();
-    index.prepare_evidence(&around.into_iter().collect::<Vec<_>>(), threads);
+    index.prepare_evidence(&around.into_iter().collect::<Vec<_>>(), &result.texts, threads);
     let credentials = project
         .credentials
         .iter()
@@ -388,25 +388,21 @@ fn collected_property(
     index: &mut index::PlanIndex,
 ) -> Option<collected::Collected> {
     let around = neighbourhood(result, sites);
-    let evidence = around.iter().filter_map(|(p, real)| index.evidence(p, real));
+    let evidence = around.iter().filter_map(|p| index.evidence(p, &result.texts));
     collected::judge(evidence.flatten().collect())
 }
 
-/// The files (display and real path) a credential's collected-key signals are read in: the
-/// neighbourhoods of its key files, at most `MAX_FILES`; none when its key is not sent in
-/// headers or an SDK constructor.
-fn neighbourhood(result: &ScanResult, sites: &[Finding]) -> Vec<(String, std::path::PathBuf)> {
+/// The files a credential's collected-key signals are read in: the neighbourhoods of its key
+/// files, at most `MAX_FILES`; none when its key is not sent in headers or an SDK constructor.
+/// Only files the walk admitted: an ignored or excluded file is no evidence.
+fn neighbourhood(result: &ScanResult, sites: &[Finding]) -> Vec<String> {
     if !sites.iter().any(|f| matches!(f.kind, Kind::Header | Kind::Sdk)) {
         return Vec::new();
     }
-    let mut around: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
+    let mut around: BTreeSet<String> = BTreeSet::new();
     for path in sites.iter().filter(|f| f.role == Role::Key).map(|f| f.path.as_str()) {
-        if let Some(real) = result.sources.get(path) {
-            around.extend(collected::neighbourhood(path, real));
-        }
+        around.extend(collected::neighbourhood(path, &result.texts));
     }
-    // Only what the walk admitted: an ignored or excluded file is no evidence.
-    around.retain(|_, real| result.seen.contains(real));
     around.into_iter().take(collected::MAX_FILES).collect()
 }
 

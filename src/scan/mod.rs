@@ -142,6 +142,8 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
         let kept: Mutex<Vec<(FileResult, walk::FileEntry)>> = Mutex::new(Vec::new());
         // Project files are remembered by path only (the graph may read them later).
         let project: Mutex<Vec<walk::FileEntry>> = Mutex::new(Vec::new());
+        // And, for the project model, the other files by path (see `Texts::other`).
+        let others: Mutex<Vec<walk::FileEntry>> = Mutex::new(Vec::new());
         let (scanned, skipped, bytes) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicU64::new(0));
         let visit = |walked: walk::Walked| {
             let mut r = scan_file(&detector, &sdks, &walked, opts.max_file_size);
@@ -159,13 +161,16 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
                 bar.inc(1);
             }
             let kept_file = !r.findings.is_empty() || !r.warnings.is_empty();
-            if kept_file || opts.project_index && texts::is_project_file(&name) {
+            if kept_file || opts.project_index {
+                let project_file = texts::is_project_file(&name);
                 let display = r.display.take().unwrap_or_else(|| walked.display());
                 let f = walk::FileEntry { display, path: walked.path };
                 if kept_file {
                     kept.lock().unwrap_or_else(|e| e.into_inner()).push((r, f));
-                } else {
+                } else if project_file {
                     project.lock().unwrap_or_else(|e| e.into_inner()).push(f);
+                } else if !r.skipped {
+                    others.lock().unwrap_or_else(|e| e.into_inner()).push(f);
                 }
             }
         };
@@ -179,6 +184,9 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
         }
         for f in project.into_inner().unwrap_or_else(|e| e.into_inner()) {
             result.texts.walked(f.display, f.path);
+        }
+        for f in others.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            result.texts.other(f.display, f.path);
         }
         for (mut r, f) in per_file {
             if !r.findings.is_empty() {

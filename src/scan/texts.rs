@@ -27,6 +27,10 @@ pub struct Texts {
     /// do not exist (each folder an import could be in), and a hash answers most of them
     /// without comparing long shared prefixes down the ordered map.
     hashes: std::sync::OnceLock<std::collections::HashSet<u64>>,
+    /// Display path -> real path of the other files the walk admitted (templates, SQL, HTML),
+    /// recorded only for the project model: an app's settings form or schema shows it collects
+    /// its users' keys ([`crate::infer::collected`]). Never linked by the graph.
+    others: BTreeMap<String, PathBuf>,
     max_file_size: u64,
 }
 
@@ -37,6 +41,7 @@ impl Clone for Texts {
             walked: self.walked.clone(),
             names: self.names.clone(),
             hashes: self.hashes.clone(),
+            others: self.others.clone(),
             max_file_size: self.max_file_size,
         }
     }
@@ -56,6 +61,40 @@ impl Texts {
         self.walked.insert(display, real);
         self.names = Default::default();
         self.hashes = Default::default();
+    }
+
+    pub(crate) fn other(&mut self, display: String, real: PathBuf) {
+        self.others.insert(display, real);
+    }
+
+    /// Every file the walk admitted under `folder` (`""` is the root), project files and
+    /// others, at most `depth` folders down, in path order.
+    pub fn around(&self, folder: &str, depth: usize) -> Vec<&str> {
+        let start = if folder.is_empty() { String::new() } else { format!("{folder}/") };
+        fn within<'m>(m: &'m BTreeMap<String, PathBuf>, start: &str, depth: usize) -> Vec<&'m str> {
+            m.range::<str, _>((std::ops::Bound::Included(start), std::ops::Bound::Unbounded))
+                .map(|(k, _)| k.as_str())
+                .take_while(|k| k.starts_with(start))
+                .filter(|k| k[start.len()..].matches('/').count() < depth)
+                .collect()
+        }
+        let mut all = within(&self.walked, &start, depth);
+        all.extend(within(&self.others, &start, depth));
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
+    /// The decoded text of any admitted file, read through the scan's reader and cap and not
+    /// kept (a file the scan kept is answered from memory).
+    pub fn text_of_any(&self, display: &str) -> Option<Arc<str>> {
+        if self.walked.contains_key(display) {
+            return self.text_passing(display);
+        }
+        let real = self.others.get(display)?;
+        let mut bytes = Vec::new();
+        let loaded = source::read(real, &|| display.to_string(), self.max_file_size, &mut bytes);
+        loaded.content.map(|c| c.into_text(&bytes))
     }
 
     /// Whether some walked path has a folder or file of this name: an import of a module the
