@@ -12,19 +12,28 @@ pub fn threads(flag: Option<usize>) -> usize {
 }
 
 /// `f` over `items` on `threads` threads (see [`threads`]; one when there are fewer than
-/// `min_items` items), the results in the items' order. Items are dealt round-robin, so
-/// neighbours of similar cost spread over the threads. A thread that panics leaves its items
-/// to be done here.
+/// `min_items` items), the results in the items' order. Each thread takes the next item not
+/// yet taken, so one costly item (a huge file) does not leave the other threads idle behind a
+/// fixed share. A thread that panics leaves its items to be done here.
 pub fn map<T: Sync, R: Send>(threads: usize, items: &[T], min_items: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = threads.min(items.len());
     if threads < 2 || items.len() < min_items.max(2) {
         return items.iter().map(&f).collect();
     }
     let mut out: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
-    let f = &f;
+    let (f, next) = (&f, &std::sync::atomic::AtomicUsize::new(0));
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
-            .map(|t| s.spawn(move || (t..items.len()).step_by(threads).map(|i| (i, f(&items[i]))).collect::<Vec<_>>()))
+            .map(|_| {
+                s.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { return done };
+                        done.push((i, f(item)));
+                    }
+                })
+            })
             .collect();
         for h in handles {
             for (i, r) in h.join().unwrap_or_default() {

@@ -9,7 +9,7 @@
 //! links their own files make.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::consumer::{Consumer, Units};
 use super::facts::{self, Link};
@@ -34,8 +34,9 @@ pub struct Graph<'a> {
     /// File -> its outgoing links, extracted once (shared: a Go file links to every file of
     /// its package, and a package of hundreds of files is asked for each of them).
     out: Mutex<BTreeMap<String, Arc<[Link]>>>,
-    /// Unit -> (file -> files of that unit linking to it).
-    into: Mutex<BTreeMap<Consumer, Importers>>,
+    /// Unit -> (file -> files of that unit linking to it), built once: credentials are
+    /// searched in parallel, and a second one asking for a unit being built waits for it.
+    into: Mutex<BTreeMap<Consumer, Arc<OnceLock<Importers>>>>,
     /// Go package folder -> its files, listed once: every file of a package links to the
     /// package, so a package of n files is expanded n times per credential reaching it.
     packages: Mutex<BTreeMap<String, Arc<[String]>>>,
@@ -95,9 +96,11 @@ impl<'a> Graph<'a> {
 
     /// Reverse links among the files of one unit, built the first time the unit is asked.
     pub(crate) fn importers(&self, unit: &Consumer, units: &Units, path: &str) -> Vec<(String, &'static str)> {
-        if let Some(m) = self.into.lock().unwrap_or_else(|e| e.into_inner()).get(unit) {
-            return Self::importers_of(m, path);
-        }
+        let cell = self.into.lock().unwrap_or_else(|e| e.into_inner()).entry(unit.clone()).or_default().clone();
+        Self::importers_of(cell.get_or_init(|| self.unit_importers(unit, units)), path)
+    }
+
+    fn unit_importers(&self, unit: &Consumer, units: &Units) -> Importers {
         let folder = if unit.0 == "." { "" } else { unit.0.as_str() };
         let members: Vec<String> = if crate::project::consumer::is_workflow(folder) {
             Vec::new()
@@ -120,9 +123,7 @@ impl<'a> Graph<'a> {
                 to.entry(l.to.clone()).or_default().push((m.clone(), l.kind));
             }
         }
-        let found = Self::importers_of(&map, path);
-        self.into.lock().unwrap_or_else(|e| e.into_inner()).insert(unit.clone(), map);
-        found
+        map
     }
 
     /// The importers of one file: those linking to it and those linking to its package, in

@@ -106,28 +106,29 @@ impl Project {
         }
         let mut reach = BTreeMap::new();
         let mut links = BTreeMap::new();
-        for (id, sites) in &credentials {
+        // Each credential's search is its own (the graph's memos are shared and the same
+        // whoever fills them), so they run on the command's threads.
+        let each: Vec<(&CredentialId, &Vec<Finding>)> = credentials.iter().collect();
+        let found = crate::parallel::map(threads, &each, 2, |(_, sites)| {
             let starts: BTreeSet<String> =
                 sites.iter().filter(|f| f.role == Role::Key).map(|f| f.path.clone()).collect();
-            let (files, why) = graph.reach(&starts, &units);
+            graph.reach(&starts, &units)
+        });
+        for ((id, _), (files, why)) in each.into_iter().zip(found) {
             links.insert(id.clone(), why);
             reach.insert(id.clone(), files);
         }
         join_nameless(result, &mut credentials, &mut reach, &mut links);
         absorb_linked_units(&mut credentials, &mut reach, &mut links);
-        let mut importers = BTreeMap::new();
         // Only files of the credential's own unit: their importer maps were built by the
         // search already, so this reads nothing new.
-        for (id, files) in &reach {
-            for file in files.iter().filter(|f| units.consumer_of(f) == id.consumer) {
-                if importers.contains_key(file) {
-                    continue;
-                }
-                let from: Vec<String> =
-                    graph.importers(&units.consumer_of(file), &units, file).into_iter().map(|(f, _)| f).collect();
-                importers.insert(file.clone(), from);
-            }
-        }
+        let own: BTreeSet<&String> =
+            reach.iter().flat_map(|(id, files)| files.iter().filter(|f| units.consumer_of(f) == id.consumer)).collect();
+        let own: Vec<&String> = own.into_iter().collect();
+        let found = crate::parallel::map(threads, &own, 256, |file| {
+            graph.importers(&units.consumer_of(file), &units, file).into_iter().map(|(f, _)| f).collect::<Vec<_>>()
+        });
+        let importers: BTreeMap<String, Vec<String>> = own.into_iter().cloned().zip(found).collect();
         Project { credentials, reach, links, importers }
     }
 }
