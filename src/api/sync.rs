@@ -88,11 +88,7 @@ pub fn sync(client: &Client, token: &Secret, knowledge: &Knowledge, out: &Path) 
 /// `$XDG_CACHE_HOME/scopesmith/permission-groups.json`, else under `~/.cache` (or
 /// `%LOCALAPPDATA%` on Windows).
 pub fn default_cache_path() -> Option<PathBuf> {
-    let env_dir = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-    let dir = env_dir("XDG_CACHE_HOME")
-        .or_else(|| env_dir("HOME").map(|h| h.join(".cache")))
-        .or_else(|| env_dir("LOCALAPPDATA"))?;
-    Some(dir.join("scopesmith").join("permission-groups.json"))
+    crate::outfile::cache_dir().map(|d| d.join("permission-groups.json"))
 }
 
 pub fn write_cache(path: &Path, source: &str, groups: &[RemoteGroup]) -> Result<(), crate::Error> {

@@ -209,9 +209,9 @@ fn holds_key(line: &str) -> bool {
     HEX.is_match(line)
 }
 
-/// Whether the finding is a site of a credential whose app collects its users' Global keys
-/// (`infer::collected`): the stored value is each user's key, not one to swap for a token.
-/// What the plan proposes instead, when `f` is a site of an app that collects its users' keys.
+/// What the plan proposes instead, when `f` is a site of a credential whose app collects its
+/// users' Global keys (`infer::collected`): the stored value is each user's key, not one to
+/// swap for a token.
 fn collected_target<'p>(credentials: &'p Plan, f: &Finding) -> Option<&'p str> {
     credentials
         .credentials

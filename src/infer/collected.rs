@@ -15,9 +15,9 @@
 use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet};
+use serde::{Deserialize, Serialize};
 
 use crate::scan::texts::Texts;
-use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -34,8 +34,8 @@ pub struct Graph<'a> {
     /// File -> its outgoing links, extracted once (shared: a Go file links to every file of
     /// its package, and a package of hundreds of files is asked for each of them).
     out: Mutex<BTreeMap<String, Arc<[Link]>>>,
-    /// Unit -> (file -> files of that unit linking to it), built once: credentials are
-    /// searched in parallel, and a second one asking for a unit being built waits for it.
+    /// Unit -> (file -> files of that unit linking to it), built the first time the unit is
+    /// asked (its files are linked on the command's threads meanwhile).
     into: Mutex<BTreeMap<Consumer, Arc<OnceLock<Importers>>>>,
     /// Go package folder -> its files, listed once: every file of a package links to the
     /// package, so a package of n files is expanded n times per credential reaching it.

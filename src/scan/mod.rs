@@ -82,7 +82,7 @@ pub struct ScanResult {
     pub stats: Stats,
     /// The per-file cap the scan read with: later stages that read a file again keep to it.
     pub max_file_size: u64,
-    /// The files the walk admitted (every one with a project index, else the code files).
+    /// The code files the walk admitted (the wrapper pass looks for callers among them).
     pub seen: std::sync::Arc<seen::Seen>,
 }
 
@@ -148,7 +148,7 @@ pub fn scan(roots: &[PathBuf], rules: &[DetectRule], opts: &ScanOptions) -> Resu
         let visit = |walked: walk::Walked| {
             let mut r = scan_file(&detector, &sdks, &walked, opts.max_file_size);
             let name = walked.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-            if opts.project_index || wrapper::in_family(&name) {
+            if wrapper::in_family(&name) {
                 seen.insert(&walked.path);
             }
             if r.skipped { &skipped } else { &scanned }.fetch_add(1, Ordering::Relaxed);

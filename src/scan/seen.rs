@@ -1,9 +1,9 @@
 //! The files the walk handed to the scan, remembered by a seeded 64-bit hash of the walker's
-//! path only (8 bytes a file, where a path would be a hundred): later passes that look for
-//! files beside a finding (a wrapper's callers, an app's forms and tables around a collected
-//! key) take only files the walk admitted, so ignore files, excludes, skipped folders and links
-//! rule them exactly as they rule the scan. `scan` alone remembers only the code files the
-//! wrapper pass looks in; a scan for the project model remembers every file.
+//! path only (8 bytes a file, where a path would be a hundred): the wrapper pass, which looks
+//! for a wrapper's callers beside its definition, takes only files the walk admitted, so ignore
+//! files, excludes, skipped folders and links rule them exactly as they rule the scan. Only the
+//! code files that pass looks in are remembered. (The project model lists the files it needs
+//! from [`super::texts::Texts`], which records them by path.)
 //!
 //! Two paths share a hash with odds of about one in 2^64 per pair, and the seed is random per
 //! run, so a tree cannot aim at it; a collision would only let one more file be looked at.

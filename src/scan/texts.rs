@@ -91,10 +91,7 @@ impl Texts {
         if self.walked.contains_key(display) {
             return self.text_passing(display);
         }
-        let real = self.others.get(display)?;
-        let mut bytes = Vec::new();
-        let loaded = source::read(real, &|| display.to_string(), self.max_file_size, &mut bytes);
-        loaded.content.map(|c| c.into_text(&bytes))
+        self.read_real(self.others.get(display)?, display)
     }
 
     /// Whether some walked path has a folder or file of this name: an import of a module the
@@ -181,10 +178,14 @@ impl Texts {
     }
 
     fn load(&self, display: &str) -> Option<Option<Arc<str>>> {
-        let real = self.walked.get(display)?;
+        Some(self.read_real(self.walked.get(display)?, display))
+    }
+
+    /// One file through the scan's reader and cap, decoded as the scan decodes it.
+    fn read_real(&self, real: &std::path::Path, display: &str) -> Option<Arc<str>> {
         let mut bytes = Vec::new();
         let loaded = source::read(real, &|| display.to_string(), self.max_file_size, &mut bytes);
-        Some(loaded.content.map(|c| c.into_text(&bytes)))
+        loaded.content.map(|c| c.into_text(&bytes))
     }
 }
 
