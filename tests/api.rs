@@ -7,10 +7,11 @@
 
 #![cfg(feature = "online")]
 
+mod common;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use assert_cmd::Command;
 use serde_json::{json, Value};
 
 const TOKEN: &str = "BootstrapTokenBootstrapTokenBootstrap0001";
@@ -113,7 +114,7 @@ struct Run {
 
 /// Runs scopesmith with a clean credential environment and a private cache directory.
 fn run(cache: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::cargo_bin("scopesmith").expect("binary");
+    let mut cmd = common::bin();
     for var in ["CLOUDFLARE_API_TOKEN", "CF_API_KEY", "CF_API_EMAIL", "CF_TOKEN_ISH", "CF_DEAD"] {
         cmd.env_remove(var);
     }
@@ -719,7 +720,7 @@ fn issue13_item9_mint_stdout_on_a_full_disk_or_closed_pipe_rolls_back() {
         let fake = token_api(vec![], None);
         let dir = tempfile::tempdir().unwrap();
         let (plan, catalog) = (write_plan(dir.path()), write_catalog(dir.path()));
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("scopesmith"));
+        let mut cmd = common::scopesmith();
         cmd.args(mint_args(&plan, &catalog, &fake.base))
             .env("CLOUDFLARE_API_TOKEN", TOKEN)
             .env("XDG_CACHE_HOME", dir.path())

@@ -2,6 +2,8 @@
 //! the cutover runbook, end to end on `fixtures/saas` (a multi-tenant app that stores each
 //! tenant's e-mail and Global API Key, a CI job, a committed Terraform token policy).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -17,7 +19,7 @@ fn saas() -> PathBuf {
 }
 
 fn bin() -> Command {
-    Command::cargo_bin("scopesmith").expect("binary builds")
+    common::bin()
 }
 
 fn plan_json(dir: &std::path::Path) -> Value {

@@ -3,10 +3,11 @@
 //! format, saved-result errors, the `source` stamp, and the HTML in a real headless browser
 //! (`tests/browser/check_report.sh`, run when `SCOPESMITH_BROWSER_TESTS=1`).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -19,7 +20,7 @@ fn data(name: &str) -> String {
 
 /// Runs `scopesmith report ARGS` from the crate root; returns stdout (exit 0 required).
 fn report(args: &[&str]) -> String {
-    let out = Command::cargo_bin("scopesmith").unwrap().current_dir(root()).arg("report").args(args).output().unwrap();
+    let out = common::bin().current_dir(root()).arg("report").args(args).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
@@ -113,7 +114,7 @@ fn malformed_saved_json_names_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("broken.json");
     std::fs::write(&bad, "{\n  \"findings\": [\n    {\"rule\": \"x\", \"path\": 3}\n  ]\n}\n").unwrap();
-    let out = Command::cargo_bin("scopesmith").unwrap().arg("report").arg(&bad).output().unwrap();
+    let out = common::bin().arg("report").arg(&bad).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("broken.json") && err.contains("line 3") && err.contains("column"), "{err}");
@@ -132,14 +133,7 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 fn json_of(dir: &Path, cmd: &str, extra: &[&str]) -> Value {
-    let out = Command::cargo_bin("scopesmith")
-        .unwrap()
-        .arg(cmd)
-        .arg(dir)
-        .args(["--format", "json"])
-        .args(extra)
-        .output()
-        .unwrap();
+    let out = common::bin().arg(cmd).arg(dir).args(["--format", "json"]).args(extra).output().unwrap();
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -180,6 +174,7 @@ fn html_renders_in_headless_chromium() {
     let status = Process::new("sh")
         .arg(root().join("tests/browser/check_report.sh"))
         .env("SCOPESMITH", assert_cmd::cargo::cargo_bin("scopesmith"))
+        .env("XDG_CACHE_HOME", common::no_cache_home())
         .env("SCREENSHOT", shot.path().join("report.png"))
         .current_dir(root())
         .status()
