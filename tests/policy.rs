@@ -81,6 +81,7 @@ fn cloudflare_json_has_the_documented_shape() {
         allow_ip: vec!["203.0.113.7".into(), "2001:db8::/32".into()],
         expires_on: Some("2026-12-31T23:59:59Z".into()),
         user_token: false,
+        account_id: None,
     })
     .unwrap();
     for eco in ecosystems() {
@@ -108,7 +109,11 @@ fn terraform_parses_as_hcl() {
     for eco in ecosystems() {
         let p = plan(&root().join("fixtures").join(&eco));
         for (label, v4, user) in [("v5", false, false), ("v5-user", false, true), ("v4", true, false)] {
-            let opts = EmitOptions { allow_ip: vec!["198.51.100.0/24".into()], expires_on: None, user_token: user };
+            let opts = EmitOptions {
+                allow_ip: vec!["198.51.100.0/24".into()],
+                user_token: user,
+                ..EmitOptions::default()
+            };
             let tokens = policy::tokens(&p, &opts);
             if tokens.is_empty() {
                 continue;

@@ -34,6 +34,7 @@ fn emit_command(
         allow_ip: args.allow_ip.clone(),
         expires_on: args.expires_on.clone(),
         user_token: args.user_token,
+        account_id: None,
     })?;
     let tokens = policy::tokens(plan, &opts);
     let files: Vec<(String, String)> = match emit {
