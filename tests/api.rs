@@ -831,3 +831,134 @@ fn issue13_item12_catalog_sync_refuses_a_planted_link() {
     assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
 }
+
+// ---- issue 12: one policy builder shared by --emit, mint and the report; synced ids reach every policy
+
+const R2_WRITE: &str = "Workers R2 Storage Write";
+
+/// Two credentials: `CF_API_KEY` purges whatever zone it is given (all zones) and deploys a
+/// Worker and an R2 object in account ACC (a group without a bundled id); `CF_DNS_KEY` writes
+/// DNS records of zone ZONE.
+fn issue12_project(dir: &Path) -> std::path::PathBuf {
+    let root = dir.join("project");
+    for (sub, file, body) in [
+        (
+            "deploy",
+            "deploy.sh",
+            format!(
+                "#!/bin/sh\n\
+                 curl -X POST \"https://api.cloudflare.com/client/v4/zones/${{CF_ZONE_ID}}/purge_cache\" -H \"X-Auth-Email: $CF_API_EMAIL\" -H \"X-Auth-Key: $CF_API_KEY\"\n\
+                 curl -X PUT \"https://api.cloudflare.com/client/v4/accounts/{ACC}/workers/scripts/app\" -H \"X-Auth-Email: $CF_API_EMAIL\" -H \"X-Auth-Key: $CF_API_KEY\"\n\
+                 curl -X PUT \"https://api.cloudflare.com/client/v4/accounts/{ACC}/r2/buckets/logs/objects/a\" -H \"X-Auth-Email: $CF_API_EMAIL\" -H \"X-Auth-Key: $CF_API_KEY\"\n"
+            ),
+        ),
+        (
+            "dns",
+            "dns.sh",
+            format!(
+                "#!/bin/sh\n\
+                 curl -X POST \"https://api.cloudflare.com/client/v4/zones/{ZONE}/dns_records\" -H \"X-Auth-Email: $CF_API_EMAIL\" -H \"X-Auth-Key: $CF_DNS_KEY\"\n"
+            ),
+        ),
+    ] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+        std::fs::write(root.join(sub).join(file), body).unwrap();
+    }
+    root
+}
+
+/// The bodies a mint dry run prints after each `POST <url>` line, by token name.
+fn dry_run_bodies(stdout: &str) -> std::collections::BTreeMap<String, Value> {
+    let mut out = std::collections::BTreeMap::new();
+    for (i, _) in stdout.match_indices("\nPOST ") {
+        let rest = &stdout[i + 1..];
+        let json_start = rest.find('\n').expect("a body follows") + 1;
+        let body: Value =
+            serde_json::Deserializer::from_str(&rest[json_start..]).into_iter::<Value>().next().unwrap().unwrap();
+        out.insert(body["name"].as_str().unwrap().to_string(), body);
+    }
+    out
+}
+
+/// The create-token bodies `plan --emit cloudflare-json` wrote, by token name.
+fn emitted_bodies(out: &Path) -> std::collections::BTreeMap<String, Value> {
+    let mut bodies = std::collections::BTreeMap::new();
+    for e in std::fs::read_dir(out).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".json") && !name.ends_with(".notes.json") {
+            let body: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            bodies.insert(body["name"].as_str().unwrap().to_string(), body);
+        }
+    }
+    bodies
+}
+
+fn plan_json(cache: &Path, root: &Path) -> std::path::PathBuf {
+    let r = run(cache, &["plan", "--format", "json", root.to_str().unwrap()], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let path = cache.join("plan.json");
+    std::fs::write(&path, &r.stdout).unwrap();
+    path
+}
+
+/// Before issue 12, mint built its own resources: a user token for all zones became a flat
+/// `com.cloudflare.api.account.zone.*` (every zone of every account) where `--emit` names the
+/// account the code works in, and a group without id got another placeholder text.
+#[test]
+fn issue12_emit_and_mint_dry_run_send_the_same_policies() {
+    let fake = serve(|_| fail(500, 0, "must not be called"));
+    let dir = tempfile::tempdir().unwrap();
+    let root = issue12_project(dir.path());
+    let plan = plan_json(dir.path(), &root);
+    let out = dir.path().join("emitted");
+    for user in [true, false] {
+        let mut emit =
+            vec!["plan", "--emit", "cloudflare-json", "--out", out.to_str().unwrap(), root.to_str().unwrap()];
+        let mut mint = vec!["mint", "--dry-run", "--plan", plan.to_str().unwrap(), "--api-base", &fake.base];
+        if user {
+            emit.push("--user-token");
+            mint.push("--user-token");
+        } else {
+            mint.extend(["--account-id", ACC]);
+        }
+        let e = run(dir.path(), &emit, &[]);
+        assert_eq!(e.code, 0, "{}", e.stderr);
+        let m = run(dir.path(), &mint, &[]);
+        assert_eq!(m.code, 0, "{}", m.stderr);
+        let (emitted, minted) = (emitted_bodies(&out), dry_run_bodies(&m.stdout));
+        assert_eq!(emitted.keys().collect::<Vec<_>>(), ["scopesmith: CF_API_KEY", "scopesmith: CF_DNS_KEY"]);
+        assert_eq!(minted.keys().collect::<Vec<_>>(), emitted.keys().collect::<Vec<_>>(), "{}", m.stdout);
+        for (name, body) in &emitted {
+            assert_eq!(minted[name]["policies"], body["policies"], "{name} (user token: {user})");
+        }
+        let all_zones = &emitted["scopesmith: CF_API_KEY"]["policies"];
+        assert!(all_zones.to_string().contains(&format!("\"com.cloudflare.api.account.{ACC}\":{{")), "{all_zones}");
+        assert!(m.stderr.contains(&format!("placeholder id for {R2_WRITE}")), "{}", m.stderr);
+        assert!(fake.requests().is_empty());
+    }
+}
+
+/// A user token whose code names no account: `--emit` writes `<ACCOUNT_ID>`, and mint, which
+/// once asked for every zone of every account, refuses until the account is named.
+#[test]
+fn issue12_mint_of_a_user_token_without_an_account_asks_for_it() {
+    let fake = serve(|_| fail(500, 0, "must not be called"));
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.json");
+    let body = json!({"version": 1, "credentials": [
+        {"name": "CF_API_KEY", "permissions": [{"name": "Cache Purge", "scope": "zone", "resources": []}]}
+    ]});
+    std::fs::write(&plan, body.to_string()).unwrap();
+    let args = ["mint", "--dry-run", "--user-token", "--plan", plan.to_str().unwrap(), "--api-base", &fake.base];
+    let r = run(dir.path(), &args, &[]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("no account id is known") && r.stderr.contains("--account-id"), "{}", r.stderr);
+    let r = run(dir.path(), &[&args[..], &["--account-id", ACC]].concat(), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let policies = &dry_run_bodies(&r.stdout)["scopesmith: CF_API_KEY"]["policies"];
+    assert_eq!(
+        policies[0]["resources"],
+        json!({format!("com.cloudflare.api.account.{ACC}"): {"com.cloudflare.api.account.zone.*": "*"}})
+    );
+}
