@@ -962,3 +962,94 @@ fn issue12_mint_of_a_user_token_without_an_account_asks_for_it() {
         json!({format!("com.cloudflare.api.account.{ACC}"): {"com.cloudflare.api.account.zone.*": "*"}})
     );
 }
+
+/// A `catalog sync` cache in `XDG_CACHE_HOME` gives one group an id the bundled table lacks
+/// and another a different one: the plan, both emitted forms and mint all carry the synced ids.
+#[test]
+fn issue12_synced_ids_reach_every_policy() {
+    const SYNCED_R2: &str = "5b1f0a5d7d2c4b0e9f3a6c8e1d2b4a70";
+    const SYNCED_WORKERS: &str = "aa11bb22cc33dd44ee55ff6677889900";
+    let fake = serve(|_| fail(500, 0, "must not be called"));
+    let dir = tempfile::tempdir().unwrap();
+    let root = issue12_project(dir.path());
+    // Saved before the cache exists: the plan carries the bundled ids.
+    let old_plan = plan_json(dir.path(), &root);
+    let saved = std::fs::read_to_string(&old_plan).unwrap();
+    assert!(saved.contains(WORKERS_ID) && !saved.contains(SYNCED_WORKERS));
+    let cache = dir.path().join("scopesmith/permission-groups.json");
+    std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
+    let groups = json!({"version": 1, "source": "test", "groups": [
+        group(SYNCED_R2, R2_WRITE, "com.cloudflare.api.account"),
+        group(SYNCED_WORKERS, "Workers Scripts Write", "com.cloudflare.api.account"),
+    ]});
+    std::fs::write(&cache, groups.to_string()).unwrap();
+    let root_s = root.to_str().unwrap();
+
+    let plan = run(dir.path(), &["plan", "--format", "json", root_s], &[]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let doc: Value = serde_json::from_str(&plan.stdout).unwrap();
+    let ids: Vec<(String, String)> = doc["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["permissions"].as_array().unwrap().clone())
+        .map(|g| (g["name"].as_str().unwrap().to_string(), g["id"].as_str().unwrap_or("").to_string()))
+        .collect();
+    assert!(ids.contains(&(R2_WRITE.into(), SYNCED_R2.into())), "{ids:?}");
+    assert!(ids.contains(&("Workers Scripts Write".into(), SYNCED_WORKERS.into())), "{ids:?}");
+
+    let human = run(dir.path(), &["plan", root_s], &[]);
+    assert!(human.stdout.contains(&format!("ids from the catalog sync cache {}", cache.display())), "{}", human.stdout);
+
+    let out = dir.path().join("emitted");
+    let e = run(dir.path(), &["plan", "--emit", "cloudflare-json", "--out", out.to_str().unwrap(), root_s], &[]);
+    assert_eq!(e.code, 0, "{}", e.stderr);
+    assert!(e.stdout.contains(&format!("catalog sync cache {}", cache.display())), "{}", e.stdout);
+    let body = emitted_bodies(&out)["scopesmith: CF_API_KEY"].to_string();
+    assert!(body.contains(SYNCED_R2) && body.contains(SYNCED_WORKERS) && !body.contains("<id of"), "{body}");
+
+    for v4 in [false, true] {
+        let tf_dir = dir.path().join(if v4 { "tf4" } else { "tf5" });
+        let mut args = vec!["plan", "--emit", "terraform", "--out", tf_dir.to_str().unwrap(), root_s];
+        if v4 {
+            args.push("--terraform-v4");
+        }
+        let t = run(dir.path(), &args, &[]);
+        assert_eq!(t.code, 0, "{}", t.stderr);
+        let tf = std::fs::read_to_string(tf_dir.join("tokens.tf")).unwrap();
+        assert!(tf.contains(SYNCED_R2) && tf.contains(SYNCED_WORKERS), "{tf}");
+        assert!(!tf.contains(WORKERS_ID), "the bundled id is gone:\n{tf}");
+    }
+
+    // An old plan: the synced id wins over the one it carries.
+    let m = run(
+        dir.path(),
+        &["mint", "--dry-run", "--plan", old_plan.to_str().unwrap(), "--account-id", ACC, "--api-base", &fake.base],
+        &[],
+    );
+    assert_eq!(m.code, 0, "{}", m.stderr);
+    let minted = dry_run_bodies(&m.stdout)["scopesmith: CF_API_KEY"].to_string();
+    assert!(minted.contains(SYNCED_R2) && minted.contains(SYNCED_WORKERS) && !minted.contains(WORKERS_ID), "{minted}");
+    assert!(!m.stderr.contains("placeholder"), "{}", m.stderr);
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn issue12_a_corrupt_cache_is_named_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = issue12_project(dir.path());
+    let cache = dir.path().join("scopesmith/permission-groups.json");
+    std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
+    std::fs::write(&cache, "{\"version\": 1, \"groups\": [").unwrap();
+    for args in [vec!["plan", root.to_str().unwrap()], vec!["report", root.to_str().unwrap()]] {
+        let r = run(dir.path(), &args, &[]);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        let err = r.stderr.replace('\n', " ");
+        assert!(err.contains("permission-groups.json"), "{err}");
+        assert!(err.contains("catalog sync") && err.contains("delete"), "{err}");
+    }
+    // `scan` names no permission id, so the cache does not stop it.
+    let r = run(dir.path(), &["scan", root.to_str().unwrap()], &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+}

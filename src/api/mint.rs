@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::client::{Auth, Client};
-use super::sync::{id_for, RemoteGroup};
 use super::ApiError;
 use crate::infer::Grant;
 use crate::policy::{self, Resource};
+use crate::rules::synced::Synced;
 use crate::rules::Knowledge;
 use crate::secret::Secret;
 
@@ -101,7 +101,7 @@ pub struct TokenRequest {
 pub fn requests(
     plan: &PlanFile,
     knowledge: &Knowledge,
-    synced: &[RemoteGroup],
+    synced: Option<&Synced>,
     owner: &Owner,
 ) -> Result<(Vec<TokenRequest>, Vec<String>), ApiError> {
     requests_with(plan, knowledge, synced, owner, false)
@@ -119,7 +119,7 @@ pub fn requests(
 pub fn requests_with(
     plan: &PlanFile,
     knowledge: &Knowledge,
-    synced: &[RemoteGroup],
+    synced: Option<&Synced>,
     owner: &Owner,
     placeholders: bool,
 ) -> Result<(Vec<TokenRequest>, Vec<String>), ApiError> {
@@ -179,9 +179,9 @@ pub fn requests_with(
 
 /// The grant with the id mint sends: the synced one, else the one the plan carries, else the
 /// bundled one (a plan saved before the cache existed, or by an older scopesmith).
-fn with_id(g: &Grant, knowledge: &Knowledge, synced: &[RemoteGroup]) -> Grant {
+fn with_id(g: &Grant, knowledge: &Knowledge, synced: Option<&Synced>) -> Grant {
     let bundled = knowledge.groups.get(&g.name).filter(|k| k.scope == g.scope).and_then(|k| k.id.as_deref());
-    let id = id_for(synced, &g.name, g.scope).or(g.id.as_deref()).or(bundled);
+    let id = synced.and_then(|s| s.id(&g.name, g.scope)).or(g.id.as_deref()).or(bundled);
     Grant { id: id.map(str::to_string), ..g.clone() }
 }
 
@@ -382,7 +382,7 @@ mod tests {
     /// The `resources` of the one policy minted for `g`, or the refusal.
     fn resources(g: Grant, owner: &Owner) -> Result<Value, String> {
         let plan = PlanFile { credentials: vec![PlannedCredential { name: "K".into(), permissions: vec![g] }] };
-        let (reqs, _) = requests(&plan, &Knowledge::default(), &[], owner).map_err(|e| format!("{e}"))?;
+        let (reqs, _) = requests(&plan, &Knowledge::default(), None, owner).map_err(|e| format!("{e}"))?;
         Ok(reqs[0].body["policies"][0]["resources"].clone())
     }
 
@@ -437,22 +437,25 @@ mod tests {
             }],
         };
         let owner = Owner::Account(ACC.into());
-        let e = requests(&plan, &Knowledge::default(), &[], &owner).expect_err("refused").to_string();
+        let e = requests(&plan, &Knowledge::default(), None, &owner).expect_err("refused").to_string();
         assert!(e.contains("example.com") && e.contains("Workers R2 Storage Write"), "{e}");
-        let dry = requests_with(&plan, &Knowledge::default(), &[], &owner, true).expect_err("zone name").to_string();
+        let dry = requests_with(&plan, &Knowledge::default(), None, &owner, true).expect_err("zone name").to_string();
         assert!(dry.contains("example.com") && !dry.contains("Workers R2"), "a dry run only lets ids go: {dry}");
     }
 
     #[test]
     fn ids_synced_then_saved_then_bundled() {
-        let synced = vec![RemoteGroup {
-            id: "s".repeat(32),
-            name: "DNS Write".into(),
-            scopes: vec!["com.cloudflare.api.account.zone".into()],
-        }];
+        let synced = Synced {
+            path: "cache.json".into(),
+            groups: vec![crate::rules::synced::RemoteGroup {
+                id: "s".repeat(32),
+                name: "DNS Write".into(),
+                scopes: vec!["com.cloudflare.api.account.zone".into()],
+            }],
+        };
         let g = grant("DNS Write", Scope::Zone, &[ZONE]);
-        assert_eq!(with_id(&g, &Knowledge::default(), &synced).id, Some("s".repeat(32)));
-        assert_eq!(with_id(&g, &Knowledge::default(), &[]).id.as_deref(), Some(ID));
+        assert_eq!(with_id(&g, &Knowledge::default(), Some(&synced)).id, Some("s".repeat(32)));
+        assert_eq!(with_id(&g, &Knowledge::default(), None).id.as_deref(), Some(ID));
         let mut k = Knowledge::default();
         k.groups.insert(
             "DNS Write".into(),
@@ -463,6 +466,6 @@ mod tests {
             },
         );
         let bare = Grant { id: None, ..g };
-        assert_eq!(with_id(&bare, &k, &[]).id, Some("b".repeat(32)));
+        assert_eq!(with_id(&bare, &k, None).id, Some("b".repeat(32)));
     }
 }

@@ -4,10 +4,10 @@
 //! Both read the same [`TokenPolicy`] list, built here by [`build`], the one policy builder
 //! that `plan --emit`, `mint` and the migration report share: one token per credential, one
 //! policy per resource set (grants that cover the same zones or accounts share a policy).
-//! Nothing is invented: a permission group id is the one its grant carries (the bundled
-//! table's, or for `mint` the sync cache's or the saved plan's) or stays a marked placeholder,
-//! and a resource this tool cannot name (a zone known only by name, an unknown account id)
-//! becomes a marked placeholder with a note saying what to fill in.
+//! Nothing is invented: a permission group id is the one its grant carries (the `catalog sync`
+//! cache's, else the bundled table's) or stays a marked placeholder, and a resource this tool
+//! cannot name (a zone known only by name, an unknown account id) becomes a marked placeholder
+//! with a note saying what to fill in.
 
 pub mod cloudflare;
 pub mod escalation;
