@@ -353,7 +353,8 @@ pub struct MintArgs {
     /// Print the exact requests and send nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// Account that owns the new tokens (required unless --user-token)
+    /// Account that owns the new tokens (required unless --user-token); with --user-token, the one
+    /// account the tokens cover where the plan names none
     #[arg(long, value_name = "ID")]
     pub account_id: Option<String>,
     /// Create user tokens (POST /user/tokens) instead of account-owned ones

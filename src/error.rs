@@ -53,6 +53,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Cache(#[from] crate::rules::synced::CacheError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     #[cfg(feature = "online")]
     Api(#[from] crate::api::ApiError),
 

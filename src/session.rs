@@ -1,6 +1,7 @@
-//! One session for every command: `.scopesmith.yaml`, rules, walk, scan and the gate
-//! (excludes, suppressions, baseline) run once, here, so `scan`, `plan`, `fix`, `report` and
-//! `verify` cannot disagree about what is excluded, suppressed or baselined.
+//! One session for every command: `.scopesmith.yaml`, rules (with the `catalog sync` ids),
+//! walk, scan and the gate (excludes, suppressions, baseline) run once, here, so `scan`,
+//! `plan`, `fix`, `report` and `verify` cannot disagree about what is excluded, suppressed or
+//! baselined, nor the commands after `scan` about a permission group's id.
 //!
 //! Takes the walk flags and, for `scan`, the gate flags; returns the narrowed [`ScanResult`]
 //! (with the decoded text of the files later stages need), the rules and the tally of what
@@ -63,7 +64,14 @@ impl Session {
         // the same id replaces the file's.
         walk.exclude = config.exclude.iter().cloned().chain(walk.exclude).collect();
         walk.rules = config.rules.iter().cloned().chain(walk.rules).collect();
-        let mut rules = RuleSet::load_on(&walk.rules, crate::parallel::threads(walk.threads))?;
+        let threads = crate::parallel::threads(walk.threads);
+        // Every command after `scan` plans, so it takes the permission-group ids of the `catalog
+        // sync` cache (when there is one): plan, --emit, check, fix and report then name the
+        // ids `mint` sends. `scan` shows no permission id, so a bad cache cannot stop it.
+        let mut rules = match gate {
+            Gate::Full(_) => RuleSet::load_on(&walk.rules, threads)?,
+            Gate::Narrow => RuleSet::load_synced(&walk.rules, threads, None)?,
+        };
         let ids: Vec<&str> = rules.detect.iter().map(|r| r.id.as_str()).collect();
         config.check_rules(&ids)?;
         if matches!(gate, Gate::Full(g) if g.baseline.is_none() && g.write_baseline.is_none()) {

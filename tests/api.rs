@@ -7,10 +7,11 @@
 
 #![cfg(feature = "online")]
 
+mod common;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use assert_cmd::Command;
 use serde_json::{json, Value};
 
 const TOKEN: &str = "BootstrapTokenBootstrapTokenBootstrap0001";
@@ -113,7 +114,7 @@ struct Run {
 
 /// Runs scopesmith with a clean credential environment and a private cache directory.
 fn run(cache: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::cargo_bin("scopesmith").expect("binary");
+    let mut cmd = common::bin();
     for var in ["CLOUDFLARE_API_TOKEN", "CF_API_KEY", "CF_API_EMAIL", "CF_TOKEN_ISH", "CF_DEAD"] {
         cmd.env_remove(var);
     }
@@ -719,7 +720,7 @@ fn issue13_item9_mint_stdout_on_a_full_disk_or_closed_pipe_rolls_back() {
         let fake = token_api(vec![], None);
         let dir = tempfile::tempdir().unwrap();
         let (plan, catalog) = (write_plan(dir.path()), write_catalog(dir.path()));
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("scopesmith"));
+        let mut cmd = common::scopesmith();
         cmd.args(mint_args(&plan, &catalog, &fake.base))
             .env("CLOUDFLARE_API_TOKEN", TOKEN)
             .env("XDG_CACHE_HOME", dir.path())
@@ -888,4 +889,226 @@ fn sync_with_oauth_scopes_caches_them_and_plan_maps_groups_with_them() {
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("oauth-client.json")).unwrap()).unwrap();
     assert_eq!(doc["request"]["scopes"], json!(["offline_access"]));
+}
+
+// ---- issue 12: one policy builder shared by --emit, mint and the report; synced ids reach every policy
+
+const R2_WRITE: &str = "Workers R2 Storage Write";
+
+/// Two credentials: `CF_API_KEY` purges whatever zone it is given (all zones) and deploys a
+/// Worker and an R2 object in account ACC (a group without a bundled id); `CF_DNS_KEY` writes
+/// DNS records of zone ZONE.
+fn issue12_project(dir: &Path) -> std::path::PathBuf {
+    let root = dir.join("project");
+    for (sub, file, body) in [
+        (
+            "deploy",
+            "deploy.sh",
+            format!(
+                "#!/bin/sh\n\
+                 curl -X POST \"https://api.cloudflare.com/client/v4/zones/${{CF_ZONE_ID}}/purge_cache\" -H \"X-Auth-Email: $CF_API_EMAIL\" -H \"X-Auth-Key: $CF_API_KEY\"\n\
+                 curl -X PUT \"https://api.cloudflare.com/client/v4/accounts/{ACC}/workers/scripts/app\" -H \"X-Auth-Email: $CF_API_EMAIL\" -H \"X-Auth-Key: $CF_API_KEY\"\n\
+                 curl -X PUT \"https://api.cloudflare.com/client/v4/accounts/{ACC}/r2/buckets/logs/objects/a\" -H \"X-Auth-Email: $CF_API_EMAIL\" -H \"X-Auth-Key: $CF_API_KEY\"\n"
+            ),
+        ),
+        (
+            "dns",
+            "dns.sh",
+            format!(
+                "#!/bin/sh\n\
+                 curl -X POST \"https://api.cloudflare.com/client/v4/zones/{ZONE}/dns_records\" -H \"X-Auth-Email: $CF_API_EMAIL\" -H \"X-Auth-Key: $CF_DNS_KEY\"\n"
+            ),
+        ),
+    ] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+        std::fs::write(root.join(sub).join(file), body).unwrap();
+    }
+    root
+}
+
+/// The bodies a mint dry run prints after each `POST <url>` line, by token name.
+fn dry_run_bodies(stdout: &str) -> std::collections::BTreeMap<String, Value> {
+    let mut out = std::collections::BTreeMap::new();
+    for (i, _) in stdout.match_indices("\nPOST ") {
+        let rest = &stdout[i + 1..];
+        let json_start = rest.find('\n').expect("a body follows") + 1;
+        let body: Value =
+            serde_json::Deserializer::from_str(&rest[json_start..]).into_iter::<Value>().next().unwrap().unwrap();
+        out.insert(body["name"].as_str().unwrap().to_string(), body);
+    }
+    out
+}
+
+/// The create-token bodies `plan --emit cloudflare-json` wrote, by token name.
+fn emitted_bodies(out: &Path) -> std::collections::BTreeMap<String, Value> {
+    let mut bodies = std::collections::BTreeMap::new();
+    for e in std::fs::read_dir(out).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".json") && !name.ends_with(".notes.json") {
+            let body: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            bodies.insert(body["name"].as_str().unwrap().to_string(), body);
+        }
+    }
+    bodies
+}
+
+fn plan_json(cache: &Path, root: &Path) -> std::path::PathBuf {
+    let r = run(cache, &["plan", "--format", "json", root.to_str().unwrap()], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let path = cache.join("plan.json");
+    std::fs::write(&path, &r.stdout).unwrap();
+    path
+}
+
+/// Before issue 12, mint built its own resources: a user token for all zones became a flat
+/// `com.cloudflare.api.account.zone.*` (every zone of every account) where `--emit` names the
+/// account the code works in, and a group without id got another placeholder text.
+#[test]
+fn issue12_emit_and_mint_dry_run_send_the_same_policies() {
+    let fake = serve(|_| fail(500, 0, "must not be called"));
+    let dir = tempfile::tempdir().unwrap();
+    let root = issue12_project(dir.path());
+    let plan = plan_json(dir.path(), &root);
+    let out = dir.path().join("emitted");
+    for user in [true, false] {
+        let mut emit =
+            vec!["plan", "--emit", "cloudflare-json", "--out", out.to_str().unwrap(), root.to_str().unwrap()];
+        let mut mint = vec!["mint", "--dry-run", "--plan", plan.to_str().unwrap(), "--api-base", &fake.base];
+        if user {
+            emit.push("--user-token");
+            mint.push("--user-token");
+        } else {
+            mint.extend(["--account-id", ACC]);
+        }
+        let e = run(dir.path(), &emit, &[]);
+        assert_eq!(e.code, 0, "{}", e.stderr);
+        let m = run(dir.path(), &mint, &[]);
+        assert_eq!(m.code, 0, "{}", m.stderr);
+        let (emitted, minted) = (emitted_bodies(&out), dry_run_bodies(&m.stdout));
+        assert_eq!(emitted.keys().collect::<Vec<_>>(), ["scopesmith: CF_API_KEY", "scopesmith: CF_DNS_KEY"]);
+        assert_eq!(minted.keys().collect::<Vec<_>>(), emitted.keys().collect::<Vec<_>>(), "{}", m.stdout);
+        for (name, body) in &emitted {
+            assert_eq!(minted[name]["policies"], body["policies"], "{name} (user token: {user})");
+        }
+        let all_zones = &emitted["scopesmith: CF_API_KEY"]["policies"];
+        assert!(all_zones.to_string().contains(&format!("\"com.cloudflare.api.account.{ACC}\":{{")), "{all_zones}");
+        assert!(m.stderr.contains(&format!("placeholder id for {R2_WRITE}")), "{}", m.stderr);
+        assert!(fake.requests().is_empty());
+    }
+}
+
+/// A user token whose code names no account: `--emit` writes `<ACCOUNT_ID>`, and mint, which
+/// once asked for every zone of every account, refuses until the account is named.
+#[test]
+fn issue12_mint_of_a_user_token_without_an_account_asks_for_it() {
+    let fake = serve(|_| fail(500, 0, "must not be called"));
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.json");
+    let body = json!({"version": 1, "credentials": [
+        {"name": "CF_API_KEY", "permissions": [{"name": "Cache Purge", "scope": "zone", "resources": []}]}
+    ]});
+    std::fs::write(&plan, body.to_string()).unwrap();
+    let args = ["mint", "--dry-run", "--user-token", "--plan", plan.to_str().unwrap(), "--api-base", &fake.base];
+    let r = run(dir.path(), &args, &[]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("no account id is known") && r.stderr.contains("--account-id"), "{}", r.stderr);
+    let r = run(dir.path(), &[&args[..], &["--account-id", ACC]].concat(), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let policies = &dry_run_bodies(&r.stdout)["scopesmith: CF_API_KEY"]["policies"];
+    assert_eq!(
+        policies[0]["resources"],
+        json!({format!("com.cloudflare.api.account.{ACC}"): {"com.cloudflare.api.account.zone.*": "*"}})
+    );
+}
+
+/// A `catalog sync` cache in `XDG_CACHE_HOME` gives one group an id the bundled table lacks
+/// and another a different one: the plan, both emitted forms and mint all carry the synced ids.
+#[test]
+fn issue12_synced_ids_reach_every_policy() {
+    const SYNCED_R2: &str = "5b1f0a5d7d2c4b0e9f3a6c8e1d2b4a70";
+    const SYNCED_WORKERS: &str = "aa11bb22cc33dd44ee55ff6677889900";
+    let fake = serve(|_| fail(500, 0, "must not be called"));
+    let dir = tempfile::tempdir().unwrap();
+    let root = issue12_project(dir.path());
+    // Saved before the cache exists: the plan carries the bundled ids.
+    let old_plan = plan_json(dir.path(), &root);
+    let saved = std::fs::read_to_string(&old_plan).unwrap();
+    assert!(saved.contains(WORKERS_ID) && !saved.contains(SYNCED_WORKERS));
+    let cache = dir.path().join("scopesmith/permission-groups.json");
+    std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
+    let groups = json!({"version": 1, "source": "test", "groups": [
+        group(SYNCED_R2, R2_WRITE, "com.cloudflare.api.account"),
+        group(SYNCED_WORKERS, "Workers Scripts Write", "com.cloudflare.api.account"),
+    ]});
+    std::fs::write(&cache, groups.to_string()).unwrap();
+    let root_s = root.to_str().unwrap();
+
+    let plan = run(dir.path(), &["plan", "--format", "json", root_s], &[]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let doc: Value = serde_json::from_str(&plan.stdout).unwrap();
+    let ids: Vec<(String, String)> = doc["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["permissions"].as_array().unwrap().clone())
+        .map(|g| (g["name"].as_str().unwrap().to_string(), g["id"].as_str().unwrap_or("").to_string()))
+        .collect();
+    assert!(ids.contains(&(R2_WRITE.into(), SYNCED_R2.into())), "{ids:?}");
+    assert!(ids.contains(&("Workers Scripts Write".into(), SYNCED_WORKERS.into())), "{ids:?}");
+
+    let human = run(dir.path(), &["plan", root_s], &[]);
+    assert!(human.stdout.contains(&format!("ids from the catalog sync cache {}", cache.display())), "{}", human.stdout);
+
+    let out = dir.path().join("emitted");
+    let e = run(dir.path(), &["plan", "--emit", "cloudflare-json", "--out", out.to_str().unwrap(), root_s], &[]);
+    assert_eq!(e.code, 0, "{}", e.stderr);
+    assert!(e.stdout.contains(&format!("catalog sync cache {}", cache.display())), "{}", e.stdout);
+    let body = emitted_bodies(&out)["scopesmith: CF_API_KEY"].to_string();
+    assert!(body.contains(SYNCED_R2) && body.contains(SYNCED_WORKERS) && !body.contains("<id of"), "{body}");
+
+    for v4 in [false, true] {
+        let tf_dir = dir.path().join(if v4 { "tf4" } else { "tf5" });
+        let mut args = vec!["plan", "--emit", "terraform", "--out", tf_dir.to_str().unwrap(), root_s];
+        if v4 {
+            args.push("--terraform-v4");
+        }
+        let t = run(dir.path(), &args, &[]);
+        assert_eq!(t.code, 0, "{}", t.stderr);
+        let tf = std::fs::read_to_string(tf_dir.join("tokens.tf")).unwrap();
+        assert!(tf.contains(SYNCED_R2) && tf.contains(SYNCED_WORKERS), "{tf}");
+        assert!(!tf.contains(WORKERS_ID), "the bundled id is gone:\n{tf}");
+    }
+
+    // An old plan: the synced id wins over the one it carries.
+    let m = run(
+        dir.path(),
+        &["mint", "--dry-run", "--plan", old_plan.to_str().unwrap(), "--account-id", ACC, "--api-base", &fake.base],
+        &[],
+    );
+    assert_eq!(m.code, 0, "{}", m.stderr);
+    let minted = dry_run_bodies(&m.stdout)["scopesmith: CF_API_KEY"].to_string();
+    assert!(minted.contains(SYNCED_R2) && minted.contains(SYNCED_WORKERS) && !minted.contains(WORKERS_ID), "{minted}");
+    assert!(!m.stderr.contains("placeholder"), "{}", m.stderr);
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn issue12_a_corrupt_cache_is_named_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = issue12_project(dir.path());
+    let cache = dir.path().join("scopesmith/permission-groups.json");
+    std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
+    std::fs::write(&cache, "{\"version\": 1, \"groups\": [").unwrap();
+    for args in [vec!["plan", root.to_str().unwrap()], vec!["report", root.to_str().unwrap()]] {
+        let r = run(dir.path(), &args, &[]);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        let err = r.stderr.replace('\n', " ");
+        assert!(err.contains("permission-groups.json"), "{err}");
+        assert!(err.contains("catalog sync") && err.contains("delete"), "{err}");
+    }
+    // `scan` names no permission id, so the cache does not stop it.
+    let r = run(dir.path(), &["scan", root.to_str().unwrap()], &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
 }

@@ -2,6 +2,8 @@
 //! the cutover runbook, end to end on `fixtures/saas` (a multi-tenant app that stores each
 //! tenant's e-mail and Global API Key, a CI job, a committed Terraform token policy).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -19,9 +21,7 @@ fn saas() -> PathBuf {
 /// The binary, with a cache folder that holds nothing: a developer's `catalog sync` results
 /// would change the ids and scopes these tests expect.
 fn bin() -> Command {
-    let mut cmd = Command::cargo_bin("scopesmith").expect("binary builds");
-    cmd.env("XDG_CACHE_HOME", root().join("target/no-such-cache"));
-    cmd
+    common::bin()
 }
 
 fn plan_json(dir: &std::path::Path) -> Value {

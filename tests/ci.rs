@@ -3,10 +3,11 @@
 //!
 //! Fake credentials only: the scripts read the key from the environment.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 const KEY_LINE: &str = "export CF_API_KEY=\"$CF_API_KEY\"";
@@ -46,8 +47,7 @@ impl Repo {
     }
 
     fn scan(&self, args: &[&str]) -> (i32, Value, String) {
-        let out = Command::cargo_bin("scopesmith")
-            .unwrap()
+        let out = common::bin()
             .current_dir(self.path())
             .env_remove("CI")
             .args(["scan", "--format", "json"])
@@ -122,8 +122,7 @@ fn diff_base_missing_from_a_shallow_clone_is_a_clear_error() {
     let url = format!("file://{}", repo.path().display());
     git_in(clones.path(), &["clone", "-q", "--depth", "1", &url, "shallow"]);
 
-    let out = Command::cargo_bin("scopesmith")
-        .unwrap()
+    let out = common::bin()
         .current_dir(clones.path().join("shallow"))
         .args(["scan", "--diff-base", &first])
         .output()
@@ -203,7 +202,7 @@ fn suppression_needs_a_reason() {
     assert_eq!(json["summary"]["suppressed"], 0);
 
     // The human summary counts them too.
-    let out = Command::cargo_bin("scopesmith").unwrap().current_dir(repo.path()).arg("scan").output().unwrap();
+    let out = common::bin().current_dir(repo.path()).arg("scan").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 suppressed"));
 }
 
@@ -257,12 +256,7 @@ fn config_file_sets_defaults_and_flags_win() {
 }
 
 fn sarif_of(repo: &Repo) -> Value {
-    let out = Command::cargo_bin("scopesmith")
-        .unwrap()
-        .current_dir(repo.path())
-        .args(["scan", "--format", "sarif", "src"])
-        .output()
-        .unwrap();
+    let out = common::bin().current_dir(repo.path()).args(["scan", "--format", "sarif", "src"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     serde_json::from_slice(&out.stdout).unwrap()
 }

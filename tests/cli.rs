@@ -1,12 +1,14 @@
 //! The built binary, as a user runs it: exit codes, error messages, determinism, redaction.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 
 fn bin() -> Command {
-    Command::cargo_bin("scopesmith").expect("binary builds")
+    common::bin()
 }
 
 fn fixtures() -> PathBuf {

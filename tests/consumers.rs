@@ -2,10 +2,11 @@
 //! per-consumer plan alone or inside a bigger tree; no fixture plan under-grants silently;
 //! `plan`, `fix` and `report` honour `.scopesmith.yaml` and `scopesmith:ignore` as `scan` does.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use scopesmith::infer::Plan;
 
 fn root() -> PathBuf {
@@ -123,7 +124,7 @@ fn configured_tree() -> tempfile::TempDir {
 }
 
 fn run(args: &[&str], dir: &Path) -> String {
-    let out = Command::cargo_bin("scopesmith").unwrap().args(args).arg(dir).output().unwrap();
+    let out = common::bin().args(args).arg(dir).output().unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
 }
 

@@ -4,6 +4,8 @@
 //! reporting every problem, baseline and config errors that say where they came from, and
 //! config findings pointing at the setting rather than its indentation. All keys are fake.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -11,7 +13,7 @@ use assert_cmd::Command;
 const KEY: &str = "0d6e2c61a3b1f0e0f9c4d7a8b2e5c3a1f0d9e";
 
 fn bin() -> Command {
-    Command::cargo_bin("scopesmith").expect("binary builds")
+    common::bin()
 }
 
 fn fixtures() -> PathBuf {

@@ -3,6 +3,8 @@
 //! declined and hand-edit ones are listed in the reviewed snapshot (`tests/snapshots/fix@*`)
 //! next to the printed diff. Re-running is a no-op; CRLF, file modes and symlinks are checked.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -213,12 +215,7 @@ fn apply_says_what_it_changed() {
         "curl -H \"X-Auth-Email: $CF_EMAIL\" -H \"X-Auth-Key: $CF_API_KEY\" https://api.cloudflare.com/client/v4/zones/z/purge_cache\n",
     )
     .unwrap();
-    let out = assert_cmd::Command::cargo_bin("scopesmith")
-        .unwrap()
-        .args(["fix", "--apply"])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
+    let out = common::bin().args(["fix", "--apply"]).arg(tmp.path()).output().unwrap();
     // Success exits 0 (issue 20: `set -e` scripts).
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -617,12 +614,7 @@ fn one_hand_edit_leaves_the_credential_alone_everywhere() {
 #[test]
 fn a_users_tool_profile_drives_the_rewrite() {
     let rules = class_dir("user-rules");
-    let plain = assert_cmd::Command::cargo_bin("scopesmith")
-        .unwrap()
-        .arg("fix")
-        .arg(class_dir("user-profile"))
-        .output()
-        .unwrap();
+    let plain = common::bin().arg("fix").arg(class_dir("user-profile")).output().unwrap();
     assert!(plain.stdout.is_empty() && String::from_utf8_lossy(&plain.stderr).contains("nothing to rewrite"));
     let fixed = fix_and_check_with("user-profile", std::slice::from_ref(&rules));
     assert_eq!(fixed.site("dns-sync/config.yaml", 6).status, Status::Migrated, "{}", fixed.summary);
@@ -644,8 +636,7 @@ fn a_bad_rewrite_row_is_a_located_error() {
     let bad = profile.replace("'${1}cf_token${2}'", "'${1}cf_token${3}'");
     assert_ne!(bad, profile);
     std::fs::write(tmp.path().join("dns-sync.yaml"), bad).unwrap();
-    let out = assert_cmd::Command::cargo_bin("scopesmith")
-        .unwrap()
+    let out = common::bin()
         .args(["fix", "--rules"])
         .arg(tmp.path())
         .arg(class_dir("user-profile"))

@@ -463,7 +463,7 @@ fn issue13_item15_a_failed_stdout_write_fails_the_run() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.sh", "echo\n");
     let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
-    let st = Command::new(assert_cmd::cargo::cargo_bin("scopesmith"))
+    let st = common::scopesmith()
         .args(["scan", "--format", "json", "--no-config"])
         .arg(dir.path())
         .stdout(full)
@@ -472,12 +472,8 @@ fn issue13_item15_a_failed_stdout_write_fails_the_run() {
         .unwrap();
     assert_eq!(st.code(), Some(2), "a full disk is not a clean run");
     // A closed pipe still ends quietly (`scopesmith scan | head`).
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("scopesmith"))
-        .args(["rules", "list"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child =
+        common::scopesmith().args(["rules", "list"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     drop(child.stdout.take());
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }

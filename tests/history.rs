@@ -2,11 +2,12 @@
 //! then deleted, moved across files, committed on a merged branch, next to binary blobs, and a
 //! 10,000-commit history within a time and memory bound.
 
+mod common;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
 /// Fake keys: 37 hex characters, the shape of a legacy Global API Key.
@@ -46,13 +47,8 @@ fn commit(dir: &Path, message: &str) -> String {
 }
 
 fn scan_history(dir: &Path, extra: &[&str]) -> (Value, i32, String) {
-    let out = Command::cargo_bin("scopesmith")
-        .unwrap()
-        .args(["scan", "--format", "json", "--no-config"])
-        .args(extra)
-        .arg(dir)
-        .output()
-        .unwrap();
+    let out =
+        common::scopesmith().args(["scan", "--format", "json", "--no-config"]).args(extra).arg(dir).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     let json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
@@ -186,8 +182,7 @@ fn sarif_carries_the_commit_and_a_baseline_accepts_historical_findings() {
     let c = commit(dir.path(), "key");
     std::fs::remove_file(dir.path().join(".env")).unwrap();
     commit(dir.path(), "gone");
-    let out = Command::cargo_bin("scopesmith")
-        .unwrap()
+    let out = common::scopesmith()
         .args(["scan", "--history", "--format", "sarif", "--no-config"])
         .arg(dir.path())
         .output()
@@ -209,17 +204,12 @@ fn sarif_carries_the_commit_and_a_baseline_accepts_historical_findings() {
 #[test]
 fn history_outside_a_repository_or_with_diff_base_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::cargo_bin("scopesmith").unwrap().args(["scan", "--history"]).arg(dir.path()).output().unwrap();
+    let out = common::scopesmith().args(["scan", "--history"]).arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not inside a git repository"));
     let r = repo();
     commit(r.path(), "empty");
-    let out = Command::cargo_bin("scopesmith")
-        .unwrap()
-        .args(["scan", "--history", "--diff-base", "HEAD"])
-        .arg(r.path())
-        .output()
-        .unwrap();
+    let out = common::scopesmith().args(["scan", "--history", "--diff-base", "HEAD"]).arg(r.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--history=BASE..HEAD"));
 }

@@ -2,23 +2,16 @@
 //! (`tests/data/openapi/mini.json`): spec spellings mapped, auth schemes read, unknown groups
 //! reported, and the imported catalog used by `plan --rules`.
 
-use std::path::PathBuf;
+mod common;
 
-use assert_cmd::Command;
+use std::path::PathBuf;
 
 fn spec() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/openapi/mini.json")
 }
 
 fn import(out: &std::path::Path) -> String {
-    let o = Command::cargo_bin("scopesmith")
-        .unwrap()
-        .args(["catalog", "import-openapi"])
-        .arg(spec())
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap();
+    let o = common::bin().args(["catalog", "import-openapi"]).arg(spec()).arg("--out").arg(out).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8(o.stdout).unwrap()
 }
@@ -60,7 +53,7 @@ fn plan_uses_an_imported_operation() {
     )
     .unwrap();
     let plan = |extra: &[&std::path::Path]| {
-        let mut cmd = Command::cargo_bin("scopesmith").unwrap();
+        let mut cmd = common::bin();
         cmd.args(["plan", "--format", "json"]);
         for d in extra {
             cmd.arg("--rules").arg(d);
@@ -82,8 +75,7 @@ fn a_document_that_is_not_json_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("openapi.json");
     std::fs::write(&bad, "openapi: 3.0.0\npaths: {}\n").unwrap();
-    Command::cargo_bin("scopesmith")
-        .unwrap()
+    common::bin()
         .args(["catalog", "import-openapi"])
         .arg(&bad)
         .arg("--out")

@@ -2,11 +2,12 @@
 //! overlapping case-insensitive search, the SDK automaton against one search per needle, the
 //! endpoint index against the catalog scan, and every output at 1 and 4 threads.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasickBuilder, MatchKind};
-use assert_cmd::Command;
 use scopesmith::infer::callsite::{self, CallSite};
 use scopesmith::infer::endpoint::{self, EndpointIndex};
 use scopesmith::infer::sdk_match::SdkMatcher;
@@ -116,7 +117,7 @@ fn the_endpoint_index_resolves_as_the_catalog_scan_does() {
 }
 
 fn run(args: &[&str]) -> Vec<u8> {
-    let out = Command::cargo_bin("scopesmith").expect("binary").args(args).arg(fixtures()).output().expect("runs");
+    let out = common::bin().args(args).arg(fixtures()).output().expect("runs");
     // scan gates (1: found); plan answers and exits 0 (issue 20).
     let want = if args[0] == "scan" { 1 } else { 0 };
     assert_eq!(out.status.code(), Some(want), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use scopesmith::policy::{self, EmitOptions};
+use scopesmith::rules::synced::{scope_string, RemoteGroup, Synced};
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -81,6 +82,7 @@ fn cloudflare_json_has_the_documented_shape() {
         allow_ip: vec!["203.0.113.7".into(), "2001:db8::/32".into()],
         expires_on: Some("2026-12-31T23:59:59Z".into()),
         user_token: false,
+        account_id: None,
     })
     .unwrap();
     for eco in ecosystems() {
@@ -103,29 +105,48 @@ fn cloudflare_json_has_the_documented_shape() {
     }
 }
 
+/// A `catalog sync` cache listing every group the bundled table has an id for.
+fn synced() -> Synced {
+    let k = scopesmith::rules::RuleSet::load(&[]).expect("built-in rules load").knowledge.into_inner();
+    let groups = k
+        .groups
+        .values()
+        .filter_map(|g| {
+            let scopes = vec![scope_string(g.scope).to_string()];
+            g.id.clone().map(|id| RemoteGroup { id, name: g.name.clone(), scopes })
+        })
+        .collect();
+    Synced { path: "permission-groups.json".into(), groups }
+}
+
 #[test]
 fn terraform_parses_as_hcl() {
+    let cache = synced();
     for eco in ecosystems() {
         let p = plan(&root().join("fixtures").join(&eco));
         for (label, v4, user) in [("v5", false, false), ("v5-user", false, true), ("v4", true, false)] {
-            let opts = EmitOptions { allow_ip: vec!["198.51.100.0/24".into()], expires_on: None, user_token: user };
+            let opts =
+                EmitOptions { allow_ip: vec!["198.51.100.0/24".into()], user_token: user, ..EmitOptions::default() };
             let tokens = policy::tokens(&p, &opts);
             if tokens.is_empty() {
                 continue;
             }
             let provider = if v4 { policy::terraform::Provider::V4 } else { policy::terraform::Provider::V5 };
-            let tf = policy::terraform::render(&tokens, provider);
-            let body: hcl::Body = hcl::from_str(&tf).unwrap_or_else(|e| panic!("{eco} {label}: {e}\n{tf}"));
-            let kinds: Vec<String> = body
-                .blocks()
-                .filter(|b| b.identifier() == "resource")
-                .filter_map(|b| b.labels().first().map(|l| l.as_str().to_string()))
-                .collect();
-            let want = if v4 || user { "cloudflare_api_token" } else { "cloudflare_account_token" };
-            assert!(kinds.iter().all(|k| k == want), "{eco} {label}: {kinds:?}");
-            assert_eq!(kinds.len(), tokens.len());
-            if label != "v5-user" {
-                insta::assert_snapshot!(format!("policy-tf-{label}@{eco}"), tf);
+            // Group ids written as they are (a `catalog sync` cache) or looked up by name.
+            for synced in [None, Some(&cache)] {
+                let tf = policy::terraform::render(&tokens, provider, synced);
+                let body: hcl::Body = hcl::from_str(&tf).unwrap_or_else(|e| panic!("{eco} {label}: {e}\n{tf}"));
+                let kinds: Vec<String> = body
+                    .blocks()
+                    .filter(|b| b.identifier() == "resource")
+                    .filter_map(|b| b.labels().first().map(|l| l.as_str().to_string()))
+                    .collect();
+                let want = if v4 || user { "cloudflare_api_token" } else { "cloudflare_account_token" };
+                assert!(kinds.iter().all(|k| k == want), "{eco} {label}: {kinds:?}");
+                assert_eq!(kinds.len(), tokens.len());
+                if label != "v5-user" && synced.is_none() {
+                    insta::assert_snapshot!(format!("policy-tf-{label}@{eco}"), tf);
+                }
             }
         }
     }

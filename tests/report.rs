@@ -3,10 +3,11 @@
 //! format, saved-result errors, the `source` stamp, and the HTML in a real headless browser
 //! (`tests/browser/check_report.sh`, run when `SCOPESMITH_BROWSER_TESTS=1`).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -19,7 +20,7 @@ fn data(name: &str) -> String {
 
 /// Runs `scopesmith report ARGS` from the crate root; returns stdout (exit 0 required).
 fn report(args: &[&str]) -> String {
-    let out = Command::cargo_bin("scopesmith").unwrap().current_dir(root()).arg("report").args(args).output().unwrap();
+    let out = common::bin().current_dir(root()).arg("report").args(args).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
@@ -113,7 +114,7 @@ fn malformed_saved_json_names_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("broken.json");
     std::fs::write(&bad, "{\n  \"findings\": [\n    {\"rule\": \"x\", \"path\": 3}\n  ]\n}\n").unwrap();
-    let out = Command::cargo_bin("scopesmith").unwrap().arg("report").arg(&bad).output().unwrap();
+    let out = common::bin().arg("report").arg(&bad).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("broken.json") && err.contains("line 3") && err.contains("column"), "{err}");
@@ -132,14 +133,7 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 fn json_of(dir: &Path, cmd: &str, extra: &[&str]) -> Value {
-    let out = Command::cargo_bin("scopesmith")
-        .unwrap()
-        .arg(cmd)
-        .arg(dir)
-        .args(["--format", "json"])
-        .args(extra)
-        .output()
-        .unwrap();
+    let out = common::bin().arg(cmd).arg(dir).args(["--format", "json"]).args(extra).output().unwrap();
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -180,6 +174,7 @@ fn html_renders_in_headless_chromium() {
     let status = Process::new("sh")
         .arg(root().join("tests/browser/check_report.sh"))
         .env("SCOPESMITH", assert_cmd::cargo::cargo_bin("scopesmith"))
+        .env("XDG_CACHE_HOME", common::no_cache_home())
         .env("SCREENSHOT", shot.path().join("report.png"))
         .current_dir(root())
         .status()
@@ -203,4 +198,63 @@ fn compare_leaves_out_repositories_in_one_result_only() {
     ]);
     assert!(md.contains("Burn-down: 10 sites then, 2 migrated, 2 new, 10 left."), "{md}");
     assert!(md.contains("Not compared (in one result only): acme/dns-sync"), "{md}");
+}
+
+/// What the report says a create-token `resources` key covers (`policy::Resource`'s display).
+fn resource_phrase(key: &str, value: &Value) -> String {
+    let zone = key.strip_prefix("com.cloudflare.api.account.zone.");
+    let account = key.strip_prefix("com.cloudflare.api.account.");
+    match (zone, account, value.is_object()) {
+        (Some(z), _, _) if z.starts_with("<ZONE_ID of ") => {
+            format!("zone {} (id to look up)", &z["<ZONE_ID of ".len()..z.len() - 1])
+        }
+        (Some(z), _, _) => format!("zone {z}"),
+        (None, Some(a), true) => format!("all zones of account {a}"),
+        (None, Some(a), false) => format!("account {a}"),
+        _ => format!("user {}", key.trim_start_matches("com.cloudflare.api.user.")),
+    }
+}
+
+/// Issue 12: the report's token policy is the emitted one: the same groups on the same
+/// resources (a zone id, all zones of the `<ACCOUNT_ID>` placeholder), in the same order.
+/// It once said `all zones` where the body names one account's zones.
+#[test]
+fn issue12_the_report_names_the_resources_of_the_emitted_body() {
+    let out = tempfile::tempdir().unwrap();
+    let emit = common::bin()
+        .current_dir(root())
+        .args(["plan", "fixtures/shell", "--emit", "cloudflare-json", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(emit.status.code(), Some(0), "{}", String::from_utf8_lossy(&emit.stderr));
+    let md = report(&["fixtures/shell", "--format", "markdown"]);
+    let mut seen = Vec::new();
+    for entry in std::fs::read_dir(out.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".json") || name.ends_with(".notes.json") {
+            continue;
+        }
+        let body: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let credential = body["name"].as_str().unwrap().trim_start_matches("scopesmith: ").to_string();
+        let want: Vec<String> = body["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let groups: Vec<&str> =
+                    p["permission_groups"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+                let on: Vec<String> =
+                    p["resources"].as_object().unwrap().iter().map(|(k, v)| resource_phrase(k, v)).collect();
+                format!("{} on {}", groups.join(", "), on.join(", "))
+            })
+            .collect();
+        let section = md.split(&format!("### `{credential}`\n")).nth(1).expect("a section per token");
+        let line = section.lines().find_map(|l| l.strip_prefix("- Token policy: ")).expect("a policy line");
+        assert_eq!(line.replace("&lt;", "<").replace("&gt;", ">"), want.join("; "), "{credential}");
+        seen.extend(want);
+    }
+    assert!(seen.iter().any(|p| p.contains(" on zone ")), "a fixture with a zone id: {seen:?}");
+    assert!(seen.iter().any(|p| p.contains(" on all zones of account <ACCOUNT_ID>")), "one with all zones: {seen:?}");
 }

@@ -116,12 +116,8 @@ fn check_account_id(id: &str) -> Result<(), Error> {
 
 pub fn mint(args: MintArgs) -> Result<Outcome, Error> {
     let plan = mint::read_plan(&args.plan)?;
-    let rules = RuleSet::load(&args.rules)?;
-    let cache = args.catalog.clone().or_else(|| sync::default_cache_path().filter(|p| p.exists()));
-    let synced = match &cache {
-        Some(p) => sync::read_cache(p)?,
-        None => Vec::new(),
-    };
+    // The same rules and synced ids as `plan`, with `--catalog` naming another cache.
+    let rules = RuleSet::load_synced(&args.rules, crate::parallel::threads(None), args.catalog.as_deref())?;
     if let Some(id) = &args.account_id {
         check_account_id(id)?;
     }
@@ -135,7 +131,7 @@ pub fn mint(args: MintArgs) -> Result<Outcome, Error> {
             })
         }
     };
-    let (reqs, notes) = mint::requests_with(&plan, &rules.knowledge, &synced, &owner, args.dry_run)?;
+    let (reqs, notes) = mint::requests_with(&plan, &rules.knowledge, rules.synced.as_ref(), &owner, args.dry_run)?;
     for n in &notes {
         eprint_text(&scrub(&format!("note: {n}\n")));
     }

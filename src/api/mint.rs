@@ -1,28 +1,30 @@
 //! `mint`: create the scoped tokens a saved plan calls for.
 //!
-//! Takes the JSON of `plan --format json` (read through a small serde view, so the plan types
-//! stay output-only) and the permission-group ids (sync cache, else the bundled catalog);
-//! [`requests`] builds one create-token request per credential (facts 5.1, 5.2) and [`mint`]
-//! sends them: existing tokens of the same name are listed first and skipped (names are
+//! Takes the JSON of `plan --format json` (each credential's grants, read with the plan's own
+//! `Grant`) and the permission-group ids (sync cache, else the plan's, else the bundled
+//! catalog); [`requests`] builds one create-token request per credential with the policy
+//! builder `plan --emit` uses (facts 5.1, 5.2) and [`mint`] sends them: existing tokens of the same name are listed first and skipped (names are
 //! `scopesmith: <credential>`), and when any step fails the tokens created in this run are
 //! deleted again. The new values are handed once to a `deliver` callback (a 0600 file, or
 //! stdout) and never logged.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::client::{Auth, Client};
-use super::sync::{id_for, RemoteGroup};
 use super::ApiError;
-use crate::rules::model::Scope;
+use crate::infer::Grant;
+use crate::policy::{self, Resource};
+use crate::rules::synced::Synced;
 use crate::rules::Knowledge;
 use crate::secret::Secret;
 
-/// What `plan --format json` holds that minting needs.
+/// What `plan --format json` holds that minting needs: each credential's name and grants,
+/// read with the plan's own [`Grant`] type (so a saved plan's resources are typed as `plan`
+/// typed them; `id` and `because` may be absent in older or hand-written plans).
 #[derive(Debug, Deserialize)]
 pub struct PlanFile {
     pub credentials: Vec<PlannedCredential>,
@@ -32,17 +34,7 @@ pub struct PlanFile {
 pub struct PlannedCredential {
     pub name: String,
     #[serde(default)]
-    pub permissions: Vec<PlannedGrant>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PlannedGrant {
-    pub name: String,
-    pub scope: Scope,
-    #[serde(default)]
-    pub resources: Vec<String>,
-    #[serde(default)]
-    pub id: Option<String>,
+    pub permissions: Vec<Grant>,
 }
 
 pub fn read_plan(path: &Path) -> Result<PlanFile, crate::Error> {
@@ -103,40 +95,39 @@ pub struct TokenRequest {
     pub body: Value,
 }
 
-pub fn token_name(credential: &str) -> String {
-    format!("scopesmith: {credential}")
-}
-
-fn is_id(s: &str) -> bool {
-    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// The create request of every credential with permissions; credentials with none are
 /// returned as notes. Every problem (a group without id, a zone given by name, ...) is
 /// reported at once.
 pub fn requests(
     plan: &PlanFile,
     knowledge: &Knowledge,
-    synced: &[RemoteGroup],
+    synced: Option<&Synced>,
     owner: &Owner,
 ) -> Result<(Vec<TokenRequest>, Vec<String>), ApiError> {
     requests_with(plan, knowledge, synced, owner, false)
 }
 
-/// The placeholder standing for a group whose id no source gives (dry runs only).
-pub fn placeholder(name: &str) -> String {
-    format!("<id of {name}: run `scopesmith catalog sync`>")
-}
-
 /// As `requests`; with `placeholders`, a group without a known id gets a placeholder id and a
 /// note instead of refusing the plan (a dry run shows the request; nothing is sent).
+///
+/// Each body is the one `plan --emit cloudflare` writes for the same grants
+/// ([`policy::build`], [`policy::cloudflare::body`]), with the owner's account filled in; a
+/// group's id is the synced one, else the one the plan carries, else the bundled one. What the
+/// body would still hold as a placeholder (a zone known by name, an unknown account, the user)
+/// is refused: Cloudflare would reject it, or, for an unknown account, the token would have to
+/// cover every account.
 pub fn requests_with(
     plan: &PlanFile,
     knowledge: &Knowledge,
-    synced: &[RemoteGroup],
+    synced: Option<&Synced>,
     owner: &Owner,
     placeholders: bool,
 ) -> Result<(Vec<TokenRequest>, Vec<String>), ApiError> {
+    let opts = policy::EmitOptions {
+        user_token: matches!(owner, Owner::User { .. }),
+        account_id: owner.account().map(str::to_string),
+        ..policy::EmitOptions::default()
+    };
     let mut out = Vec::new();
     let mut notes = Vec::new();
     let mut no_id: Vec<String> = Vec::new();
@@ -146,36 +137,25 @@ pub fn requests_with(
             notes.push(format!("skipped `{}`: the plan has no permission for it", c.name));
             continue;
         }
-        let mut policies: BTreeMap<String, (Value, Vec<Value>)> = BTreeMap::new();
-        for g in &c.permissions {
-            let bundled = knowledge.groups.get(&g.name).filter(|k| k.scope == g.scope).and_then(|k| k.id.as_deref());
-            let known = id_for(synced, &g.name, g.scope).or(g.id.as_deref()).or(bundled).map(str::to_string);
-            let Some(id) = known.or_else(|| placeholders.then(|| placeholder(&g.name))) else {
+        let grants: Vec<Grant> = c.permissions.iter().map(|g| with_id(g, knowledge, synced)).collect();
+        let token = policy::build(&c.name, &grants, &opts);
+        for p in &token.policies {
+            let groups = p.groups.iter().map(|g| format!("`{}`", g.name)).collect::<Vec<_>>().join(", ");
+            for r in &p.resources {
+                if let Some(problem) = refusal(r, &groups, owner) {
+                    problems.push(format!("`{}`: {problem}", c.name));
+                }
+            }
+            for g in p.groups.iter().filter(|g| g.id.is_none()) {
                 if !no_id.contains(&g.name) {
                     no_id.push(g.name.clone());
                 }
-                continue;
-            };
-            if id.starts_with('<') && !no_id.contains(&g.name) {
-                no_id.push(g.name.clone());
-            }
-            match resources(g, owner) {
-                Ok(res) => {
-                    let key = res.to_string();
-                    policies.entry(key).or_insert_with(|| (res, Vec::new())).1.push(json!({"id": id, "name": g.name}));
-                }
-                Err(p) => problems.push(format!("`{}`: {p}", c.name)),
             }
         }
-        let policies: Vec<Value> = policies
-            .into_values()
-            .map(|(res, groups)| json!({"effect": "allow", "resources": res, "permission_groups": groups}))
-            .collect();
-        let name = token_name(&c.name);
         out.push(TokenRequest {
             credential: c.name.clone(),
-            body: json!({"name": name, "policies": policies}),
-            name,
+            body: policy::cloudflare::body(&token),
+            name: token.name,
             path: owner.tokens_path(),
         });
     }
@@ -192,61 +172,37 @@ pub fn requests_with(
     } else {
         Err(ApiError::Refused {
             message: format!("the plan cannot be minted: {}", problems.join("; ")),
-            help: "run `scopesmith catalog sync` to fetch every group's id; edit the plan for the rest".into(),
+            help: "run `scopesmith catalog sync` to fetch every group's id; pass --account-id for the account the tokens are for; edit the plan for the rest".into(),
         })
     }
 }
 
-/// The `resources` object of a grant (facts 5.2).
-fn resources(g: &PlannedGrant, owner: &Owner) -> Result<Value, String> {
-    let mut map = serde_json::Map::new();
-    match g.scope {
-        Scope::Zone => {
-            if let Some(name) = g.resources.iter().find(|r| !is_id(r)) {
-                return Err(format!(
-                    "zone `{name}` is named, not given by id: replace it in the plan with its zone id (dashboard, zone Overview)"
-                ));
-            }
-            for z in &g.resources {
-                map.insert(format!("com.cloudflare.api.account.zone.{z}"), json!("*"));
-            }
-            if g.resources.is_empty() {
-                match owner.account() {
-                    Some(acc) => {
-                        map.insert(
-                            format!("com.cloudflare.api.account.{acc}"),
-                            json!({"com.cloudflare.api.account.zone.*": "*"}),
-                        );
-                    }
-                    None => {
-                        map.insert("com.cloudflare.api.account.zone.*".into(), json!("*"));
-                    }
-                }
-            }
-        }
-        Scope::Account => {
-            let accounts: Vec<&str> = match (owner.account(), g.resources.is_empty()) {
-                (Some(acc), true) => vec![acc],
-                (None, true) => vec!["*"],
-                (_, false) => g.resources.iter().map(String::as_str).collect(),
-            };
-            if let Owner::Account(acc) = owner {
-                if accounts.iter().any(|a| a != acc) {
-                    return Err(format!("`{}` is planned for another account than {acc}", g.name));
-                }
-            }
-            for a in accounts {
-                map.insert(format!("com.cloudflare.api.account.{a}"), json!("*"));
-            }
-        }
-        Scope::User => {
-            return Err(format!(
-                "`{}` is a user-level permission, which mint does not grant; create that token in the dashboard",
-                g.name
-            ))
-        }
+/// The grant with the id mint sends: the synced one, else the one the plan carries, else the
+/// bundled one (a plan saved before the cache existed, or by an older scopesmith).
+fn with_id(g: &Grant, knowledge: &Knowledge, synced: Option<&Synced>) -> Grant {
+    let bundled = knowledge.groups.get(&g.name).filter(|k| k.scope == g.scope).and_then(|k| k.id.as_deref());
+    let id = synced.and_then(|s| s.id(&g.name, g.scope)).or(g.id.as_deref()).or(bundled);
+    Grant { id: id.map(str::to_string), ..g.clone() }
+}
+
+/// Why a resource of a policy cannot be sent as it is (`None`: it can).
+fn refusal(r: &Resource, groups: &str, owner: &Owner) -> Option<String> {
+    match r {
+        Resource::ZoneName(name) => Some(format!(
+            "zone `{name}` is named, not given by id: replace it in the plan with its zone id (dashboard, zone Overview)"
+        )),
+        Resource::AllZones(None) | Resource::Account(None) => Some(format!(
+            "no account id is known for {groups}: pass --account-id ID so the token covers that one account, not every account"
+        )),
+        Resource::User => Some(format!(
+            "{groups} is a user-level permission, which mint does not grant; create that token in the dashboard"
+        )),
+        Resource::Account(Some(a)) => match owner {
+            Owner::Account(acc) if a != acc => Some(format!("{groups} is planned for another account than {acc}")),
+            _ => None,
+        },
+        Resource::Zone(_) | Resource::AllZones(Some(_)) => None,
     }
-    Ok(Value::Object(map))
 }
 
 /// A token created in this run.
@@ -405,35 +361,111 @@ pub fn write_token_files(dir: &Path, minted: &[Minted]) -> Result<(), crate::Err
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::model::Scope;
+    use serde_json::json;
 
     const ZONE: &str = "023e105f4ecef8ad9ca31a8372d0c353";
     const ACC: &str = "01a7362d577a6c3019a474fd6f485823";
+    const OTHER: &str = "264903676bc9cf84abc2343212e136ca";
+    const ID: &str = "4755a26eedb94da69e1066d98aa820be";
 
-    fn grant(name: &str, scope: Scope, resources: &[&str]) -> PlannedGrant {
-        PlannedGrant {
+    fn grant(name: &str, scope: Scope, resources: &[&str]) -> Grant {
+        Grant {
             name: name.into(),
             scope,
-            resources: resources.iter().map(|s| s.to_string()).collect(),
-            id: None,
+            resources: resources.iter().map(|r| crate::infer::Resource::parse(scope, r)).collect(),
+            because: Vec::new(),
+            id: Some(ID.into()),
         }
+    }
+
+    /// The `resources` of the one policy minted for `g`, or the refusal.
+    fn resources(g: Grant, owner: &Owner) -> Result<Value, String> {
+        let plan = PlanFile { credentials: vec![PlannedCredential { name: "K".into(), permissions: vec![g] }] };
+        let (reqs, _) = requests(&plan, &Knowledge::default(), None, owner).map_err(|e| format!("{e}"))?;
+        Ok(reqs[0].body["policies"][0]["resources"].clone())
     }
 
     #[test]
     fn zone_and_account_resources() {
         let owner = Owner::Account(ACC.into());
-        let z = resources(&grant("DNS Write", Scope::Zone, &[ZONE]), &owner).expect("zone");
+        let z = resources(grant("DNS Write", Scope::Zone, &[ZONE]), &owner).expect("zone");
         assert_eq!(z, json!({format!("com.cloudflare.api.account.zone.{ZONE}"): "*"}));
-        let all = resources(&grant("DNS Write", Scope::Zone, &[]), &owner).expect("all zones");
+        let all = resources(grant("DNS Write", Scope::Zone, &[]), &owner).expect("all zones");
         assert_eq!(
             all,
             json!({format!("com.cloudflare.api.account.{ACC}"): {"com.cloudflare.api.account.zone.*": "*"}})
         );
-        let a = resources(&grant("Workers Scripts Write", Scope::Account, &[]), &owner).expect("account");
+        let a = resources(grant("Workers Scripts Write", Scope::Account, &[]), &owner).expect("account");
         assert_eq!(a, json!({format!("com.cloudflare.api.account.{ACC}"): "*"}));
-        assert!(resources(&grant("DNS Write", Scope::Zone, &["example.com"]), &owner).is_err());
-        assert!(resources(&grant("User Details Read", Scope::User, &[]), &owner).is_err());
-        let user = Owner::User { account_id: None };
-        let any = resources(&grant("DNS Write", Scope::Zone, &[]), &user).expect("user token, all zones");
-        assert_eq!(any, json!({"com.cloudflare.api.account.zone.*": "*"}));
+        let named = resources(grant("DNS Write", Scope::Zone, &["example.com"]), &owner).expect_err("zone name");
+        assert!(named.contains("zone `example.com` is named"), "{named}");
+        let user = resources(grant("User Details Read", Scope::User, &[]), &owner).expect_err("user scope");
+        assert!(user.contains("user-level permission"), "{user}");
+        let other = resources(grant("Workers Scripts Write", Scope::Account, &[OTHER]), &owner).expect_err("other");
+        assert!(other.contains(&format!("another account than {ACC}")), "{other}");
+    }
+
+    #[test]
+    fn a_user_token_is_narrowed_to_one_account_or_refused() {
+        let user = Owner::User { account_id: Some(ACC.into()) };
+        let all = resources(grant("DNS Write", Scope::Zone, &[]), &user).expect("user token, one account");
+        assert_eq!(
+            all,
+            json!({format!("com.cloudflare.api.account.{ACC}"): {"com.cloudflare.api.account.zone.*": "*"}})
+        );
+        // Once a flat `com.cloudflare.api.account.zone.*` (every zone of every account): now
+        // refused, as `plan --emit` would write `<ACCOUNT_ID>` there.
+        let nobody = Owner::User { account_id: None };
+        let e = resources(grant("DNS Write", Scope::Zone, &[]), &nobody).expect_err("unknown account");
+        assert!(e.contains("pass --account-id"), "{e}");
+        let e = resources(grant("Workers Scripts Write", Scope::Account, &[]), &nobody).expect_err("unknown account");
+        assert!(e.contains("pass --account-id"), "{e}");
+        // An account the plan names is used as it is.
+        let named = resources(grant("Workers Scripts Write", Scope::Account, &[OTHER]), &nobody).expect("named");
+        assert_eq!(named, json!({format!("com.cloudflare.api.account.{OTHER}"): "*"}));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut no_id = grant("Workers R2 Storage Write", Scope::Account, &[]);
+        no_id.id = None;
+        let plan = PlanFile {
+            credentials: vec![PlannedCredential {
+                name: "K".into(),
+                permissions: vec![grant("DNS Write", Scope::Zone, &["example.com"]), no_id],
+            }],
+        };
+        let owner = Owner::Account(ACC.into());
+        let e = requests(&plan, &Knowledge::default(), None, &owner).expect_err("refused").to_string();
+        assert!(e.contains("example.com") && e.contains("Workers R2 Storage Write"), "{e}");
+        let dry = requests_with(&plan, &Knowledge::default(), None, &owner, true).expect_err("zone name").to_string();
+        assert!(dry.contains("example.com") && !dry.contains("Workers R2"), "a dry run only lets ids go: {dry}");
+    }
+
+    #[test]
+    fn ids_synced_then_saved_then_bundled() {
+        let synced = Synced {
+            path: "cache.json".into(),
+            groups: vec![crate::rules::synced::RemoteGroup {
+                id: "s".repeat(32),
+                name: "DNS Write".into(),
+                scopes: vec!["com.cloudflare.api.account.zone".into()],
+            }],
+        };
+        let g = grant("DNS Write", Scope::Zone, &[ZONE]);
+        assert_eq!(with_id(&g, &Knowledge::default(), Some(&synced)).id, Some("s".repeat(32)));
+        assert_eq!(with_id(&g, &Knowledge::default(), None).id.as_deref(), Some(ID));
+        let mut k = Knowledge::default();
+        k.groups.insert(
+            "DNS Write".into(),
+            crate::rules::knowledge::PermissionGroup {
+                name: "DNS Write".into(),
+                scope: Scope::Zone,
+                id: Some("b".repeat(32)),
+            },
+        );
+        let bare = Grant { id: None, ..g };
+        assert_eq!(with_id(&bare, &k, None).id, Some("b".repeat(32)));
     }
 }

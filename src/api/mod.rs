@@ -67,10 +67,6 @@ pub enum ApiError {
     #[error("mint stopped ({cause}); {deleted} token(s) created in this run were deleted again")]
     #[diagnostic(code(scopesmith::api::rolled_back), help("{help}"))]
     RolledBack { cause: String, deleted: usize, help: String },
-
-    #[error("cannot use the permission-group cache {path}: {reason}")]
-    #[diagnostic(code(scopesmith::api::cache), help("run `scopesmith catalog sync` to (re)write it"))]
-    Cache { path: String, reason: String },
 }
 
 /// The credential in the environment variable `name`, checked to be present.

@@ -10,14 +10,14 @@ pub fn run(args: PlanArgs) -> Result<Outcome, Error> {
     let session = Session::open(&args.walk, Gate::Narrow)?;
     let plan = infer::plan_on(&session.scan, &session.rules.knowledge, crate::parallel::threads(session.walk.threads));
     if let (Some(emit), Some(out)) = (args.emit, &args.out) {
-        return emit_command(&plan, emit, out, &args);
+        return emit_command(&plan, emit, out, &args, session.rules.synced.as_ref());
     }
     print(&match args.format {
         DataFormat::Json => report::plan::json_with_source(
             &plan,
             report::provenance::detect(&args.walk.paths, args.repo_name.as_deref()).as_ref(),
         ),
-        DataFormat::Human => report::plan::human(&plan),
+        DataFormat::Human => report::plan::human(&plan, session.rules.synced.as_ref().map(|s| s.path.as_path())),
     });
     // A plan is an answer, not a gate: exit 0 (README, exit codes).
     Ok(Outcome::Clean)
@@ -29,11 +29,13 @@ fn emit_command(
     emit: cli::Emit,
     out: &std::path::Path,
     args: &cli::PlanArgs,
+    cache: Option<&crate::rules::synced::Synced>,
 ) -> Result<Outcome, Error> {
     let opts = policy::validate(&policy::EmitOptions {
         allow_ip: args.allow_ip.clone(),
         expires_on: args.expires_on.clone(),
         user_token: args.user_token,
+        account_id: None,
     })?;
     let tokens = policy::tokens(plan, &opts);
     let mut scope_source = None;
@@ -57,7 +59,7 @@ fn emit_command(
             if tokens.is_empty() {
                 Vec::new()
             } else {
-                vec![("tokens.tf".to_string(), policy::terraform::render(&tokens, provider))]
+                vec![("tokens.tf".to_string(), policy::terraform::render(&tokens, provider, cache))]
             }
         }
     };
@@ -79,6 +81,11 @@ fn emit_command(
         for n in &t.notes {
             summary.push_str(&format!("note: {}: {n}\n", t.credential));
         }
+    }
+    // Only these two carry group ids (a template link and an OAuth client name groups).
+    let with_ids = matches!(emit, cli::Emit::CloudflareJson | cli::Emit::Terraform);
+    if let (Some(s), true) = (cache, with_ids && !files.is_empty()) {
+        summary.push_str(&format!("permission-group ids from the catalog sync cache {}\n", s.path.display()));
     }
     let oauth = plan.credentials.iter().filter(|c| policy::wants_oauth(c)).count();
     if oauth > 0 && emit != cli::Emit::Oauth {

@@ -1,11 +1,13 @@
 //! From a `Plan` to what a user applies: token definitions for Cloudflare's create-token API
 //! (`cloudflare.rs`) and for the Terraform provider (`terraform.rs`).
 //!
-//! Both read the same [`TokenPolicy`] list, built here: one token per credential, one policy
-//! per resource set (grants that cover the same zones or accounts share a policy). Nothing is
-//! invented: a permission group id comes from the bundled table or stays a marked placeholder,
-//! and a resource this tool cannot name (a zone known only by name, an unknown account id)
-//! becomes a marked placeholder with a note saying what to fill in.
+//! Both read the same [`TokenPolicy`] list, built here by [`build`], the one policy builder
+//! that `plan --emit`, `mint` and the migration report share: one token per credential, one
+//! policy per resource set (grants that cover the same zones or accounts share a policy).
+//! Nothing is invented: a permission group id is the one its grant carries (the `catalog sync`
+//! cache's, else the bundled table's) or stays a marked placeholder, and a resource this tool
+//! cannot name (a zone known only by name, an unknown account id) becomes a marked placeholder
+//! with a note saying what to fill in.
 
 pub mod cloudflare;
 pub mod escalation;
@@ -19,7 +21,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use crate::infer::{CredentialPlan, Plan};
+use crate::infer::{CredentialPlan, Grant, Plan};
 use crate::rules::model::Scope;
 
 /// Choices from the command line that shape every emitted token.
@@ -31,6 +33,9 @@ pub struct EmitOptions {
     pub expires_on: Option<String>,
     /// Create user-owned tokens (`POST /user/tokens`) instead of account-owned ones.
     pub user_token: bool,
+    /// The account the token is for, when the user named it (`mint --account-id`); otherwise
+    /// the one account id the grants name, if any (see [`account_of`]).
+    pub account_id: Option<String>,
 }
 
 /// One resource key of a policy, and whether it is a placeholder the user must fill in.
@@ -46,6 +51,21 @@ pub enum Resource {
     Account(Option<String>),
     /// `com.cloudflare.api.user.<id>` (always the user's own id, unknown here).
     User,
+}
+
+/// What a reader of a report is told the token covers: `zone 0a95…`, `zone example.com (id to
+/// look up)`, `all zones of account <ACCOUNT_ID>`, `account 2649…`, `user <USER_ID>`, naming the
+/// same resource (and placeholder) as the emitted body.
+impl std::fmt::Display for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Resource::Zone(id) => write!(f, "zone {id}"),
+            Resource::ZoneName(n) => write!(f, "zone {n} (id to look up)"),
+            Resource::AllZones(a) => write!(f, "all zones of account {}", a.as_deref().unwrap_or(ACCOUNT_PLACEHOLDER)),
+            Resource::Account(a) => write!(f, "account {}", a.as_deref().unwrap_or(ACCOUNT_PLACEHOLDER)),
+            Resource::User => write!(f, "user {USER_PLACEHOLDER}"),
+        }
+    }
 }
 
 pub const ACCOUNT_PLACEHOLDER: &str = "<ACCOUNT_ID>";
@@ -152,46 +172,78 @@ pub fn wants_oauth(c: &CredentialPlan) -> bool {
     c.collected.as_ref().is_some_and(|x| x.app == crate::infer::collected::AppKind::MultiTenantApp)
 }
 
-fn token(c: &CredentialPlan, opts: &EmitOptions) -> TokenPolicy {
-    let mut notes = Vec::new();
-    let accounts: Vec<String> = {
-        let mut a: Vec<String> = c
-            .permissions
-            .iter()
-            .filter(|g| g.scope == Scope::Account)
-            .flat_map(|g| g.resources.iter().filter(|r| r.is_id()).map(|r| r.as_str().to_string()))
-            .collect();
-        a.sort();
-        a.dedup();
-        a
-    };
-    let account_id = match accounts.as_slice() {
-        [one] => Some(one.clone()),
+/// [`build`] for a planned credential, with the notes about the credential itself (collected
+/// from users, hard-coded).
+pub fn token(c: &CredentialPlan, opts: &EmitOptions) -> TokenPolicy {
+    let mut t = build(&c.name, &c.permissions, opts);
+    if let Some(x) = &c.collected {
+        t.notes.push(format!(
+            "this credential is collected from users: each user creates this token for themselves; the target is {}",
+            x.target
+        ));
+    }
+    if c.hardcoded {
+        t.notes.push("this credential is hard-coded: after the migration, roll (revoke) the Global API Key".into());
+    }
+    t.notes.dedup();
+    t
+}
+
+/// The account a credential's token is about: the one `opts` names, else the only account id
+/// its account-level grants name (`None` when they name none, or several).
+pub fn account_of(grants: &[Grant], opts: &EmitOptions) -> Option<String> {
+    if let Some(a) = &opts.account_id {
+        return Some(a.clone());
+    }
+    let mut a: Vec<&str> = grants
+        .iter()
+        .filter(|g| g.scope == Scope::Account)
+        .flat_map(|g| g.resources.iter().filter(|r| r.is_id()).map(|r| r.as_str()))
+        .collect();
+    a.sort();
+    a.dedup();
+    match a.as_slice() {
+        [one] => Some(one.to_string()),
         _ => None,
+    }
+}
+
+/// What one grant covers in a token about `account`: its zones or accounts, or (none named)
+/// all zones of that account, that account, or the user.
+pub fn resources_of(g: &Grant, account: Option<&str>) -> Vec<Resource> {
+    let account = account.map(str::to_string);
+    let mut resources: Vec<Resource> = match g.scope {
+        Scope::Zone if g.resources.is_empty() => vec![Resource::AllZones(account)],
+        Scope::Zone => g
+            .resources
+            .iter()
+            .map(|r| match r {
+                crate::infer::Resource::ZoneName(n) => Resource::ZoneName(n.clone()),
+                other => Resource::Zone(other.as_str().to_string()),
+            })
+            .collect(),
+        Scope::Account if g.resources.is_empty() => vec![Resource::Account(account)],
+        Scope::Account => g.resources.iter().map(|r| Resource::Account(Some(r.as_str().to_string()))).collect(),
+        Scope::User => vec![Resource::User],
     };
-    // Grants that touch the same resources share one policy.
+    resources.sort();
+    resources.dedup();
+    resources
+}
+
+/// The one policy builder: the token a credential's grants call for, as `plan --emit`, `mint`
+/// and the report show it. Grants that touch the same resources share one policy; a group
+/// keeps the id its grant carries (synced, saved or bundled: the caller's choice), and what
+/// the grants cannot name becomes a placeholder [`Resource`] with a note saying what to fill in.
+pub fn build(credential: &str, grants: &[Grant], opts: &EmitOptions) -> TokenPolicy {
+    let mut notes = Vec::new();
+    let account_id = account_of(grants, opts);
     let mut by_resources: BTreeMap<(Scope, Vec<Resource>), Vec<PermissionRef>> = BTreeMap::new();
-    for g in &c.permissions {
-        let mut resources: Vec<Resource> = match g.scope {
-            Scope::Zone if g.resources.is_empty() => vec![Resource::AllZones(account_id.clone())],
-            Scope::Zone => g
-                .resources
-                .iter()
-                .map(|r| match r {
-                    crate::infer::Resource::ZoneName(n) => Resource::ZoneName(n.clone()),
-                    other => Resource::Zone(other.as_str().to_string()),
-                })
-                .collect(),
-            Scope::Account if g.resources.is_empty() => vec![Resource::Account(account_id.clone())],
-            Scope::Account => g.resources.iter().map(|r| Resource::Account(Some(r.as_str().to_string()))).collect(),
-            Scope::User => vec![Resource::User],
-        };
-        resources.sort();
-        resources.dedup();
-        by_resources
-            .entry((g.scope, resources))
-            .or_default()
-            .push(PermissionRef { name: g.name.clone(), id: g.id.clone() });
+    for g in grants {
+        let groups = by_resources.entry((g.scope, resources_of(g, account_id.as_deref()))).or_default();
+        if !groups.iter().any(|p| p.name == g.name) {
+            groups.push(PermissionRef { name: g.name.clone(), id: g.id.clone() });
+        }
     }
     let policies: Vec<PolicyBlock> = by_resources
         .into_iter()
@@ -230,19 +282,10 @@ fn token(c: &CredentialPlan, opts: &EmitOptions) -> TokenPolicy {
             missing.join(", ")
         ));
     }
-    if let Some(x) = &c.collected {
-        notes.push(format!(
-            "this credential is collected from users: each user creates this token for themselves; the target is {}",
-            x.target
-        ));
-    }
-    if c.hardcoded {
-        notes.push("this credential is hard-coded: after the migration, roll (revoke) the Global API Key".into());
-    }
     notes.dedup();
     TokenPolicy {
-        credential: c.name.clone(),
-        name: format!("scopesmith: {}", c.name),
+        credential: credential.to_string(),
+        name: format!("scopesmith: {credential}"),
         policies,
         allow_ip: opts.allow_ip.clone(),
         expires_on: opts.expires_on.clone(),

@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use super::markdown::{count, delta, ecosystems, headline, kinds, severities};
-use super::model::{PatchStatus, PolicyLine, Progress, Report, Summary};
+use super::model::{PatchStatus, Progress, Report, Summary};
 use crate::finding::{Kind, Severity};
 
 const STYLE: &str = r#"
@@ -376,13 +376,12 @@ fn credentials(out: &mut String, report: &Report) {
         if !c.permissions.is_empty() {
             out.push_str("<table><tr><th>Permission</th><th>On</th><th>Because</th></tr>\n");
             for p in &c.permissions {
-                let on = PolicyLine { scope: p.scope, groups: Vec::new(), resources: p.resources.clone() };
                 let why: Vec<String> = p.because.iter().map(|b| format!("<li>{}</li>", esc(b))).collect();
                 let _ = writeln!(
                     out,
                     "<tr><td>{}</td><td>{}</td><td><ul class=\"why\">{}</ul></td></tr>",
                     esc(&p.name),
-                    esc(&on.on()),
+                    esc(&c.grant_on(p)),
                     why.join("")
                 );
             }

@@ -221,10 +221,8 @@ fn credentials(out: &mut String, report: &Report) {
         if !c.permissions.is_empty() {
             let _ = writeln!(out, "\n| Permission | On | Because |\n| --- | --- | --- |");
             for p in &c.permissions {
-                let on =
-                    super::model::PolicyLine { scope: p.scope, groups: Vec::new(), resources: p.resources.clone() };
                 let why: Vec<String> = p.because.iter().map(|b| esc(b)).collect();
-                let _ = writeln!(out, "| {} | {} | {} |", esc(&p.name), esc(&on.on()), why.join("<br>"));
+                let _ = writeln!(out, "| {} | {} | {} |", esc(&p.name), esc(&c.grant_on(p)), why.join("<br>"));
             }
         }
         out.push('\n');

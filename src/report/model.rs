@@ -13,7 +13,8 @@ use serde::Deserialize;
 
 use super::provenance::Source;
 use crate::finding::{Kind, Role, Severity};
-use crate::infer::{CredentialPlan, Plan};
+use crate::infer::{CredentialPlan, Grant, Plan};
+use crate::policy::{self, EmitOptions, Resource};
 use crate::rules::model::Scope;
 use crate::scan::ScanResult;
 
@@ -48,7 +49,8 @@ pub struct Credential {
     pub hardcoded: bool,
     pub sites: Vec<CredentialSite>,
     pub endpoints: Vec<Endpoint>,
-    pub permissions: Vec<Permission>,
+    /// The plan's own grants (`resources`, `because` and `id` default when absent).
+    pub permissions: Vec<Grant>,
     pub unresolved: Vec<Unresolved>,
     #[serde(default)]
     pub warnings: Vec<String>,
@@ -81,15 +83,6 @@ pub struct Endpoint {
 
 fn yes() -> bool {
     true
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Permission {
-    pub name: String,
-    pub scope: Scope,
-    pub resources: Vec<String>,
-    #[serde(default)]
-    pub because: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -250,16 +243,7 @@ impl From<&CredentialPlan> for Credential {
                     sites: e.sites.clone(),
                 })
                 .collect(),
-            permissions: c
-                .permissions
-                .iter()
-                .map(|p| Permission {
-                    name: p.name.clone(),
-                    scope: p.scope,
-                    resources: p.resource_names(),
-                    because: p.because.clone(),
-                })
-                .collect(),
+            permissions: c.permissions.clone(),
             unresolved: c
                 .unresolved
                 .iter()
@@ -313,23 +297,24 @@ impl PatchStatus {
     }
 }
 
-/// One token policy line: permission groups sharing a scope and resources.
+/// One token policy line: permission groups sharing a scope and resources, a
+/// [`policy::PolicyBlock`] of the token `plan --emit` writes for the credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyLine {
     pub scope: Scope,
     pub groups: Vec<String>,
-    pub resources: Vec<String>,
+    pub resources: Vec<Resource>,
 }
 
 impl PolicyLine {
-    /// `all zones` or `zone 03d0…, example.com`.
+    /// `all zones of account <ACCOUNT_ID>` or `zone 03d0…, zone example.com (id to look up)`.
     pub fn on(&self) -> String {
-        if self.resources.is_empty() {
-            format!("all {}s", self.scope.as_str())
-        } else {
-            format!("{} {}", self.scope.as_str(), self.resources.join(", "))
-        }
+        on(&self.resources)
     }
+}
+
+fn on(resources: &[Resource]) -> String {
+    resources.iter().map(Resource::to_string).collect::<Vec<_>>().join(", ")
 }
 
 /// What blocks a credential's migration.
@@ -369,13 +354,25 @@ impl Credential {
         self.endpoints.iter().any(|e| !e.token_supported && e.method == u.method && e.path == u.call)
     }
 
-    /// The proposed token in brief: groups gathered by scope and resources.
+    /// The proposed token in brief: the policies of the token `plan --emit` writes for this
+    /// credential (default options: account-owned, no account id beyond the plan's), so the
+    /// report names the resources and placeholders the emitted file holds.
     pub fn policy(&self) -> Vec<PolicyLine> {
-        let mut by: BTreeMap<(Scope, Vec<String>), Vec<String>> = BTreeMap::new();
-        for p in &self.permissions {
-            by.entry((p.scope, p.resources.clone())).or_default().push(p.name.clone());
-        }
-        by.into_iter().map(|((scope, resources), groups)| PolicyLine { scope, groups, resources }).collect()
+        policy::build(&self.name, &self.permissions, &EmitOptions::default())
+            .policies
+            .into_iter()
+            .map(|p| PolicyLine {
+                scope: p.scope,
+                groups: p.groups.into_iter().map(|g| g.name).collect(),
+                resources: p.resources,
+            })
+            .collect()
+    }
+
+    /// What one of this credential's grants covers in that token (`all zones of account …`).
+    pub fn grant_on(&self, g: &Grant) -> String {
+        let account = policy::account_of(&self.permissions, &EmitOptions::default());
+        on(&policy::resources_of(g, account.as_deref()))
     }
 
     pub fn blockers(&self) -> Vec<Blocker> {

@@ -24,7 +24,8 @@ pub fn json_with_source(plan: &Plan, source: Option<&super::provenance::Source>)
     super::redact::scrub(&out)
 }
 
-pub fn human(plan: &Plan) -> String {
+/// The reviewer's view; `synced` names the `catalog sync` cache the group ids came from.
+pub fn human(plan: &Plan, synced: Option<&std::path::Path>) -> String {
     let mut s = String::new();
     if plan.credentials.is_empty() {
         s.push_str("no legacy Global API Key use found: nothing to migrate\n");
@@ -104,6 +105,9 @@ pub fn human(plan: &Plan) -> String {
         plan.credentials.len(),
         if plan.credentials.len() == 1 { "" } else { "s" }
     );
+    if let Some(path) = synced {
+        let _ = writeln!(s, "permission-group ids from the catalog sync cache {}", path.display());
+    }
     // Names and paths come from the scanned tree: their control characters are shown.
     super::escape::controls_per_line(&super::redact::scrub(&s))
 }

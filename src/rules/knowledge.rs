@@ -78,21 +78,12 @@ impl Knowledge {
         super::graphql::needs(&self.graphql, text)
     }
 
-    /// The catalog with each permission group's id taken from a `catalog sync` cache (an id
-    /// the cache lists replaces the bundled one). Returns how many groups got an id.
-    #[cfg(feature = "online")]
-    pub fn with_synced_ids(mut self, cache: &std::path::Path) -> Result<(Knowledge, usize), crate::api::ApiError> {
-        let remote = crate::api::sync::read_cache(cache)?;
-        let n = self.apply_synced_ids(&remote);
-        Ok((self, n))
-    }
-
-    /// Fills `PermissionGroup.id` from synced groups, matched by name and scope.
-    #[cfg(feature = "online")]
-    pub fn apply_synced_ids(&mut self, remote: &[crate::api::sync::RemoteGroup]) -> usize {
+    /// Fills `PermissionGroup.id` from a `catalog sync` cache, matched by name and scope: an
+    /// id the cache lists replaces the bundled one. Returns how many groups got an id.
+    pub fn apply_synced_ids(&mut self, synced: &super::synced::Synced) -> usize {
         let mut n = 0;
         for g in self.groups.values_mut() {
-            if let Some(id) = crate::api::sync::id_for(remote, &g.name, g.scope) {
+            if let Some(id) = synced.id(&g.name, g.scope) {
                 g.id = Some(id.to_string());
                 n += 1;
             }

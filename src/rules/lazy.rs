@@ -15,16 +15,29 @@ pub struct LazyKnowledge {
     built: OnceLock<Knowledge>,
     /// The threads the built-in files are parsed on (`--threads`).
     threads: usize,
+    /// Synced permission-group ids to lay over the bundled ones when building.
+    synced: Option<super::synced::Synced>,
 }
 
 impl LazyKnowledge {
     pub(crate) fn built(knowledge: Knowledge) -> LazyKnowledge {
-        LazyKnowledge { built: OnceLock::from(knowledge), threads: 1 }
+        LazyKnowledge { built: OnceLock::from(knowledge), threads: 1, synced: None }
     }
 
     /// The built-in knowledge, built when first read (parsed on `threads` threads).
     pub(crate) fn later(threads: usize) -> LazyKnowledge {
-        LazyKnowledge { built: OnceLock::new(), threads }
+        LazyKnowledge { built: OnceLock::new(), threads, synced: None }
+    }
+
+    /// Lays `synced`'s ids over the groups: now if built, else when built (the cache is read
+    /// and checked by the caller, so `scan`, which never builds the knowledge, pays nothing more).
+    pub(crate) fn apply_synced(&mut self, synced: super::synced::Synced) {
+        match self.built.get_mut() {
+            Some(k) => {
+                k.apply_synced_ids(&synced);
+            }
+            None => self.synced = Some(synced),
+        }
     }
 
     pub fn is_built(&self) -> bool {
@@ -47,7 +60,11 @@ impl LazyKnowledge {
                 .zip(super::parse_in_parallel(&sources, self.threads))
                 .filter_map(|(source, parsed)| parsed.ok().map(|file| (source, file)))
                 .collect();
-            Knowledge::build(files, &mut errors)
+            let mut k = Knowledge::build(files, &mut errors);
+            if let Some(synced) = &self.synced {
+                k.apply_synced_ids(synced);
+            }
+            k
         })
     }
 }

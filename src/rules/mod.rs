@@ -2,7 +2,9 @@
 //!
 //! `load.rs` reads and parses files, `model.rs` is their serde shape, `compile.rs` checks and
 //! compiles detection rules, `knowledge.rs` checks the catalog, SDK maps and tool profiles;
-//! `generate.rs` builds the catalog from tools/catalog/extracts, `coverage.rs` its per-family table.
+//! `generate.rs` builds the catalog from tools/catalog/extracts, `coverage.rs` its per-family table;
+//! `synced.rs` reads the `catalog sync` cache whose ids [`RuleSet::load_synced`] lays over the
+//! bundled ones.
 
 pub mod compile;
 pub mod coverage;
@@ -15,8 +17,9 @@ pub mod load;
 pub mod model;
 pub mod openapi;
 pub mod rewrite;
+pub mod synced;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use compile::{DetectRule, Matcher};
 pub use knowledge::Knowledge;
@@ -29,6 +32,8 @@ pub struct RuleSet {
     pub detect: Vec<DetectRule>,
     /// Built when first used (`scan` never uses it) unless the user's files add to it.
     pub knowledge: LazyKnowledge,
+    /// The `catalog sync` cache whose ids replace the bundled ones, if one was used.
+    pub synced: Option<synced::Synced>,
 }
 
 impl RuleSet {
@@ -55,6 +60,25 @@ impl RuleSet {
         let mut set = Self::from_sources_on(&sources, threads)?;
         set.knowledge = LazyKnowledge::later(threads);
         Ok(set)
+    }
+
+    /// The rules a command runs with: [`RuleSet::load_on`], with the permission-group ids of
+    /// the `catalog sync` cache laid over the bundled ones: the cache `explicit` names (`mint
+    /// --catalog`), else the default one if it exists. A cache that exists but cannot be read is
+    /// an error naming it, never silently skipped (its ids would differ from the run before).
+    pub fn load_synced(extra: &[PathBuf], threads: usize, explicit: Option<&Path>) -> Result<RuleSet, crate::Error> {
+        let set = Self::load_on(extra, threads)?;
+        match synced::locate(explicit) {
+            Some(path) => Ok(set.with_synced(synced::read_cache(&path)?)),
+            None => Ok(set),
+        }
+    }
+
+    /// These rules with `synced`'s ids in the knowledge (applied when it is built).
+    pub fn with_synced(mut self, synced: synced::Synced) -> RuleSet {
+        self.knowledge.apply_synced(synced.clone());
+        self.synced = Some(synced);
+        self
     }
 
     pub fn from_sources(sources: &[RuleSource]) -> Result<RuleSet, RuleErrors> {
@@ -97,7 +121,7 @@ impl RuleSet {
         let knowledge = Knowledge::build(files, &mut errors);
         if errors.is_empty() {
             detect.sort_by(|a, b| a.id.cmp(&b.id));
-            Ok(RuleSet { detect, knowledge: LazyKnowledge::built(knowledge) })
+            Ok(RuleSet { detect, knowledge: LazyKnowledge::built(knowledge), synced: None })
         } else {
             Err(RuleErrors { errors })
         }

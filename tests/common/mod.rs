@@ -1,10 +1,12 @@
-//! The built binary run with a deadline, for the test files that feed it hostile input
-//! (`hardening.rs`, `hostile.rs`): a run past the deadline is killed and fails as a hang, and
-//! a panic or a death by signal fails the test whatever the exit code.
+//! The built binary as every test file runs it: with no `catalog sync` cache ([`scopesmith`],
+//! [`bin`]), and, for the test files that feed it hostile input (`hardening.rs`, `hostile.rs`),
+//! with a deadline ([`run`]): a run past the deadline is killed and fails as a hang, and a
+//! panic or a death by signal fails the test whatever the exit code.
 #![allow(dead_code)] // each test file uses its own part of this
 
 use std::ffi::OsString;
 use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -27,13 +29,36 @@ impl Run {
 }
 
 /// Arguments of any string or path type.
+#[allow(unused_macros)]
 macro_rules! args {
     ($($a:expr),* $(,)?) => { vec![$(std::ffi::OsString::from($a)),*] };
 }
 
+/// A folder with no `catalog sync` cache in it, made `XDG_CACHE_HOME` and `HOME` of every run,
+/// so no test picks up the permission-group ids of the developer's own cache. A test that
+/// wants a cache sets `XDG_CACHE_HOME` again.
+pub fn no_cache_home() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-cache-home");
+    std::fs::create_dir_all(&dir).expect("create the empty home");
+    assert!(
+        !dir.join("scopesmith").join("permission-groups.json").exists(),
+        "{} holds a cache: a test wrote one there",
+        dir.display()
+    );
+    dir
+}
+
 /// The scopesmith binary, as a command to configure (folder, environment) before [`run`].
 pub fn scopesmith() -> Command {
-    Command::new(assert_cmd::cargo::cargo_bin("scopesmith"))
+    let home = no_cache_home();
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("scopesmith"));
+    cmd.env("XDG_CACHE_HOME", &home).env("HOME", &home);
+    cmd
+}
+
+/// [`scopesmith`] as an `assert_cmd` command.
+pub fn bin() -> assert_cmd::Command {
+    assert_cmd::Command::from_std(scopesmith())
 }
 
 /// Runs `cmd` with `args`, no stdin, both outputs captured, within [`DEADLINE`].
