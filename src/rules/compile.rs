@@ -9,6 +9,9 @@ use crate::finding::{Kind, Role, Severity};
 
 /// A user regex may not compile to more than this; a larger one is refused, not truncated.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Each rule regex keeps a lazy-DFA cache per thread; the default (2 MiB each) let a
+/// scan's caches reach several MiB. A cache that fills is cleared and rebuilt.
+const DFA_CACHE_LIMIT: usize = 128 << 10;
 /// Named groups the engine understands.
 const GROUPS: [&str; 3] = ["cred", "value", "secret"];
 
@@ -83,7 +86,11 @@ pub fn compile(spec: DetectRuleSpec, source: &RuleSource) -> Result<DetectRule, 
         ));
     }
     let regex = |field: &str, pattern: &str, errors: &mut Vec<RuleError>| -> Option<Regex> {
-        match RegexBuilder::new(&crate::pattern::ascii_word_boundaries(pattern)).size_limit(REGEX_SIZE_LIMIT).build() {
+        match RegexBuilder::new(&crate::pattern::ascii_word_boundaries(pattern))
+            .size_limit(REGEX_SIZE_LIMIT)
+            .dfa_size_limit(DFA_CACHE_LIMIT)
+            .build()
+        {
             Ok(r) => Some(r),
             Err(regex::Error::CompiledTooBig(limit)) => {
                 errors.push(err(

@@ -45,18 +45,20 @@ impl RuleSet {
 
     /// As [`RuleSet::load`], parsing the files on `threads` threads (`--threads`).
     pub fn load_on(extra: &[PathBuf], threads: usize) -> Result<RuleSet, crate::Error> {
-        let mut sources = load::builtin_sources();
-        let builtin = sources.len();
+        let mut user = Vec::new();
         for dir in extra {
-            sources.extend(load::user_sources(dir)?);
+            user.extend(load::user_sources(dir)?);
         }
         // A user file that adds to the knowledge is checked against the built-in one now, so
         // its mistakes are reported whatever the command. Otherwise the built-in knowledge
         // (checked by the tests below) is parsed only by a command that uses it.
-        if sources[builtin..].iter().any(|s| !load::is_detect_file(s)) {
+        if user.iter().any(|s| !load::is_detect_file(s)) {
+            let mut sources = load::builtin_sources();
+            sources.append(&mut user);
             return Ok(Self::from_sources_on(&sources, threads)?);
         }
-        sources.retain(load::is_detect_file);
+        let mut sources = load::builtin_detect_sources();
+        sources.append(&mut user);
         let mut set = Self::from_sources_on(&sources, threads)?;
         set.knowledge = LazyKnowledge::later(threads);
         Ok(set)

@@ -44,8 +44,11 @@ pub struct Ignores {
     abs_root: PathBuf,
     /// The chain in force for the root (folders above it within the repository).
     above: Option<Arc<Chain>>,
+    /// The chain in force inside the root: its own files on top of `above`.
+    at_root: Option<Arc<Chain>>,
     exclude: Option<Gitignore>,
-    /// Folder as the walker names it (by its [`FolderKey`]) -> its chain.
+    /// Folder as the walker names it (by its [`FolderKey`]) -> its chain, from the moment the
+    /// walker keeps the folder until it lists the folder's entries.
     chains: Mutex<HashMap<FolderKey, Option<Arc<Chain>>>>,
     keys: (RandomState, RandomState),
     warnings: Mutex<Vec<Warning>>,
@@ -81,6 +84,7 @@ impl Ignores {
             root: root.to_path_buf(),
             abs_root: abs_root.clone(),
             above: None,
+            at_root: None,
             exclude: None,
             chains: Mutex::new(HashMap::new()),
             keys: (RandomState::new(), RandomState::new()),
@@ -100,6 +104,7 @@ impl Ignores {
             }
             me.above = chain;
         }
+        me.at_root = me.link(root, false, me.above.clone());
         me
     }
 
@@ -107,9 +112,20 @@ impl Ignores {
     pub fn ignored(&self, path: &Path, is_dir: bool) -> bool {
         let Some(parent) = parent(path) else { return false };
         let chain = self.cached_chain(parent);
+        let ignored = self.matched(path, is_dir, chain.as_deref());
+        if is_dir && !ignored {
+            // The walker lists this folder's entries later, maybe on another thread: its chain
+            // waits in the map until then (see `cached_chain`).
+            let own = self.link(path, false, chain);
+            self.chains.lock().unwrap_or_else(|e| e.into_inner()).insert(self.key(path), own);
+        }
+        ignored
+    }
+
+    fn matched(&self, path: &Path, is_dir: bool, chain: Option<&Chain>) -> bool {
         let mut resolved: Option<PathBuf> = None;
         let mut resolve = || resolved.get_or_insert_with(|| self.resolve(path)).clone();
-        let mut link = chain.as_deref();
+        let mut link = chain;
         while let Some(c) = link {
             let candidate = if c.resolved { std::borrow::Cow::Owned(resolve()) } else { path.into() };
             for m in &c.own {
@@ -129,6 +145,10 @@ impl Ignores {
         self.abs_root.join(path.strip_prefix(&self.root).unwrap_or(path))
     }
 
+    /// The chain in force inside `dir`. The walker filters all of a folder's entries in one
+    /// go on one thread, so the chain is taken out of the map there (kept per thread in
+    /// `LAST`) and lives on only in the chains of the subfolders that link to it: memory
+    /// follows the folders still to be walked, not every folder walked so far.
     fn cached_chain(&self, dir: &Path) -> Option<Arc<Chain>> {
         let hit = LAST.with(|last| match &*last.borrow() {
             Some((id, d, chain)) if *id == self.id && d.as_os_str() == dir.as_os_str() => Some(chain.clone()),
@@ -137,7 +157,8 @@ impl Ignores {
         if let Some(chain) = hit {
             return chain;
         }
-        let chain = self.chain(dir);
+        let waiting = self.chains.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.key(dir));
+        let chain = waiting.unwrap_or_else(|| self.build(dir));
         LAST.with(|last| *last.borrow_mut() = Some((self.id, dir.to_path_buf(), chain.clone())));
         chain
     }
@@ -154,20 +175,15 @@ impl Ignores {
         ((self.keys.0.hash_one(bytes) as u128) << 64) | self.keys.1.hash_one(bytes) as u128
     }
 
-    /// The chain in force inside `dir` (a folder as the walker names it), built once per folder.
-    fn chain(&self, dir: &Path) -> Option<Arc<Chain>> {
-        let key = self.key(dir);
-        if let Some(c) = self.chains.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            return c.clone();
+    /// The chain of a folder the walker did not announce (the root, or a path asked about out
+    /// of walk order), built from its ancestors' files.
+    fn build(&self, dir: &Path) -> Option<Arc<Chain>> {
+        if dir == self.root {
+            return self.at_root.clone();
         }
-        let parent = if dir == self.root || !dir.starts_with(&self.root) {
-            self.above.clone()
-        } else {
-            dir.parent().and_then(|p| self.chain(p))
-        };
-        let chain = self.link(dir, false, parent);
-        self.chains.lock().unwrap_or_else(|e| e.into_inner()).insert(key, chain.clone());
-        chain
+        let parent =
+            if !dir.starts_with(&self.root) { self.above.clone() } else { dir.parent().and_then(|p| self.build(p)) };
+        self.link(dir, false, parent)
     }
 
     /// `dir`'s own ignore files on top of `parent`; a folder without any shares its parent's.
@@ -280,6 +296,24 @@ mod tests {
         assert!(ig.ignored(&at("x.log"), false));
         assert!(!ig.ignored(&at("main.rs"), false));
         assert!(ig.take_warnings().is_empty());
+    }
+
+    #[test]
+    fn a_folders_chain_is_kept_only_until_the_walker_lists_it() {
+        let dir = tree(&[(".gitignore", "*.tmp\n"), ("app/.gitignore", "*.log\n"), ("app/lib/x.py", "")]);
+        let ig = Ignores::new(dir.path(), "");
+        let at = |p: &str| dir.path().join(p);
+        let waiting = || ig.chains.lock().unwrap().len();
+        // In walk order: the root's entries, then app's, then app/lib's.
+        assert!(!ig.ignored(&at("app"), true));
+        assert_eq!(waiting(), 1, "app's chain waits for app to be listed");
+        assert!(ig.ignored(&at("app/a.log"), false));
+        assert!(!ig.ignored(&at("app/lib"), true));
+        assert_eq!(waiting(), 1, "app's is taken, app/lib's waits");
+        assert!(ig.ignored(&at("app/lib/b.tmp"), false), "the root's patterns still apply two levels down");
+        assert!(ig.ignored(&at("app/lib/b.log"), false));
+        assert!(!ig.ignored(&at("app/lib/x.py"), false));
+        assert_eq!(waiting(), 0);
     }
 
     #[test]
