@@ -444,7 +444,7 @@ paired_vs_rg() {
     rows+=("$(python3 -c '
 import json, sys
 d = json.loads(sys.argv[1]); a, b, r = d["a_stats"], d["b_stats"], d["ratio_a_over_b"]
-print(f"| {d["label"]} | {a["wall"]["median"]:.3f} ({a["wall"]["min"]:.3f}-{a["wall"]["max"]:.3f}) | {b["wall"]["median"]:.3f} ({b["wall"]["min"]:.3f}-{b["wall"]["max"]:.3f}) | **{r["wall"]:.2f}x** | {a["user"]["median"]:.2f} / {b["user"]["median"]:.2f} ({r["user"]:.2f}x) | {a["rss_mb"]["max"]:.1f} MB / {b["rss_mb"]["max"]:.1f} MB |")
+print("| %s | %.3f (%.3f-%.3f) | %.3f (%.3f-%.3f) | **%.2fx** | %.2f / %.2f (%.2fx) | %.1f MB / %.1f MB |" % (d["label"], a["wall"]["median"], a["wall"]["min"], a["wall"]["max"], b["wall"]["median"], b["wall"]["min"], b["wall"]["max"], r["wall"], a["user"]["median"], b["user"]["median"], r["user"], a["rss_mb"]["max"], b["rss_mb"]["max"]))
 ' "$json")")
   done
   {

@@ -67,7 +67,7 @@ struct Signal {
 /// matches (`.` stops at newlines), so a file none of whose lines can match is passed over in
 /// one search of the file for all signals, instead of one per signal or line.
 static PRESENT: LazyLock<RegexSet> = LazyLock::new(|| {
-    let whole = SIGNALS.iter().map(|s| crate::pattern::ascii_word_boundaries(&format!("(?m){}", s.pattern)));
+    let whole = SIGNALS.iter().map(|s| crate::pattern::ascii_classes(&format!("(?m){}", s.pattern)));
     RegexSet::new(whole).expect("collected-key signal patterns")
 });
 

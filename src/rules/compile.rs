@@ -86,7 +86,7 @@ pub fn compile(spec: DetectRuleSpec, source: &RuleSource) -> Result<DetectRule, 
         ));
     }
     let regex = |field: &str, pattern: &str, errors: &mut Vec<RuleError>| -> Option<Regex> {
-        match RegexBuilder::new(&crate::pattern::ascii_word_boundaries(pattern))
+        match RegexBuilder::new(&crate::pattern::ascii_classes(pattern))
             .size_limit(REGEX_SIZE_LIMIT)
             .dfa_size_limit(DFA_CACHE_LIMIT)
             .build()
