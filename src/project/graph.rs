@@ -8,7 +8,7 @@
 //! both, but one unit never pulls in another unit's callers: units join only through the
 //! links their own files make.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::consumer::{Consumer, Units};
@@ -18,14 +18,13 @@ use crate::scan::ScanResult;
 /// Files reached past this many are not followed (one credential on a huge unit).
 pub(crate) const MAX_REACH: usize = 4096;
 
-/// The files of one unit linking to each file, with the link kind. (The maps here are only
-/// looked up, never listed, so they are hashed: paths share long prefixes.)
+/// The files of one unit linking to each file, with the link kind.
 #[derive(Default)]
 struct Importers {
     /// File -> files linking to it.
-    files: HashMap<String, Vec<(String, &'static str)>>,
+    files: BTreeMap<String, Vec<(String, &'static str)>>,
     /// Go package folder -> files linking to the whole package (each of its files).
-    packages: HashMap<String, Vec<(String, &'static str)>>,
+    packages: BTreeMap<String, Vec<(String, &'static str)>>,
 }
 
 pub struct Graph<'a> {
@@ -34,13 +33,13 @@ pub struct Graph<'a> {
     threads: usize,
     /// File -> its outgoing links, extracted once (shared: a Go file links to every file of
     /// its package, and a package of hundreds of files is asked for each of them).
-    out: Mutex<HashMap<String, Arc<[Link]>>>,
+    out: Mutex<BTreeMap<String, Arc<[Link]>>>,
     /// Unit -> (file -> files of that unit linking to it), built the first time the unit is
     /// asked (its files are linked on the command's threads meanwhile).
     into: Mutex<BTreeMap<Consumer, Arc<OnceLock<Importers>>>>,
     /// Go package folder -> its files, listed once: every file of a package links to the
     /// package, so a package of n files is expanded n times per credential reaching it.
-    packages: Mutex<HashMap<String, Arc<[String]>>>,
+    packages: Mutex<BTreeMap<String, Arc<[String]>>>,
 }
 
 impl<'a> Graph<'a> {
@@ -143,16 +142,14 @@ impl<'a> Graph<'a> {
     /// The files a credential's calls are searched in, starting from its key files, and for
     /// each file reached through a link, why.
     pub fn reach(&self, starts: &BTreeSet<String>, units: &Units) -> (BTreeSet<String>, BTreeMap<String, String>) {
-        // Hashed while searching (paths share long prefixes, which an ordered set compares
-        // again at every level), ordered once at the end.
-        let mut seen: HashSet<String> = starts.iter().cloned().collect();
+        let mut seen: BTreeSet<String> = starts.clone();
         let mut why = BTreeMap::new();
         // A file reached through a link into a key file (the module that imports the config)
         // is searched but not followed further: its other imports serve other purposes. A
         // compose file that loads the key's `.env` is the exception: it runs the consumer.
         let mut queue: VecDeque<(String, bool)> = starts.iter().map(|s| (s.clone(), true)).collect();
         let own: BTreeSet<Consumer> = starts.iter().map(|s| units.consumer_of(s)).collect();
-        let (mut followed, mut unfollowed): (HashSet<String>, HashSet<String>) = Default::default();
+        let (mut followed, mut unfollowed): (BTreeSet<String>, BTreeSet<String>) = Default::default();
         while let Some((file, follow)) = queue.pop_front() {
             if seen.len() >= MAX_REACH {
                 break;
@@ -200,7 +197,7 @@ impl<'a> Graph<'a> {
                 }
             }
         }
-        (seen.into_iter().collect(), why)
+        (seen, why)
     }
 }
 
