@@ -11,31 +11,9 @@ pub fn new(pattern: &str) -> Result<Regex, regex::Error> {
     Regex::new(&ascii_classes(pattern))
 }
 
-/// `pattern` with every `\b` / `\B` (not an escaped backslash followed by `b`) written
-/// `(?-u:\b)` / `(?-u:\B)`.
-pub fn ascii_word_boundaries(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('b') => out.push_str("(?-u:\\b)"),
-                Some('B') => out.push_str("(?-u:\\B)"),
-                Some(next) => {
-                    out.push(c);
-                    out.push(next);
-                }
-                None => out.push(c),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// `pattern` with word boundaries as [`ascii_word_boundaries`], and each Perl class (`\w`,
-/// `\d`, `\s` and their negations) ASCII too, inside brackets or not. The keys, names and
+/// `pattern` with every `\b` / `\B` outside brackets (not an escaped backslash followed by
+/// `b`) written `(?-u:\b)` / `(?-u:\B)`, and each Perl class (`\w`, `\d`, `\s` and their
+/// negations) ASCII too, inside brackets or not. The keys, names and
 /// code the rules look for are ASCII, and a Unicode `\w` compiles to thousands of automaton
 /// states that every thread's lazy DFA then caches: on the bench corpus, megabytes of a scan.
 pub fn ascii_classes(pattern: &str) -> String {
@@ -49,17 +27,17 @@ pub fn ascii_classes(pattern: &str) -> String {
             let next = chars[i + 1];
             i += 2;
             let class = match next {
-                'w' => Some(("[:word:]", false)),
-                'd' => Some(("[:digit:]", false)),
-                's' => Some(("[:space:]", false)),
-                'W' => Some(("[:^word:]", true)),
-                'D' => Some(("[:^digit:]", true)),
-                'S' => Some(("[:^space:]", true)),
+                'w' => Some("[:word:]"),
+                'd' => Some("[:digit:]"),
+                's' => Some("[:space:]"),
+                'W' => Some("[:^word:]"),
+                'D' => Some("[:^digit:]"),
+                'S' => Some("[:^space:]"),
                 _ => None,
             };
             match (class, depth) {
-                (Some((posix, _)), d) if d > 0 => out.push_str(posix),
-                (Some((posix, _)), _) => {
+                (Some(posix), d) if d > 0 => out.push_str(posix),
+                (Some(posix), _) => {
                     out.push('[');
                     out.push_str(posix);
                     out.push(']');
@@ -129,9 +107,9 @@ mod tests {
 
     #[test]
     fn boundaries_become_ascii_and_escapes_stay() {
-        assert_eq!(ascii_word_boundaries(r"\bkey\b"), r"(?-u:\b)key(?-u:\b)");
-        assert_eq!(ascii_word_boundaries(r"a\\b\.c"), r"a\\b\.c");
-        assert_eq!(ascii_word_boundaries(r"x\By"), r"x(?-u:\B)y");
+        assert_eq!(ascii_classes(r"\bkey\b"), r"(?-u:\b)key(?-u:\b)");
+        assert_eq!(ascii_classes(r"a\\b\.c"), r"a\\b\.c");
+        assert_eq!(ascii_classes(r"x\By"), r"x(?-u:\B)y");
         let re = new(r"\bimport\b").unwrap();
         assert!(re.is_match("é import x") && !re.is_match("reimports"));
     }
