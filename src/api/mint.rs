@@ -3,10 +3,10 @@
 //! Takes the JSON of `plan --format json` (each credential's grants, read with the plan's own
 //! `Grant`) and the permission-group ids (sync cache, else the plan's, else the bundled
 //! catalog); [`requests`] builds one create-token request per credential with the policy
-//! builder `plan --emit` uses (facts 5.1, 5.2) and [`mint`] sends them: existing tokens of the same name are listed first and skipped (names are
-//! `scopesmith: <credential>`), and when any step fails the tokens created in this run are
-//! deleted again. The new values are handed once to a `deliver` callback (a 0600 file, or
-//! stdout) and never logged.
+//! builder `plan --emit` uses (facts 5.1, 5.2) and [`mint`] sends them: existing tokens of the
+//! same name are listed first and skipped (names are `scopesmith: <credential>`), and when any
+//! step fails the tokens created in this run are deleted again. The new values are handed
+//! once to a `deliver` callback (a 0600 file, or stdout) and never logged.
 
 use std::path::{Path, PathBuf};
 

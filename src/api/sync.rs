@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::client::{Auth, Client};
 use super::ApiError;
 use crate::rules::synced::cache_text;
-pub use crate::rules::synced::{default_cache_path, id_for, read_cache, RemoteGroup};
+pub use crate::rules::synced::{default_cache_path, RemoteGroup};
 use crate::rules::Knowledge;
 use crate::secret::Secret;
 
@@ -66,6 +66,7 @@ pub fn write_cache(path: &Path, source: &str, groups: &[RemoteGroup]) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::synced::read_cache;
 
     #[test]
     fn cache_round_trips() {

@@ -326,16 +326,15 @@ fn find_key_value(text: &str, from: usize, key: &str, value: &str) -> Option<usi
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn the_detect_folder_holds_exactly_the_built_in_detection_files() {
-        let by_content: Vec<String> =
-            super::builtin_sources().into_iter().filter(super::is_detect_file).map(|s| s.name).collect();
-        let by_folder: Vec<String> = super::builtin_detect_sources().into_iter().map(|s| s.name).collect();
+        let by_content: Vec<String> = builtin_sources().into_iter().filter(is_detect_file).map(|s| s.name).collect();
+        let by_folder: Vec<String> = builtin_detect_sources().into_iter().map(|s| s.name).collect();
         assert!(!by_folder.is_empty());
         assert_eq!(by_folder, by_content);
     }
-
-    use super::*;
 
     #[test]
     fn locate_points_at_the_field_of_the_anchored_entry() {
