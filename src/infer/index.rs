@@ -7,6 +7,7 @@
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use super::callsite::CallSite;
 use super::collected::Evidence;
@@ -17,22 +18,30 @@ use crate::rules::Knowledge;
 use crate::scan::lines::Lines;
 use crate::scan::texts::Texts;
 
+/// A file and the names of the SDK maps it is searched with.
+type FileMaps = (String, Vec<String>);
+
 pub struct PlanIndex<'k> {
     ops: &'k [Operation],
     endpoints: EndpointIndex,
-    /// Per SDK map name.
-    matchers: HashMap<String, SdkMatcher>,
+    /// Per SDK map name. The caches are behind locks so that credentials are planned side by
+    /// side; what they hold does not depend on which credential asked first.
+    matchers: Mutex<HashMap<String, Arc<SdkMatcher>>>,
     /// (file, map names) -> its SDK calls.
-    memo: HashMap<(String, Vec<String>), Vec<CallSite>>,
+    memo: Mutex<HashMap<FileMaps, Vec<CallSite>>>,
     /// File -> its raw HTTP calls and literals (the same whichever credential reaches it; a
     /// unit's files are searched once per credential of the unit).
-    http: HashMap<String, (Vec<CallSite>, super::callsite::Literals)>,
+    http: Mutex<HashMap<String, (Vec<CallSite>, super::callsite::Literals)>>,
     /// File -> whether it builds its own token client (`None`: unreadable); asked for each
     /// file by every credential reaching it.
-    token_client: HashMap<String, Option<bool>>,
+    token_client: Mutex<HashMap<String, Option<bool>>>,
     /// File -> the collected-key signals of a neighbourhood file (neighbouring key files share
     /// most of their neighbourhood).
-    evidence: HashMap<String, Option<Vec<Evidence>>>,
+    evidence: Mutex<HashMap<String, Option<Vec<Evidence>>>>,
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl<'k> PlanIndex<'k> {
@@ -40,11 +49,11 @@ impl<'k> PlanIndex<'k> {
         PlanIndex {
             ops: &k.operations,
             endpoints: EndpointIndex::new(&k.operations),
-            matchers: HashMap::new(),
-            memo: HashMap::new(),
-            http: HashMap::new(),
-            token_client: HashMap::new(),
-            evidence: HashMap::new(),
+            matchers: Default::default(),
+            memo: Default::default(),
+            http: Default::default(),
+            token_client: Default::default(),
+            evidence: Default::default(),
         }
     }
 
@@ -56,59 +65,60 @@ impl<'k> PlanIndex<'k> {
     /// The SDK calls of the maps `sdks` in the file `path` (what
     /// [`super::callsite::sdk_calls`] gives), searched once per file and set of maps: the
     /// scan's decoded text of a file is the same whichever credential reaches it.
-    pub fn sdk_calls(&mut self, path: &str, sdks: &[&SdkMap], text: &str, lines: &OnceCell<Lines>) -> Vec<CallSite> {
+    pub fn sdk_calls(&self, path: &str, sdks: &[&SdkMap], text: &str, lines: &OnceCell<Lines>) -> Vec<CallSite> {
         if sdks.is_empty() {
             return Vec::new();
         }
         let key = (path.to_string(), sdks.iter().map(|s| s.sdk.clone()).collect::<Vec<_>>());
-        if let Some(calls) = self.memo.get(&key) {
+        if let Some(calls) = locked(&self.memo).get(&key) {
             return calls.clone();
         }
         let mut out = Vec::new();
         for sdk in sdks {
-            let matcher = self.matchers.entry(sdk.sdk.clone()).or_insert_with(|| SdkMatcher::new(sdk));
+            let matcher =
+                locked(&self.matchers).entry(sdk.sdk.clone()).or_insert_with(|| Arc::new(SdkMatcher::new(sdk))).clone();
             matcher.calls(path, text, lines.get_or_init(|| Lines::new(text)), &mut out);
         }
-        self.memo.insert(key, out.clone());
+        locked(&self.memo).insert(key, out.clone());
         out
     }
 
     /// The raw HTTP calls ([`super::callsite::http_calls`]) and literals
     /// ([`super::callsite::literals`]) of a file, found once.
     pub fn http_calls(
-        &mut self,
+        &self,
         path: &str,
         text: &str,
         lines: &OnceCell<Lines>,
     ) -> (Vec<CallSite>, super::callsite::Literals) {
-        if let Some(found) = self.http.get(path) {
+        if let Some(found) = locked(&self.http).get(path) {
             return found.clone();
         }
         let lines = lines.get_or_init(|| Lines::new(text));
         let found = (super::callsite::http_calls(path, text, lines), super::callsite::literals(text));
-        self.http.insert(path.to_string(), found.clone());
+        locked(&self.http).insert(path.to_string(), found.clone());
         found
     }
 
     /// Whether a file builds its own token client ([`super::TOKEN_CLIENT`]), `None` when it
     /// cannot be read; found once per file.
-    pub fn token_client(&mut self, path: &str, texts: &Texts) -> Option<bool> {
-        if let Some(found) = self.token_client.get(path) {
+    pub fn token_client(&self, path: &str, texts: &Texts) -> Option<bool> {
+        if let Some(found) = locked(&self.token_client).get(path) {
             return *found;
         }
         let found = texts.text(path).map(|t| super::TOKEN_CLIENT.is_match(&t));
-        self.token_client.insert(path.to_string(), found);
+        locked(&self.token_client).insert(path.to_string(), found);
         found
     }
 
     /// The collected-key evidence of a neighbourhood file ([`super::collected::file_evidence`]),
     /// `None` when it cannot be read; read and searched once per file.
-    pub fn evidence(&mut self, display: &str, texts: &Texts) -> Option<Vec<Evidence>> {
-        if let Some(found) = self.evidence.get(display) {
+    pub fn evidence(&self, display: &str, texts: &Texts) -> Option<Vec<Evidence>> {
+        if let Some(found) = locked(&self.evidence).get(display) {
             return found.clone();
         }
         let found = file_evidence(display, texts);
-        self.evidence.insert(display.to_string(), found.clone());
+        locked(&self.evidence).insert(display.to_string(), found.clone());
         found
     }
 
@@ -116,7 +126,7 @@ impl<'k> PlanIndex<'k> {
     /// [`PlanIndex::evidence`] would find for each.
     pub fn prepare_evidence(&mut self, files: &[String], texts: &Texts, threads: usize) {
         let found = crate::parallel::map(threads, files, 16, |display| file_evidence(display, texts));
-        self.evidence.extend(files.iter().cloned().zip(found));
+        self.evidence.get_mut().unwrap_or_else(|e| e.into_inner()).extend(files.iter().cloned().zip(found));
     }
 
     /// Fills the index, on `threads` threads, with what a credential reaching `files` asks
@@ -133,10 +143,14 @@ impl<'k> PlanIndex<'k> {
             });
             (Some(token), http)
         });
+        let (tokens, calls) = (
+            self.token_client.get_mut().unwrap_or_else(|e| e.into_inner()),
+            self.http.get_mut().unwrap_or_else(|e| e.into_inner()),
+        );
         for (path, (token, http)) in files.iter().zip(found) {
-            self.token_client.insert(path.to_string(), token);
+            tokens.insert(path.to_string(), token);
             if let Some(http) = http {
-                self.http.insert(path.to_string(), http);
+                calls.insert(path.to_string(), http);
             }
         }
     }

@@ -66,20 +66,17 @@ pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledg
     let around: BTreeSet<String> =
         project.credentials.values().flat_map(|sites| neighbourhood(result, sites)).collect();
     index.prepare_evidence(&around.into_iter().collect::<Vec<_>>(), &result.texts, threads);
-    let credentials = project
-        .credentials
-        .iter()
-        .map(|(id, sites)| {
-            let name = if consumers.get(id.secret.as_str()).is_some_and(|c| c.len() > 1) {
-                format!("{} @ {}", id.secret, id.consumer)
-            } else {
-                id.secret.clone()
-            };
-            let reach = project.reach.get(id).cloned().unwrap_or_default();
-            let links = project.links.get(id).cloned().unwrap_or_default();
-            plan_one(result, id, name, sites, (&reach, &links, &project.importers), &owner, knowledge, &mut index)
-        })
-        .collect();
+    // Credentials are planned side by side; each reads the shared index, and the plans come
+    // back in the credentials' order.
+    let list: Vec<(&CredentialId, &Vec<Finding>)> = project.credentials.iter().collect();
+    let credentials = crate::parallel::map(threads, &list, 2, |(id, sites)| {
+        let name = if consumers.get(id.secret.as_str()).is_some_and(|c| c.len() > 1) {
+            format!("{} @ {}", id.secret, id.consumer)
+        } else {
+            id.secret.clone()
+        };
+        plan_one(result, id, name, sites, project, &owner, knowledge, &index)
+    });
     let shared = consumers
         .into_iter()
         .filter(|(_, ids)| ids.len() > 1)
@@ -91,22 +88,22 @@ pub fn plan_project(result: &ScanResult, project: &Project, knowledge: &Knowledg
     Plan { credentials, shared }
 }
 
-/// What the project graph says about one credential: the files it reaches, how each was
-/// linked, and who imports each reached file.
-type Graphed<'a> = (&'a BTreeSet<String>, &'a BTreeMap<String, String>, &'a BTreeMap<String, Vec<String>>);
-
 #[allow(clippy::too_many_arguments)]
 fn plan_one(
     result: &ScanResult,
     id: &CredentialId,
     name: String,
     sites: &[Finding],
-    (reach, links, importers): Graphed<'_>,
+    project: &Project,
     owner: &BTreeMap<String, Vec<(usize, CredentialId)>>,
     k: &Knowledge,
-    index: &mut index::PlanIndex,
+    index: &index::PlanIndex,
 ) -> CredentialPlan {
     let texts = &result.texts;
+    let no_files = BTreeSet::new();
+    let no_links = BTreeMap::new();
+    let reach = project.reach.get(id).unwrap_or(&no_files);
+    let links = project.links.get(id).unwrap_or(&no_links);
     let mut site_list: Vec<Site> =
         sites.iter().map(|f| Site { path: f.path.clone(), line: f.line, kind: f.kind, rule: f.rule.clone() }).collect();
     site_list.sort();
@@ -288,8 +285,11 @@ fn plan_one(
         let Some(l) = literals.get_mut(path).filter(|l| l.zone_ids.is_empty() && l.zone_names.is_empty()) else {
             continue;
         };
-        let Some(from) = importers.get(path) else { continue };
-        if let Some((ids, by)) = passed::zones(path, from, texts) {
+        let from = project.importers(id, path);
+        if from.is_empty() {
+            continue;
+        }
+        if let Some((ids, by)) = passed::zones(path, &from, texts) {
             warnings
                 .push(format!("{path} names no zone itself: narrowed to the zone ids {} passes to it", by.join(", ")));
             l.zone_ids.extend(ids);
@@ -385,7 +385,7 @@ fn zone_resources(
 fn collected_property(
     result: &ScanResult,
     sites: &[Finding],
-    index: &mut index::PlanIndex,
+    index: &index::PlanIndex,
 ) -> Option<collected::Collected> {
     let around = neighbourhood(result, sites);
     let evidence = around.iter().filter_map(|p| index.evidence(p, &result.texts));

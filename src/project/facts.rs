@@ -10,7 +10,9 @@
 //! and the Dockerfile a compose service builds or a Kubernetes workload runs (`kube.rs`). A link that resolves to no walked file is dropped: the
 //! graph only joins files that exist.
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use regex::Regex;
 
@@ -28,13 +30,47 @@ pub struct Link {
     pub package: bool,
 }
 
-/// The files of the Go package in `folder` (tests apart), the targets of a package link.
-pub fn package_files<'a>(texts: &'a Texts, folder: &str) -> Vec<&'a str> {
-    texts.in_folder(folder).into_iter().filter(|f| is_go_source(f)).collect()
+/// The files of the Go package in `folder` (tests apart), the targets of a package link,
+/// listed once per folder: every file of a package links to it, and imports it.
+pub fn package_files(texts: &Texts, memo: &Memo, folder: &str) -> Arc<[String]> {
+    memo_fn(&memo.packages, folder, || {
+        texts.in_folder(folder).into_iter().filter(|f| is_go_source(f)).map(str::to_string).collect()
+    })
 }
 
 pub(crate) fn is_go_source(f: &str) -> bool {
     f.ends_with(".go") && !f.ends_with("_test.go")
+}
+
+/// Resolutions shared by every file linked in one run: the files of a folder import the same
+/// modules and share one `go.mod` and `composer.json`, and resolving a Python import tries
+/// four paths in every folder up to the root.
+#[derive(Default)]
+pub struct Memo {
+    /// (folder or relative base, module, relative?) -> the file a Python import resolves to.
+    py: Mutex<HashMap<(String, String, bool), Option<String>>>,
+    /// Folder -> the nearest `go.mod`'s folder and module path.
+    go_module: Mutex<HashMap<String, Option<(String, String)>>>,
+    /// Folder -> the files of its Go package.
+    packages: Mutex<HashMap<String, Arc<[String]>>>,
+    /// Folder -> the nearest `composer.json`'s PSR-4 prefixes.
+    psr4: Mutex<HashMap<String, Vec<(String, String)>>>,
+}
+
+/// [`memo`] keyed by a folder.
+fn memo_fn<V: Clone>(map: &Mutex<HashMap<String, V>>, dir: &str, compute: impl FnOnce() -> V) -> V {
+    memo(map, dir.to_string(), compute)
+}
+
+/// The memoised answer for `key`, computed outside the lock (two threads may both compute a
+/// missing answer; both get the same one).
+fn memo<K: Eq + Hash, V: Clone>(map: &Mutex<HashMap<K, V>>, key: K, compute: impl FnOnce() -> V) -> V {
+    if let Some(v) = map.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return v.clone();
+    }
+    let v = compute();
+    map.lock().unwrap_or_else(|e| e.into_inner()).insert(key, v.clone());
+    v
 }
 
 fn re(p: &str) -> Regex {
@@ -88,10 +124,10 @@ fn py_main(texts: &Texts, base: &str, module: &str) -> Option<String> {
     })
 }
 
-pub fn links(path: &str, text: &str, texts: &Texts) -> Vec<Link> {
+pub fn links(path: &str, text: &str, texts: &Texts, memo: &Memo) -> Vec<Link> {
     let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     let dir = folder_of(path);
-    let mut out = if ext == "go" { go_links(path, text, texts) } else { Vec::new() };
+    let mut out = if ext == "go" { go_links(path, text, texts, memo) } else { Vec::new() };
     let mut add = |to: Option<String>, kind: &'static str| {
         if let Some(to) = to {
             if to != path {
@@ -106,16 +142,16 @@ pub fn links(path: &str, text: &str, texts: &Texts) -> Vec<Link> {
                 let module = c.get(2).map_or("", |m| m.as_str());
                 let names = c.get(3).map_or("", |m| m.as_str());
                 let base = if dots > 0 { Some(up(dir, dots - 1)) } else { None };
-                add(py_module(texts, dir, base.as_deref(), module), "python import");
+                add(py_module(texts, memo, dir, base.as_deref(), module), "python import");
                 // `from pkg import config`: the name may be a module of the package.
                 for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
                     let name = name.split_whitespace().next().unwrap_or(name);
                     let sub = if module.is_empty() { name.to_string() } else { format!("{module}.{name}") };
-                    add(py_module(texts, dir, base.as_deref(), &sub), "python import");
+                    add(py_module(texts, memo, dir, base.as_deref(), &sub), "python import");
                 }
             }
             for c in PY_IMPORT.captures_iter(text) {
-                add(py_module(texts, dir, None, &c[1]), "python import");
+                add(py_module(texts, memo, dir, None, &c[1]), "python import");
             }
         }
         "js" | "mjs" | "cjs" | "ts" | "mts" | "tsx" | "jsx" => {
@@ -128,7 +164,7 @@ pub fn links(path: &str, text: &str, texts: &Texts) -> Vec<Link> {
                 let rel = c[1].trim_start_matches('/');
                 add(existing(texts, &join(dir, rel)), "php include");
             }
-            let psr4 = composer_psr4(texts, dir);
+            let psr4 = memo_fn(&memo.psr4, dir, || composer_psr4(texts, dir));
             for c in PHP_USE.captures_iter(text) {
                 add(php_class(texts, &psr4, &c[1]), "php use");
             }
@@ -221,15 +257,15 @@ pub fn links(path: &str, text: &str, texts: &Texts) -> Vec<Link> {
     out
 }
 
-fn go_links(path: &str, text: &str, texts: &Texts) -> Vec<Link> {
+fn go_links(path: &str, text: &str, texts: &Texts, memo: &Memo) -> Vec<Link> {
     let dir = folder_of(path);
     let mut out = Vec::new();
     // The files of one package share their names; a package with no file but this one links
     // nowhere.
-    if package_files(texts, dir).iter().any(|f| *f != path) {
+    if package_files(texts, memo, dir).iter().any(|f| f != path) {
         out.push(Link { to: dir.to_string(), kind: "go package", package: true });
     }
-    let Some((root, module)) = go_module(texts, dir) else { return out };
+    let Some((root, module)) = memo_fn(&memo.go_module, dir, || go_module(texts, dir)) else { return out };
     let mut imports: Vec<String> = GO_IMPORT_ONE.captures_iter(text).map(|c| c[1].to_string()).collect();
     for block in GO_IMPORT_BLOCK.captures_iter(text) {
         imports.extend(GO_QUOTED.captures_iter(&block[1]).map(|c| c[1].to_string()));
@@ -237,7 +273,7 @@ fn go_links(path: &str, text: &str, texts: &Texts) -> Vec<Link> {
     for imp in imports {
         let Some(rel) = imp.strip_prefix(&module) else { continue };
         let pkg = join(&root, rel.trim_start_matches('/'));
-        if !package_files(texts, &pkg).is_empty() {
+        if !package_files(texts, memo, &pkg).is_empty() {
             out.push(Link { to: pkg, kind: "go import", package: true });
         }
     }
@@ -266,10 +302,15 @@ fn php_class(texts: &Texts, psr4: &[(String, String)], class: &str) -> Option<St
     })
 }
 
-fn py_module(texts: &Texts, dir: &str, base: Option<&str>, module: &str) -> Option<String> {
+fn py_module(texts: &Texts, memo: &Memo, dir: &str, base: Option<&str>, module: &str) -> Option<String> {
     if module.is_empty() {
         return None;
     }
+    let key = (base.unwrap_or(dir).to_string(), module.to_string(), base.is_some());
+    self::memo(&memo.py, key, || py_module_in(texts, memo, dir, base, module))
+}
+
+fn py_module_in(texts: &Texts, memo: &Memo, dir: &str, base: Option<&str>, module: &str) -> Option<String> {
     // `a.b` is `a.py` or a folder `a` somewhere, or it is not in the tree at all.
     let first = module.split('.').next().unwrap_or(module);
     if !texts.has_name(first) && !texts.has_name(&format!("{first}.py")) {
@@ -282,19 +323,15 @@ fn py_module(texts: &Texts, dir: &str, base: Option<&str>, module: &str) -> Opti
     };
     match base {
         Some(b) => try_at(b),
-        // An absolute import: from the file's folder up to the root (package layouts and `src/`).
-        None => {
-            let mut at = dir.to_string();
-            loop {
-                if let Some(f) = try_at(&at).or_else(|| try_at(&join(&at, "src"))) {
-                    return Some(f);
-                }
-                if at.is_empty() {
-                    return None;
-                }
-                at = folder_of(&at).to_string();
+        // An absolute import: from the file's folder up to the root (package layouts and
+        // `src/`); the answer of the folder above is memoised too, for its other folders.
+        None => try_at(dir).or_else(|| try_at(&join(dir, "src"))).or_else(|| {
+            if dir.is_empty() {
+                None
+            } else {
+                py_module(texts, memo, folder_of(dir), None, module)
             }
-        }
+        }),
     }
 }
 

@@ -8,7 +8,7 @@
 //! both, but one unit never pulls in another unit's callers: units join only through the
 //! links their own files make.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::consumer::{Consumer, Units};
@@ -19,7 +19,7 @@ use crate::scan::ScanResult;
 pub(crate) const MAX_REACH: usize = 4096;
 
 /// The files of one unit linking to each file, with the link kind.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Importers {
     /// File -> files linking to it.
     files: BTreeMap<String, Vec<(String, &'static str)>>,
@@ -37,14 +37,13 @@ pub struct Graph<'a> {
     /// Unit -> (file -> files of that unit linking to it), built the first time the unit is
     /// asked (its files are linked on the command's threads meanwhile).
     into: Mutex<BTreeMap<Consumer, Arc<OnceLock<Importers>>>>,
-    /// Go package folder -> its files, listed once: every file of a package links to the
-    /// package, so a package of n files is expanded n times per credential reaching it.
-    packages: Mutex<BTreeMap<String, Arc<[String]>>>,
+    /// Import resolutions shared by the files linked.
+    memo: facts::Memo,
 }
 
 impl<'a> Graph<'a> {
     pub fn build(result: &'a ScanResult, _units: &Units, threads: usize) -> Graph<'a> {
-        Graph { result, threads, out: Default::default(), into: Default::default(), packages: Default::default() }
+        Graph { result, threads, out: Default::default(), into: Default::default(), memo: Default::default() }
     }
 
     fn links(&self, path: &str) -> Arc<[Link]> {
@@ -52,36 +51,34 @@ impl<'a> Graph<'a> {
             return l.clone();
         }
         let links: Arc<[Link]> = match self.result.texts.text_passing(path) {
-            Some(text) => facts::links(path, &text, &self.result.texts).into(),
+            Some(text) => facts::links(path, &text, &self.result.texts, &self.memo).into(),
             None => Arc::from([]),
         };
         self.out.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_string(), links.clone());
         links
     }
 
-    /// The files of a Go package (see [`facts::package_files`]), listed once per folder.
+    /// The files of a Go package (see [`facts::package_files`]).
     fn package(&self, folder: &str) -> Arc<[String]> {
-        if let Some(files) = self.packages.lock().unwrap_or_else(|e| e.into_inner()).get(folder) {
-            return files.clone();
-        }
-        let files: Arc<[String]> =
-            facts::package_files(&self.result.texts, folder).into_iter().map(str::to_string).collect();
-        self.packages.lock().unwrap_or_else(|e| e.into_inner()).insert(folder.to_string(), files.clone());
-        files
+        facts::package_files(&self.result.texts, &self.memo, folder)
     }
 
     /// The files a link reaches, with its kind: the file itself, or each file of a package.
     /// `packages` holds the package lists the answer borrows from (one per package link).
+    /// A package in `expanded` was listed by this search already (its files are all seen), so
+    /// it is not listed again: a package of n files is linked from each of them.
     fn targets<'l>(
         &self,
         from: &str,
         links: &'l [Link],
         packages: &'l mut Vec<Arc<[String]>>,
+        expanded: &mut HashSet<String>,
     ) -> Vec<(&'l str, &'static str)> {
-        packages.extend(links.iter().filter(|l| l.package).map(|l| self.package(&l.to)));
+        let fresh: Vec<&Link> = links.iter().filter(|l| !l.package || expanded.insert(l.to.clone())).collect();
+        packages.extend(fresh.iter().filter(|l| l.package).map(|l| self.package(&l.to)));
         let mut lists = packages.iter();
         let mut out: Vec<(&'l str, &'static str)> = Vec::new();
-        for l in links {
+        for l in fresh {
             if l.package {
                 let files = lists.next().expect("one package list per package link");
                 out.extend(files.iter().filter(|f| *f != from).map(|f| (f.as_str(), l.kind)));
@@ -126,6 +123,14 @@ impl<'a> Graph<'a> {
         map
     }
 
+    /// The importer maps of the units searched, for the files' callers after the search.
+    pub fn into_importers(self) -> ImporterIndex {
+        let into = self.into.into_inner().unwrap_or_else(|e| e.into_inner());
+        let units =
+            into.into_iter().filter_map(|(unit, cell)| Some((unit, Arc::into_inner(cell)?.into_inner()?))).collect();
+        ImporterIndex { units }
+    }
+
     /// The importers of one file: those linking to it and those linking to its package, in
     /// the order of the files they are in.
     fn importers_of(map: &Importers, path: &str) -> Vec<(String, &'static str)> {
@@ -150,6 +155,7 @@ impl<'a> Graph<'a> {
         let mut queue: VecDeque<(String, bool)> = starts.iter().map(|s| (s.clone(), true)).collect();
         let own: BTreeSet<Consumer> = starts.iter().map(|s| units.consumer_of(s)).collect();
         let (mut followed, mut unfollowed): (BTreeSet<String>, BTreeSet<String>) = Default::default();
+        let mut expanded = HashSet::new();
         while let Some((file, follow)) = queue.pop_front() {
             if seen.len() >= MAX_REACH {
                 break;
@@ -164,7 +170,7 @@ impl<'a> Graph<'a> {
             let mut packages = Vec::new();
             // Why each target is reached, formatted only for the targets not seen before.
             let mut next: Vec<(&str, &'static str, Via, bool)> = self
-                .targets(&file, &links, &mut packages)
+                .targets(&file, &links, &mut packages, &mut expanded)
                 .into_iter()
                 .map(|(to, kind)| (to, kind, Via::From, true))
                 .collect();
@@ -198,6 +204,23 @@ impl<'a> Graph<'a> {
             }
         }
         (seen, why)
+    }
+}
+
+/// Who imports a file, among the files of its unit, for the units the search linked.
+#[derive(Debug, Default)]
+pub struct ImporterIndex {
+    units: BTreeMap<Consumer, Importers>,
+}
+
+impl ImporterIndex {
+    /// The files of `unit` linking to `path` (or to its Go package), in path order; none when
+    /// the search never linked that unit.
+    pub fn of(&self, unit: &Consumer, path: &str) -> Vec<String> {
+        self.units
+            .get(unit)
+            .map(|m| Graph::importers_of(m, path).into_iter().map(|(f, _)| f).collect())
+            .unwrap_or_default()
     }
 }
 

@@ -60,7 +60,7 @@ pub fn secret_of(f: &Finding) -> String {
 }
 
 /// The credentials of a scan and the files each one's calls are searched in.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Project {
     /// Credential -> the findings (key and email sites) that belong to it.
     pub credentials: BTreeMap<CredentialId, Vec<Finding>>,
@@ -69,8 +69,9 @@ pub struct Project {
     /// Credential -> how each file it reached (not a key file) was linked, for the plan's
     /// reasons.
     pub links: BTreeMap<CredentialId, BTreeMap<String, String>>,
-    /// Reached file -> the files of its own unit that import it (zones passed in by callers).
-    pub importers: BTreeMap<String, Vec<String>>,
+    /// Who imports each file in its unit (zones passed in by callers); see [`Project::importers`].
+    importers: graph::ImporterIndex,
+    units: consumer::Units,
 }
 
 impl Project {
@@ -118,18 +119,18 @@ impl Project {
         }
         join_nameless(result, &mut credentials, &mut reach, &mut links);
         absorb_linked_units(&mut credentials, &mut reach, &mut links);
-        // Only files of the credential's own unit: their importer maps were built by the
-        // search already, so this reads nothing new.
-        let own: BTreeSet<&String> =
-            reach.iter().flat_map(|(id, files)| files.iter().filter(|f| units.consumer_of(f) == id.consumer)).collect();
-        let importers: BTreeMap<String, Vec<String>> = own
-            .into_iter()
-            .map(|file| {
-                let from = graph.importers(&units.consumer_of(file), &units, file);
-                (file.clone(), from.into_iter().map(|(f, _)| f).collect())
-            })
-            .collect();
-        Project { credentials, reach, links, importers }
+        Project { credentials, reach, links, importers: graph.into_importers(), units }
+    }
+}
+
+impl Project {
+    /// The files of the credential's own unit that import `path`, when `path` is in that unit
+    /// (a file of another unit is called by that unit's code, not by this consumer's).
+    pub fn importers(&self, id: &CredentialId, path: &str) -> Vec<String> {
+        if self.units.consumer_of(path) != id.consumer {
+            return Vec::new();
+        }
+        self.importers.of(&id.consumer, path)
     }
 }
 
