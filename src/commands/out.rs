@@ -3,14 +3,19 @@
 
 use std::io::Write;
 
-use crate::report::redact::scrub;
+use crate::report::redact::{scrub, Scrubbed};
 use crate::Error;
 
 /// Writes to stdout, through the secret scrub; a closed pipe (`scopesmith scan | head`) ends
 /// quietly with exit 0 (as rg does), any other write error with exit 2.
 pub fn print(text: &str) {
+    print_scrubbed(&Scrubbed::new(text));
+}
+
+/// As [`print`], for text already scrubbed.
+pub fn print_scrubbed(text: &Scrubbed) {
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(scrub(text).as_bytes()).and_then(|_| out.flush()) {
+    if let Err(e) = out.write_all(text.as_str().as_bytes()).and_then(|_| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }

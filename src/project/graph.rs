@@ -97,30 +97,54 @@ impl<'a> Graph<'a> {
         Self::importers_of(cell.get_or_init(|| self.unit_importers(unit, units)), path)
     }
 
-    fn unit_importers(&self, unit: &Consumer, units: &Units) -> Importers {
+    /// The files of a unit whose links into each other are followed (a workflow has none).
+    fn members(&self, unit: &Consumer, units: &Units) -> Vec<String> {
         let folder = if unit.0 == "." { "" } else { unit.0.as_str() };
-        let members: Vec<String> = if crate::project::consumer::is_workflow(folder) {
-            Vec::new()
-        } else {
-            self.result
-                .texts
-                .under(folder)
-                .filter(|f| units.consumer_of(f) == *unit)
-                .take(MAX_REACH)
-                .map(str::to_string)
-                .collect()
-        };
+        if crate::project::consumer::is_workflow(folder) {
+            return Vec::new();
+        }
+        self.result
+            .texts
+            .under(folder)
+            .filter(|f| units.consumer_of(f) == *unit)
+            .take(MAX_REACH)
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn unit_importers(&self, unit: &Consumer, units: &Units) -> Importers {
+        let members = self.members(unit, units);
         // Reading and parsing a unit's files for their links is most of `plan` on a large
         // unit: done on the command's threads, then gathered in the members' order.
-        let linked = crate::parallel::map(self.threads, &members, 64, |m| self.links(m));
+        crate::parallel::map(self.threads, &members, 64, |m| self.links(m));
+        self.gather(members)
+    }
+
+    /// The importer map of a unit whose members' links are extracted already.
+    fn gather(&self, members: Vec<String>) -> Importers {
         let mut map = Importers::default();
-        for (m, links) in members.into_iter().zip(linked) {
-            for l in links.iter() {
+        for m in members {
+            for l in self.links(&m).iter() {
                 let to = if l.package { &mut map.packages } else { &mut map.files };
                 to.entry(l.to.clone()).or_default().push((m.clone(), l.kind));
             }
         }
         map
+    }
+
+    /// Builds the importer maps of `wanted` (the units of the key files, which the search asks
+    /// for first) with all their members linked in one go on the command's threads: one unit
+    /// at a time left the threads idle at each small unit's end, and ran units of fewer than
+    /// 64 files on one thread.
+    pub fn prepare(&self, wanted: &BTreeSet<Consumer>, units: &Units) {
+        let lists: Vec<(&Consumer, Vec<String>)> = wanted.iter().map(|u| (u, self.members(u, units))).collect();
+        let all: Vec<&str> = lists.iter().flat_map(|(_, m)| m.iter().map(String::as_str)).collect();
+        crate::parallel::map(self.threads, &all, 64, |m| self.links(m));
+        for (unit, members) in lists {
+            let map = self.gather(members);
+            let cell = self.into.lock().unwrap_or_else(|e| e.into_inner()).entry(unit.clone()).or_default().clone();
+            let _ = cell.set(map);
+        }
     }
 
     /// The importer maps of the units searched, for the files' callers after the search.

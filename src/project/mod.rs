@@ -84,6 +84,8 @@ impl Project {
         let mut units = consumer::Units::of(&result.texts);
         adopt_workloads(result, &mut units);
         let graph = graph::Graph::build(result, &units, threads);
+        let key_units = result.findings.iter().filter(|f| f.role == Role::Key).map(|f| units.consumer_of(&f.path));
+        graph.prepare(&key_units.collect(), &units);
         let mut credentials: BTreeMap<CredentialId, Vec<Finding>> = BTreeMap::new();
         for f in result.findings.iter().filter(|f| f.role == Role::Key) {
             let id = match alias(f, result, &units) {

@@ -6,11 +6,11 @@ use std::fmt::Write;
 use crate::infer::Plan;
 
 pub fn json(plan: &Plan) -> String {
-    json_with_source(plan, None)
+    json_with_source(plan, None).into_string()
 }
 
 /// The plan JSON stamped with `source: {repository, commit}` when known.
-pub fn json_with_source(plan: &Plan, source: Option<&super::provenance::Source>) -> String {
+pub fn json_with_source(plan: &Plan, source: Option<&super::provenance::Source>) -> super::redact::Scrubbed {
     let mut doc = serde_json::json!({
         "version": 1,
         "tool": {"name": "scopesmith", "version": env!("CARGO_PKG_VERSION")},
@@ -21,7 +21,7 @@ pub fn json_with_source(plan: &Plan, source: Option<&super::provenance::Source>)
     }
     let mut out = serde_json::to_string_pretty(&doc).expect("plans always serialise");
     out.push('\n');
-    super::redact::scrub(&out)
+    super::redact::Scrubbed::new(&out)
 }
 
 /// The reviewer's view; `synced` names the `catalog sync` cache the group ids came from.

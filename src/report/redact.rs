@@ -41,6 +41,24 @@ static SPLIT: LazyLock<Regex> = LazyLock::new(|| {
 
 static HEX_RUN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[a-f0-9]{37,}").expect("built-in redaction pattern"));
 
+/// Text that has passed [`scrub`]: printed as it is, not scrubbed a second time (a plan's
+/// JSON runs to megabytes on a large tree).
+pub struct Scrubbed(String);
+
+impl Scrubbed {
+    pub fn new(text: &str) -> Scrubbed {
+        Scrubbed(scrub(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 /// `text` with every credential-shaped run masked to its first four characters.
 pub fn scrub(text: &str) -> String {
     let text = PREFIXED.replace_all(text, |c: &Captures| mask(&c[0]));
