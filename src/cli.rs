@@ -184,6 +184,10 @@ pub struct PlanArgs {
     /// Emit user-owned tokens (POST /user/tokens) instead of account-owned ones
     #[arg(long)]
     pub user_token: bool,
+    /// With --emit: the account the tokens are for, written where the code names no account
+    /// (instead of the <ACCOUNT_ID> placeholder), as `mint --account-id` does
+    #[arg(long, value_name = "ID", requires = "emit")]
+    pub account_id: Option<String>,
     /// With `--emit terraform`: provider v4 syntax instead of v5
     #[arg(long)]
     pub terraform_v4: bool,

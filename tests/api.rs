@@ -1022,6 +1022,48 @@ fn issue12_mint_of_a_user_token_without_an_account_asks_for_it() {
     );
 }
 
+/// `plan --emit --account-id` names the account where the code names none, as mint does;
+/// without it the policy keeps the `<ACCOUNT_ID>` placeholder, and a malformed id is refused.
+#[test]
+fn issue12_emit_takes_the_account_id_the_code_does_not_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("purge");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("purge.sh"),
+        "#!/bin/sh\ncurl -X POST \"https://api.cloudflare.com/client/v4/zones/${CF_ZONE_ID}/purge_cache\" -H \"X-Auth-Email: $CF_API_EMAIL\" -H \"X-Auth-Key: $CF_API_KEY\"\n",
+    )
+    .unwrap();
+    let emit = |out: &str, extra: &[&str]| {
+        let out = dir.path().join(out);
+        let args =
+            [&["plan", "--emit", "cloudflare-json", "--out", out.to_str().unwrap()], extra, &[root.to_str().unwrap()]]
+                .concat();
+        (run(dir.path(), &args, &[]), out)
+    };
+    // The plan tells the reader the resource the emitted token names.
+    let human = run(dir.path(), &["plan", root.to_str().unwrap()], &[]);
+    assert!(human.stdout.contains("Cache Purge  on all zones of account <ACCOUNT_ID>\n"), "{}", human.stdout);
+    let (r, out) = emit("placeholder", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let policies = emitted_bodies(&out)["scopesmith: CF_API_KEY"]["policies"].clone();
+    assert_eq!(
+        policies[0]["resources"],
+        json!({"com.cloudflare.api.account.<ACCOUNT_ID>": {"com.cloudflare.api.account.zone.*": "*"}})
+    );
+    let (r, out) = emit("named", &["--account-id", ACC]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let policies = emitted_bodies(&out)["scopesmith: CF_API_KEY"]["policies"].clone();
+    assert_eq!(
+        policies[0]["resources"],
+        json!({format!("com.cloudflare.api.account.{ACC}"): {"com.cloudflare.api.account.zone.*": "*"}})
+    );
+    let (r, out) = emit("refused", &["--account-id", "not-an-id"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("is not an account id"), "{}", r.stderr);
+    assert!(!out.exists(), "nothing is written for a refused id");
+}
+
 /// A `catalog sync` cache in `XDG_CACHE_HOME` gives one group an id the bundled table lacks
 /// and another a different one: the plan, both emitted forms and mint all carry the synced ids.
 #[test]

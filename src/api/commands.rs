@@ -51,7 +51,7 @@ pub fn sync(args: SyncArgs) -> Result<Outcome, Error> {
 
 pub fn verify(args: VerifyArgs) -> Result<Outcome, Error> {
     if let Some(id) = &args.account_id {
-        check_account_id(id)?;
+        crate::policy::check_account_id(id)?;
     }
     // The same session as `scan`: excluded and suppressed keys are not tried either.
     let session = crate::session::Session::open(&args.walk, crate::session::Gate::Narrow)?;
@@ -103,23 +103,12 @@ fn consent(listing: &str) -> Result<(), Error> {
     }
 }
 
-fn check_account_id(id: &str) -> Result<(), Error> {
-    if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(())
-    } else {
-        Err(Error::Usage {
-            message: format!("`{id}` is not an account id"),
-            help: "an account id is 32 hex characters (dashboard, Account home, right column)".into(),
-        })
-    }
-}
-
 pub fn mint(args: MintArgs) -> Result<Outcome, Error> {
     let plan = mint::read_plan(&args.plan)?;
     // The same rules and synced ids as `plan`, with `--catalog` naming another cache.
     let rules = RuleSet::load_synced(&args.rules, crate::parallel::threads(None), args.catalog.as_deref())?;
     if let Some(id) = &args.account_id {
-        check_account_id(id)?;
+        crate::policy::check_account_id(id)?;
     }
     let owner = match (&args.account_id, args.user_token) {
         (_, true) => mint::Owner::User { account_id: args.account_id.clone() },

@@ -42,7 +42,7 @@ fn emit_command(
         allow_ip: args.allow_ip.clone(),
         expires_on: args.expires_on.clone(),
         user_token: args.user_token,
-        account_id: None,
+        account_id: args.account_id.clone(),
     })?;
     let tokens = policy::tokens(plan, &opts);
     let mut scope_source = None;

@@ -120,6 +120,9 @@ pub fn validate(opts: &EmitOptions) -> Result<EmitOptions, crate::Error> {
     }
     out.allow_ip.sort();
     out.allow_ip.dedup();
+    if let Some(id) = &opts.account_id {
+        check_account_id(id)?;
+    }
     if let Some(t) = &opts.expires_on {
         if !is_rfc3339_utc(t) {
             return Err(crate::Error::Usage {
@@ -129,6 +132,18 @@ pub fn validate(opts: &EmitOptions) -> Result<EmitOptions, crate::Error> {
         }
     }
     Ok(out)
+}
+
+/// An account id as the user typed it (`--account-id`): 32 hex characters.
+pub fn check_account_id(id: &str) -> Result<(), crate::Error> {
+    if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(crate::Error::Usage {
+            message: format!("`{id}` is not an account id"),
+            help: "an account id is 32 hex characters (dashboard, Account home, right column)".into(),
+        })
+    }
 }
 
 /// `203.0.113.7` -> `203.0.113.7/32`; a range is checked and kept.

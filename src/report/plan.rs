@@ -66,12 +66,11 @@ pub fn human(plan: &Plan, synced: Option<&std::path::Path>) -> String {
             let _ = writeln!(s, "  token needs: (nothing inferred)");
         } else {
             let _ = writeln!(s, "  token needs ({} scope):", c.scope);
+            // The resources as the emitted token names them (`all zones of account <ACCOUNT_ID>`).
+            let account = crate::policy::account_of(&c.permissions, &crate::policy::EmitOptions::default());
             for p in &c.permissions {
-                let on = if p.resources.is_empty() {
-                    format!("all {}s", p.scope.as_str())
-                } else {
-                    format!("{} {}", p.scope.as_str(), p.resource_names().join(", "))
-                };
+                let resources = crate::policy::resources_of(p, account.as_deref());
+                let on = resources.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
                 let _ = writeln!(s, "    {}  on {on}", p.name);
                 for why in &p.because {
                     let _ = writeln!(s, "      <- {why}");
