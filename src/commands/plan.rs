@@ -20,6 +20,7 @@ pub fn run(args: PlanArgs) -> Result<Outcome, Error> {
         DataFormat::Json => report::plan::json_with_source(
             &plan,
             report::provenance::detect(&args.walk.paths, args.repo_name.as_deref()).as_ref(),
+            crate::parallel::threads(session.walk.threads),
         ),
         DataFormat::Human => report::redact::Scrubbed::new(&report::plan::human(
             &plan,

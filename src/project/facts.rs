@@ -47,8 +47,9 @@ pub(crate) fn is_go_source(f: &str) -> bool {
 /// four paths in every folder up to the root.
 #[derive(Default)]
 pub struct Memo {
-    /// (folder or relative base, module, relative?) -> the file a Python import resolves to.
-    py: Mutex<HashMap<(String, String, bool), Option<String>>>,
+    /// Per kind of Python import (absolute, relative): the importing folder (or the relative
+    /// base) -> module -> the file it resolves to; nested so that a hit allocates nothing.
+    py: [Mutex<PyImports>; 2],
     /// Folder -> the nearest `go.mod`'s folder and module path.
     go_module: Mutex<HashMap<String, Option<(String, String)>>>,
     /// Folder -> the files of its Go package.
@@ -56,6 +57,9 @@ pub struct Memo {
     /// Folder -> the nearest `composer.json`'s PSR-4 prefixes.
     psr4: Mutex<HashMap<String, Vec<(String, String)>>>,
 }
+
+/// Folder -> module -> the file a Python import of it resolves to.
+type PyImports = HashMap<String, HashMap<String, Option<String>>>;
 
 /// [`memo`] keyed by a folder.
 fn memo_fn<V: Clone>(map: &Mutex<HashMap<String, V>>, dir: &str, compute: impl FnOnce() -> V) -> V {
@@ -306,8 +310,15 @@ fn py_module(texts: &Texts, memo: &Memo, dir: &str, base: Option<&str>, module: 
     if module.is_empty() {
         return None;
     }
-    let key = (base.unwrap_or(dir).to_string(), module.to_string(), base.is_some());
-    self::memo(&memo.py, key, || py_module_in(texts, memo, dir, base, module))
+    let (map, at) = (&memo.py[usize::from(base.is_some())], base.unwrap_or(dir));
+    let known = map.lock().unwrap_or_else(|e| e.into_inner()).get(at).and_then(|m| m.get(module).cloned());
+    if let Some(found) = known {
+        return found;
+    }
+    let found = py_module_in(texts, memo, dir, base, module);
+    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+    map.entry(at.to_string()).or_default().insert(module.to_string(), found.clone());
+    found
 }
 
 fn py_module_in(texts: &Texts, memo: &Memo, dir: &str, base: Option<&str>, module: &str) -> Option<String> {

@@ -6,22 +6,52 @@ use std::fmt::Write;
 use crate::infer::Plan;
 
 pub fn json(plan: &Plan) -> String {
-    json_with_source(plan, None).into_string()
+    json_with_source(plan, None, 1).into_string()
 }
 
-/// The plan JSON stamped with `source: {repository, commit}` when known.
-pub fn json_with_source(plan: &Plan, source: Option<&super::provenance::Source>) -> super::redact::Scrubbed {
+/// Where the credentials go in the document's text (a string no plan holds: JSON escapes NUL).
+const SLOT: &str = "\"\\u0000credentials\\u0000\"";
+
+/// The plan JSON stamped with `source: {repository, commit}` when known. Each credential is
+/// rendered and scrubbed on its own, on `threads` threads (megabytes on a large tree); the
+/// text is what `to_string_pretty` gives for the whole document, keys in serde_json's order.
+pub fn json_with_source(
+    plan: &Plan,
+    source: Option<&super::provenance::Source>,
+    threads: usize,
+) -> super::redact::Scrubbed {
+    use super::redact::Scrubbed;
     let mut doc = serde_json::json!({
         "version": 1,
         "tool": {"name": "scopesmith", "version": env!("CARGO_PKG_VERSION")},
-        "credentials": plan.credentials,
+        "credentials": "\u{0}credentials\u{0}",
     });
     if let Some(s) = source {
         doc["source"] = serde_json::json!(s);
     }
-    let mut out = serde_json::to_string_pretty(&doc).expect("plans always serialise");
-    out.push('\n');
-    super::redact::Scrubbed::new(&out)
+    let text = serde_json::to_string_pretty(&doc).expect("plans always serialise");
+    let (before, after) = text.split_once(SLOT).expect("the document holds the credentials slot");
+    let items = crate::parallel::map(threads, &plan.credentials, 8, |c| {
+        let item = serde_json::to_string_pretty(&serde_json::json!(c)).expect("plans always serialise");
+        // One level deeper in the document: items of the `credentials` array.
+        let mut indented = String::with_capacity(item.len() + item.len() / 8);
+        for line in item.lines() {
+            indented.push_str("\n    ");
+            indented.push_str(line);
+        }
+        Scrubbed::new(&indented)
+    });
+    let mut pieces = vec![Scrubbed::new(&format!("{before}["))];
+    let n = items.len();
+    for (i, item) in items.into_iter().enumerate() {
+        pieces.push(item);
+        if i + 1 < n {
+            pieces.push(Scrubbed::new(","));
+        }
+    }
+    pieces.push(Scrubbed::new(if n == 0 { "]" } else { "\n  ]" }));
+    pieces.push(Scrubbed::new(&format!("{after}\n")));
+    Scrubbed::joined(pieces)
 }
 
 /// The reviewer's view; `synced` names the `catalog sync` cache the group ids came from.
@@ -109,4 +139,54 @@ pub fn human(plan: &Plan, synced: Option<&std::path::Path>) -> String {
     }
     // Names and paths come from the scanned tree: their control characters are shown.
     super::escape::controls_per_line(&super::redact::scrub(&s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `json_with_source` gave before it rendered credentials one by one: the whole
+    /// document through `to_string_pretty`, then one scrub.
+    fn whole(plan: &Plan, source: Option<&crate::report::provenance::Source>) -> String {
+        let mut doc = serde_json::json!({
+            "version": 1,
+            "tool": {"name": "scopesmith", "version": env!("CARGO_PKG_VERSION")},
+            "credentials": plan.credentials,
+        });
+        if let Some(s) = source {
+            doc["source"] = serde_json::json!(s);
+        }
+        crate::report::redact::scrub(&format!("{}\n", serde_json::to_string_pretty(&doc).unwrap()))
+    }
+
+    #[test]
+    fn credentials_rendered_side_by_side_give_the_whole_documents_text() {
+        // A hard-coded key in a site path, to be masked in both renderings.
+        let one = r#"{"complete": true, "endpoints": [{"accepted": ["Cache Purge"], "method": "POST",
+            "operation": "cache.purge", "path": "/zones/{zone_id}/purge_cache", "sites": ["a/purge.py:3"],
+            "token_supported": true}], "hardcoded": true, "id": {"consumer": "a", "secret": "CF_API_KEY"},
+            "name": "CF_API_KEY", "permissions": [{"because": ["POST /zones/{zone_id}/purge_cache (a/purge.py:3)"],
+            "name": "Cache Purge", "resources": ["9ccbd2aceda6d53871972ffb356fbd01"], "scope": "zone"}],
+            "scope": "zone", "sites": [{"kind": "literal", "line": 2, "path": "a/k_3f1e0c2b9a8d7e6f5a4b3c2d1e0f9a8b7c6d5",
+            "rule": "global-key-literal"}], "unresolved": [], "warnings": ["a \"quoted\" note"]}"#;
+        let two = r#"{"complete": false, "endpoints": [], "hardcoded": false, "id": {"consumer": "b", "secret": "KEY"},
+            "name": "KEY", "permissions": [], "scope": "none", "sites": [], "unresolved": [], "warnings": []}"#;
+        let source =
+            crate::report::provenance::Source { repository: "org/repo".into(), commit: Some("0123456789ab".into()) };
+        for list in [vec![], vec![one], vec![one, two], vec![two, one, two]] {
+            let credentials = list.iter().map(|c| serde_json::from_str(c).unwrap()).collect();
+            let plan = Plan { credentials, shared: Vec::new() };
+            for threads in [1, 2, 3] {
+                for source in [None, Some(&source)] {
+                    assert_eq!(json_with_source(&plan, source, threads).into_string(), whole(&plan, source));
+                }
+            }
+        }
+        let masked = json_with_source(
+            &Plan { credentials: vec![serde_json::from_str(one).unwrap()], shared: Vec::new() },
+            None,
+            2,
+        );
+        assert!(!masked.as_str().contains("3f1e0c2b9a8d7e6f5a4b3c2d1e0f9a8b7c6d5"), "{}", masked.as_str());
+    }
 }

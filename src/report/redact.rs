@@ -57,6 +57,13 @@ impl Scrubbed {
     pub fn into_string(self) -> String {
         self.0
     }
+
+    /// Pieces scrubbed one by one, joined where no credential shape can span the joint (each
+    /// piece begins and ends with a JSON brace or bracket): a plan's credentials are scrubbed
+    /// side by side.
+    pub(crate) fn joined(pieces: Vec<Scrubbed>) -> Scrubbed {
+        Scrubbed(pieces.into_iter().map(|p| p.0).collect())
+    }
 }
 
 /// `text` with every credential-shaped run masked to its first four characters.
