@@ -52,7 +52,17 @@ for t in 1 2; do
   rows+=("$(python3 -c '
 import json, sys
 d = json.loads(sys.argv[1]); a, b, r = d["a_stats"], d["b_stats"], d["ratio_a_over_b"]
-print(f"| {d[\"label\"]} | {a[\"wall\"][\"median\"]:.3f} ({a[\"wall\"][\"min\"]:.3f}-{a[\"wall\"][\"max\"]:.3f}) | {b[\"wall\"][\"median\"]:.3f} ({b[\"wall\"][\"min\"]:.3f}-{b[\"wall\"][\"max\"]:.3f}) | **{r[\"wall\"]:.2f}x** | {a[\"user\"][\"median\"]:.2f} / {b[\"user\"][\"median\"]:.2f} | {a[\"rss_mb\"][\"max\"]:.1f} MB / {b[\"rss_mb\"][\"max\"]:.1f} MB |")
+# No quotes inside the f-string expressions: Python before 3.12 refuses them.
+label, aw, bw = d["label"], a["wall"], b["wall"]
+cols = [
+    label,
+    "%.3f (%.3f-%.3f)" % (aw["median"], aw["min"], aw["max"]),
+    "%.3f (%.3f-%.3f)" % (bw["median"], bw["min"], bw["max"]),
+    "**%.2fx**" % r["wall"],
+    "%.2f / %.2f" % (a["user"]["median"], b["user"]["median"]),
+    "%.1f MB / %.1f MB" % (a["rss_mb"]["max"], b["rss_mb"]["max"]),
+]
+print("| " + " | ".join(cols) + " |")
 ' "$json")")
 done
 if cmp -s "$RESULTS/plan-t1.json" "$RESULTS/plan-t2.json"; then same="identical"; else same="DIFFERENT"; fi
