@@ -276,3 +276,25 @@ fn a_workflow_running_a_python_module_gives_it_the_secret() {
         "the module is not a consumer of its own: {plan:#}"
     );
 }
+
+/// fixtures/kustomize: the key is a line of a `secretGenerator` env file, the Deployment reads
+/// the generated Secret's key (`key: CF_API_KEY`) into CLOUDFLARE_API_KEY, and the container's
+/// code sends it. One secret, one consumer, one token: the env file and the `key:` line are
+/// sites of the container's credential, not credentials of the overlay folder.
+#[test]
+fn a_kustomize_generated_secret_is_the_containers_credential() {
+    let plan = plan(&root().join("fixtures/kustomize"));
+    let names: Vec<(String, String)> =
+        plan.credentials.iter().map(|c| (c.id.secret.clone(), c.id.consumer.to_string())).collect();
+    assert_eq!(names, [("CLOUDFLARE_API_KEY".to_string(), "app".to_string())], "{plan:#?}");
+    let c = &plan.credentials[0];
+    let sites: BTreeSet<String> = c.sites.iter().map(|s| format!("{}:{}", s.path, s.line)).collect();
+    for site in
+        ["deploy/cloudflare.env:3", "deploy/deployment.yaml:30", "app/src/index.js:7", "app/src/cloudflare.js:18"]
+    {
+        assert!(sites.contains(site), "{site} in {sites:?}");
+    }
+    let groups: Vec<&str> = c.permissions.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(groups, ["Cache Purge"]);
+    assert!(c.complete, "{c:#?}");
+}

@@ -10,6 +10,9 @@
 //!   (or, with several, the one in a folder named like the image). The container's code is
 //!   the consumer, so the Secret, the workload env and the code's reads are one credential.
 //!
+//! - A key in a source of a Kustomize `secretGenerator` is a key of the Secret it generates
+//!   (`kustomize.rs`).
+//!
 //! Manifests are read line by line by indentation, so Helm templates (not YAML) work too.
 
 use super::consumer::{folder_of, Units};
@@ -105,6 +108,8 @@ fn secret_keys(text: &str) -> Vec<(String, String, String, usize)> {
 #[derive(Debug, Default)]
 struct EnvRefs {
     keyed: Vec<(String, String, String)>,
+    /// Line of a `secretKeyRef.key` -> the env var it fills.
+    key_lines: Vec<(usize, String)>,
     whole: Vec<String>,
     has_containers: bool,
 }
@@ -122,6 +127,9 @@ fn env_refs(text: &str) -> EnvRefs {
                 secret = Some(e.value.clone());
             } else if e.path.ends_with(".env.valueFrom.secretKeyRef.key") {
                 key = Some(e.value.clone());
+                if let Some(n) = &env {
+                    refs.key_lines.push((e.line, n.clone()));
+                }
             } else if e.path.ends_with(".envFrom.secretRef.name") {
                 refs.whole.push(e.value.clone());
             }
@@ -137,12 +145,20 @@ fn env_refs(text: &str) -> EnvRefs {
 /// The env var and the workload manifest a key site in a Secret or a chart's values feeds:
 /// `None` when the site is neither, or no workload of its unit reads that key.
 pub fn env_of(path: &str, line: usize, texts: &Texts, units: &Units) -> Option<(String, String)> {
-    if !(path.ends_with(".yaml") || path.ends_with(".yml")) {
+    // A source of a Kustomize `secretGenerator` (an env file, a file, a literal line).
+    let generated = super::kustomize::secret_key_of(path, line, texts);
+    if generated.is_none() && !(path.ends_with(".yaml") || path.ends_with(".yml")) {
         return None;
     }
     let text = texts.text(path)?;
+    // The `key:` of a workload's `secretKeyRef` names the Secret's key, not a variable of its
+    // own (`key: CF_API_KEY` under `name: CLOUDFLARE_API_KEY`): it is the env var it fills.
+    if let Some((_, env)) = env_refs(&text).key_lines.into_iter().find(|(l, _)| *l == line) {
+        return Some((env, path.to_string()));
+    }
     let mut targets: Vec<(String, String)> =
         secret_keys(&text).into_iter().filter(|(_, _, _, l)| *l == line).map(|(s, k, _, _)| (s, k)).collect();
+    targets.extend(generated);
     let dir = folder_of(path);
     let chart = path.ends_with("/values.yaml") || path == "values.yaml";
     if targets.is_empty() && chart && texts.exists(&join(dir, "Chart.yaml")) {

@@ -11,6 +11,7 @@ pub mod docker;
 pub mod facts;
 pub mod graph;
 pub mod kube;
+pub mod kustomize;
 pub mod laravel;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -123,9 +124,7 @@ impl Project {
         absorb_linked_units(&mut credentials, &mut reach, &mut links);
         Project { credentials, reach, links, importers: graph.into_importers(), units }
     }
-}
 
-impl Project {
     /// The files of the credential's own unit that import `path`, when `path` is in that unit
     /// (a file of another unit is called by that unit's code, not by this consumer's).
     pub fn importers(&self, id: &CredentialId, path: &str) -> Vec<String> {
