@@ -298,3 +298,35 @@ fn a_kustomize_generated_secret_is_the_containers_credential() {
     assert_eq!(groups, ["Cache Purge"]);
     assert!(c.complete, "{c:#?}");
 }
+
+/// A Django app reads the key through `django.conf.settings` under a name the scan cannot call
+/// a key (`settings.EDGE_SECRET`); the settings module `manage.py` names reads it from
+/// `CLOUDFLARE_API_KEY`. The import of `settings` links the app module to that settings module,
+/// so the header site joins the settings credential: one token with the app's needs.
+#[test]
+fn a_django_app_reading_settings_is_linked_to_the_settings_module() {
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| write_file(tmp.path(), rel, text);
+    write("requirements.txt", "Django>=5.0,<6\nrequests>=2.31\n");
+    write(
+        "manage.py",
+        "#!/usr/bin/env python\nimport os\nimport sys\n\n\ndef main():\n    os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"shopsite.settings\")\n    from django.core.management import execute_from_command_line\n\n    execute_from_command_line(sys.argv)\n\n\nif __name__ == \"__main__\":\n    main()\n",
+    );
+    write("shopsite/__init__.py", "");
+    write(
+        "shopsite/settings.py",
+        "import os\n\nDEBUG = False\nINSTALLED_APPS = [\"django.contrib.contenttypes\", \"catalog\"]\n\nEDGE_USER = os.environ[\"CLOUDFLARE_EMAIL\"]\nEDGE_SECRET = os.environ[\"CLOUDFLARE_API_KEY\"]\nEDGE_ZONE = os.environ.get(\"EDGE_ZONE\", \"\")\n",
+    );
+    write("catalog/__init__.py", "");
+    write(
+        "catalog/edge.py",
+        "import requests\nfrom django.conf import settings\n\nAPI = \"https://api.cloudflare.com/client/v4\"\n\n\ndef purge(urls):\n    headers = {\"X-Auth-Email\": settings.EDGE_USER, \"X-Auth-Key\": settings.EDGE_SECRET}\n    r = requests.post(f\"{API}/zones/{settings.EDGE_ZONE}/purge_cache\", headers=headers, json={\"files\": urls}, timeout=30)\n    r.raise_for_status()\n",
+    );
+    let plan = plan(tmp.path());
+    let names: Vec<&str> = plan.credentials.iter().map(|c| c.id.secret.as_str()).collect();
+    assert_eq!(names, ["CLOUDFLARE_API_KEY"], "{plan:#?}");
+    let c = &plan.credentials[0];
+    assert!(c.sites.iter().any(|s| s.path == "catalog/edge.py"), "{c:#?}");
+    let groups: Vec<&str> = c.permissions.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(groups, ["Cache Purge"], "{c:#?}");
+}

@@ -3,7 +3,8 @@
 //!
 //! Python `import`/`from`, JS/TS `import`/`require` (relative), Go imports inside the module
 //! and the other files of the same package, PHP `require`/`include` and `use` through
-//! composer PSR-4, Laravel `config('file.key')`, Ruby `require`/`require_relative`, Rust
+//! composer PSR-4, Laravel `config('file.key')`, Django's `settings` (the module `manage.py`
+//! names), Ruby `require`/`require_relative`, Rust
 //! `mod`/`use crate::`, Terraform local `module` sources, compose `env_file`, Helm
 //! `.Values` (the chart's `values.yaml`), scripts of the repository that a workflow,
 //! compose file or Dockerfile runs, a Dockerfile's `ENTRYPOINT`/`CMD` files (`docker.rs`),
@@ -54,6 +55,8 @@ pub struct Memo {
     go_module: Mutex<HashMap<String, Option<(String, String)>>>,
     /// Folder -> the files of its Go package.
     packages: Mutex<HashMap<String, Arc<[String]>>>,
+    /// Folder -> the settings module of the nearest `manage.py`.
+    django: Mutex<HashMap<String, Option<String>>>,
     /// Folder -> the nearest `composer.json`'s PSR-4 prefixes.
     psr4: Mutex<HashMap<String, Vec<(String, String)>>>,
 }
@@ -156,6 +159,11 @@ pub fn links(path: &str, text: &str, texts: &Texts, memo: &Memo) -> Vec<Link> {
             }
             for c in PY_IMPORT.captures_iter(text) {
                 add(py_module(texts, memo, dir, None, &c[1]), "python import");
+            }
+            // `from django.conf import settings` reads the project's settings module, the one
+            // `manage.py` names: `settings.EDGE_KEY` is a value that module defines.
+            if DJANGO_SETTINGS_IMPORT.is_match(text) {
+                add(memo_fn(&memo.django, dir, || django_settings(texts, memo, dir)), "django settings");
             }
         }
         "js" | "mjs" | "cjs" | "ts" | "mts" | "tsx" | "jsx" => {
@@ -282,6 +290,20 @@ fn go_links(path: &str, text: &str, texts: &Texts, memo: &Memo) -> Vec<Link> {
         }
     }
     out
+}
+
+static DJANGO_SETTINGS_IMPORT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?m)^\s*from\s+django\.conf\s+import\s+(?:\(\s*)?(?:[\w, \t]*,\s*)?settings\b"));
+static DJANGO_SETTINGS_MODULE: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"["']DJANGO_SETTINGS_MODULE["']\s*,\s*["']([A-Za-z_][\w.]*)["']"#));
+
+/// The settings module the nearest `manage.py` above `dir` sets (`DJANGO_SETTINGS_MODULE`),
+/// resolved from `manage.py`'s folder.
+fn django_settings(texts: &Texts, memo: &Memo, dir: &str) -> Option<String> {
+    let manage = in_ancestors(texts, dir, "manage.py")?;
+    let text = texts.text_passing(&manage)?;
+    let module = DJANGO_SETTINGS_MODULE.captures(&text)?[1].to_string();
+    py_module(texts, memo, folder_of(&manage), None, &module)
 }
 
 /// The folder of the nearest `go.mod` and the module path it declares.
