@@ -102,13 +102,6 @@ pub struct Grant {
     pub id: Option<String>,
 }
 
-impl Grant {
-    /// The resources as written (`id`, `example.com`).
-    pub fn resource_names(&self) -> Vec<String> {
-        self.resources.iter().map(|r| r.as_str().to_string()).collect()
-    }
-}
-
 /// The serialised shape of a grant, before its resources are typed by its scope.
 #[derive(Deserialize)]
 struct GrantShape {

@@ -57,7 +57,8 @@ fn entries(doc: &str, first_line: usize) -> Vec<Entry> {
     out
 }
 
-fn unquote(v: &str) -> String {
+/// A YAML scalar without its trailing comment and quotes.
+pub(super) fn unquote(v: &str) -> String {
     let v = v.split(" #").next().unwrap_or(v).trim();
     v.trim_matches(['"', '\'']).trim().to_string()
 }

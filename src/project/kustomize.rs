@@ -6,6 +6,7 @@
 
 use super::consumer::folder_of;
 use super::facts::join;
+use super::kube::unquote;
 use crate::scan::texts::Texts;
 
 const NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -94,10 +95,6 @@ fn push(g: &mut Generator, key: &str, value: String, line: usize) {
         "literals" => g.literals.push((value, line)),
         _ => {}
     }
-}
-
-fn unquote(v: &str) -> String {
-    v.split(" #").next().unwrap_or(v).trim().trim_matches(['"', '\'']).to_string()
 }
 
 /// The generated Secret and data key a key site feeds: the site is a `literals` line of a
