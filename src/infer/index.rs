@@ -126,7 +126,7 @@ impl<'k> PlanIndex<'k> {
     /// [`PlanIndex::evidence`] would find for each.
     pub fn prepare_evidence(&mut self, files: &[String], texts: &Texts, threads: usize) {
         let found = crate::parallel::map(threads, files, 16, |display| file_evidence(display, texts));
-        self.evidence.get_mut().unwrap_or_else(|e| e.into_inner()).extend(files.iter().cloned().zip(found));
+        locked(&self.evidence).extend(files.iter().cloned().zip(found));
     }
 
     /// Fills the index, on `threads` threads, with what a credential reaching `files` asks
@@ -143,10 +143,7 @@ impl<'k> PlanIndex<'k> {
             });
             (Some(token), http)
         });
-        let (tokens, calls) = (
-            self.token_client.get_mut().unwrap_or_else(|e| e.into_inner()),
-            self.http.get_mut().unwrap_or_else(|e| e.into_inner()),
-        );
+        let (mut tokens, mut calls) = (locked(&self.token_client), locked(&self.http));
         for (path, (token, http)) in files.iter().zip(found) {
             tokens.insert(path.to_string(), token);
             if let Some(http) = http {

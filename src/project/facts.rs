@@ -12,7 +12,6 @@
 //! graph only joins files that exist.
 
 use std::collections::HashMap;
-use std::hash::Hash;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use regex::Regex;
@@ -34,7 +33,7 @@ pub struct Link {
 /// The files of the Go package in `folder` (tests apart), the targets of a package link,
 /// listed once per folder: every file of a package links to it, and imports it.
 pub fn package_files(texts: &Texts, memo: &Memo, folder: &str) -> Arc<[String]> {
-    memo_fn(&memo.packages, folder, || {
+    per_folder(&memo.packages, folder, || {
         texts.in_folder(folder).into_iter().filter(|f| is_go_source(f)).map(str::to_string).collect()
     })
 }
@@ -64,19 +63,14 @@ pub struct Memo {
 /// Folder -> module -> the file a Python import of it resolves to.
 type PyImports = HashMap<String, HashMap<String, Option<String>>>;
 
-/// [`memo`] keyed by a folder.
-fn memo_fn<V: Clone>(map: &Mutex<HashMap<String, V>>, dir: &str, compute: impl FnOnce() -> V) -> V {
-    memo(map, dir.to_string(), compute)
-}
-
-/// The memoised answer for `key`, computed outside the lock (two threads may both compute a
-/// missing answer; both get the same one).
-fn memo<K: Eq + Hash, V: Clone>(map: &Mutex<HashMap<K, V>>, key: K, compute: impl FnOnce() -> V) -> V {
-    if let Some(v) = map.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+/// The memoised answer for a folder, computed outside the lock (two threads may both compute
+/// a missing answer; both get the same one).
+fn per_folder<V: Clone>(map: &Mutex<HashMap<String, V>>, dir: &str, compute: impl FnOnce() -> V) -> V {
+    if let Some(v) = map.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
         return v.clone();
     }
     let v = compute();
-    map.lock().unwrap_or_else(|e| e.into_inner()).insert(key, v.clone());
+    map.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_string(), v.clone());
     v
 }
 
@@ -163,7 +157,7 @@ pub fn links(path: &str, text: &str, texts: &Texts, memo: &Memo) -> Vec<Link> {
             // `from django.conf import settings` reads the project's settings module, the one
             // `manage.py` names: `settings.EDGE_KEY` is a value that module defines.
             if DJANGO_SETTINGS_IMPORT.is_match(text) {
-                add(memo_fn(&memo.django, dir, || django_settings(texts, memo, dir)), "django settings");
+                add(per_folder(&memo.django, dir, || django_settings(texts, memo, dir)), "django settings");
             }
         }
         "js" | "mjs" | "cjs" | "ts" | "mts" | "tsx" | "jsx" => {
@@ -176,7 +170,7 @@ pub fn links(path: &str, text: &str, texts: &Texts, memo: &Memo) -> Vec<Link> {
                 let rel = c[1].trim_start_matches('/');
                 add(existing(texts, &join(dir, rel)), "php include");
             }
-            let psr4 = memo_fn(&memo.psr4, dir, || composer_psr4(texts, dir));
+            let psr4 = per_folder(&memo.psr4, dir, || composer_psr4(texts, dir));
             for c in PHP_USE.captures_iter(text) {
                 add(php_class(texts, &psr4, &c[1]), "php use");
             }
@@ -277,7 +271,7 @@ fn go_links(path: &str, text: &str, texts: &Texts, memo: &Memo) -> Vec<Link> {
     if package_files(texts, memo, dir).iter().any(|f| f != path) {
         out.push(Link { to: dir.to_string(), kind: "go package", package: true });
     }
-    let Some((root, module)) = memo_fn(&memo.go_module, dir, || go_module(texts, dir)) else { return out };
+    let Some((root, module)) = per_folder(&memo.go_module, dir, || go_module(texts, dir)) else { return out };
     let mut imports: Vec<String> = GO_IMPORT_ONE.captures_iter(text).map(|c| c[1].to_string()).collect();
     for block in GO_IMPORT_BLOCK.captures_iter(text) {
         imports.extend(GO_QUOTED.captures_iter(&block[1]).map(|c| c[1].to_string()));

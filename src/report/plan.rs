@@ -31,26 +31,22 @@ pub fn json_with_source(
     }
     let text = serde_json::to_string_pretty(&doc).expect("plans always serialise");
     let (before, after) = text.split_once(SLOT).expect("the document holds the credentials slot");
-    let items = crate::parallel::map(threads, &plan.credentials, 8, |c| {
-        let item = serde_json::to_string_pretty(&serde_json::json!(c)).expect("plans always serialise");
-        // One level deeper in the document: items of the `credentials` array.
-        let mut indented = String::with_capacity(item.len() + item.len() / 8);
+    let order: Vec<usize> = (0..plan.credentials.len()).collect();
+    let items = crate::parallel::map(threads, &order, 8, |&i| {
+        let item =
+            serde_json::to_string_pretty(&serde_json::json!(plan.credentials[i])).expect("plans always serialise");
+        // An item of the `credentials` array, one level deeper, after a comma but the first.
+        let mut text = String::from(if i == 0 { "" } else { "," });
         for line in item.lines() {
-            indented.push_str("\n    ");
-            indented.push_str(line);
+            text.push_str("\n    ");
+            text.push_str(line);
         }
-        Scrubbed::new(&indented)
+        Scrubbed::new(&text)
     });
+    let close = if items.is_empty() { "]" } else { "\n  ]" };
     let mut pieces = vec![Scrubbed::new(&format!("{before}["))];
-    let n = items.len();
-    for (i, item) in items.into_iter().enumerate() {
-        pieces.push(item);
-        if i + 1 < n {
-            pieces.push(Scrubbed::new(","));
-        }
-    }
-    pieces.push(Scrubbed::new(if n == 0 { "]" } else { "\n  ]" }));
-    pieces.push(Scrubbed::new(&format!("{after}\n")));
+    pieces.extend(items);
+    pieces.push(Scrubbed::new(&format!("{close}{after}\n")));
     Scrubbed::joined(pieces)
 }
 

@@ -59,8 +59,8 @@ impl Scrubbed {
     }
 
     /// Pieces scrubbed one by one, joined where no credential shape can span the joint (each
-    /// piece begins and ends with a JSON brace or bracket): a plan's credentials are scrubbed
-    /// side by side.
+    /// joint lies between JSON punctuation: `[`, `,` or a brace): a plan's credentials are
+    /// scrubbed side by side.
     pub(crate) fn joined(pieces: Vec<Scrubbed>) -> Scrubbed {
         Scrubbed(pieces.into_iter().map(|p| p.0).collect())
     }
